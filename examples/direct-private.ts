@@ -1,0 +1,25 @@
+import { App, Chart } from 'cdk8s';
+import { Cri, RegistryMode, RegistryModule, Scheme } from '../lib';
+import { TEST_PKI, TEST_UPSTREAM_CA } from './fixtures/test-pki';
+import { EXAMPLE_IMAGES, EXAMPLE_PASSWORD } from './fixtures/values';
+
+/** Direct mode against a private registry with username/password and its own CA, one control-plane node. */
+export function directPrivate(app: App): Chart {
+  const chart = new Chart(app, 'registry');
+  new RegistryModule(chart, 'Registry', {
+    mode: RegistryMode.direct({
+      imagesRepo: 'registry.example.com:5000/deckhouse/ee',
+      scheme: Scheme.HTTPS,
+      username: 'deckhouse-puller',
+      password: EXAMPLE_PASSWORD,
+      ca: TEST_UPSTREAM_CA,
+    }),
+    nodeGroups: [
+      { name: 'master', cri: Cri.CONTAINERD_V2 },
+      { name: 'worker', cri: Cri.CONTAINERD },
+    ],
+    images: EXAMPLE_IMAGES,
+    pki: TEST_PKI,
+  });
+  return chart;
+}

@@ -1,0 +1,29 @@
+// Small internal builders shared by the constructs: every namespaced object gets its namespace explicitly.
+import { Construct } from 'constructs';
+import { KubeSecret } from '../../imports/k8s';
+import { canonicalJson, sha256 } from '../model/_hash';
+import { REGISTRY_NAMESPACE } from '../model/constants';
+
+export interface SecretSpec {
+  readonly name: string;
+  readonly type?: string;
+  readonly labels?: Record<string, string>;
+  readonly annotations?: Record<string, string>;
+  /** Plain-text values; written base64-encoded under `data`, as the module does. */
+  readonly data: Record<string, string>;
+}
+
+export function secret(scope: Construct, id: string, spec: SecretSpec): KubeSecret {
+  const data: Record<string, string> = {};
+  for (const key of Object.keys(spec.data).sort()) data[key] = Buffer.from(spec.data[key], 'utf8').toString('base64');
+  return new KubeSecret(scope, id, {
+    metadata: { name: spec.name, namespace: REGISTRY_NAMESPACE, labels: spec.labels, annotations: spec.annotations },
+    type: spec.type,
+    data,
+  });
+}
+
+/** `sha256(sha256(…))` of a Secret's data: the `config-checksum` annotation of the pods that mount it. */
+export function dataChecksum(data: Record<string, string>): string {
+  return sha256(sha256(canonicalJson(data)));
+}

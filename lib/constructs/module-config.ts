@@ -1,0 +1,41 @@
+import { Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import { ModuleConfig } from '../../imports/deckhouse.io';
+import { moduleConfigRegistry } from '../model/module-settings';
+import { RegistryMode } from '../settings/registry-mode';
+
+export interface DeckhouseModuleConfigProps {
+  /** The registry settings to write under `spec.settings.registry`. */
+  readonly mode: RegistryMode;
+
+  /**
+   * `spec.version` of the `deckhouse` module's settings schema.
+   * @default 1
+   */
+  readonly version?: number;
+}
+
+/**
+ * `ModuleConfig/deckhouse` with `spec.settings.registry` as the user wrote it. Credentials (`license`,
+ * `password`) are written as `${REGISTRY_<SECTION>_<FIELD>}` placeholders, to be substituted at apply time,
+ * because a ModuleConfig is not a Secret.
+ *
+ * The object is cluster-scoped: the chart that holds it must have no namespace.
+ */
+export class DeckhouseModuleConfig extends Construct {
+  public readonly resource: ModuleConfig;
+
+  constructor(scope: Construct, id: string, props: DeckhouseModuleConfigProps) {
+    super(scope, id);
+    const chartNamespace = Chart.of(this).namespace;
+    if (chartNamespace !== undefined) {
+      throw new Error(`${this.node.path}: ModuleConfig is cluster-scoped, but the chart has namespace "${chartNamespace}"; create the chart without a namespace (every registry object sets its own)`);
+    }
+    const version = props.version ?? 1;
+    if (!Number.isInteger(version) || version < 1) throw new Error(`${this.node.path}: expected version to be a whole number >= 1, got ${version}`);
+    this.resource = new ModuleConfig(this, 'Resource', {
+      metadata: { name: 'deckhouse' },
+      spec: { version, enabled: true, settings: { registry: moduleConfigRegistry(props.mode._parsed) } },
+    });
+  }
+}

@@ -1,0 +1,51 @@
+import { Construct } from 'constructs';
+import { resolveCluster } from '../settings/_cluster';
+import { RegistryClusterProps } from '../settings/cluster';
+import { RegistryModeName } from '../settings/enums';
+import { RegistryMode } from '../settings/registry-mode';
+import { DirectMode } from './direct-mode';
+import { DeckhouseModuleConfig } from './module-config';
+import { UnmanagedMode } from './unmanaged-mode';
+import { registryConfigSecret } from './_module-secrets';
+
+export interface RegistryModuleProps extends RegistryClusterProps {
+  /**
+   * The registry mode and its settings (`spec.settings.registry`).
+   * @default RegistryMode.unmanaged()
+   */
+  readonly mode?: RegistryMode;
+}
+
+/**
+ * The Deckhouse `registry` module: `ModuleConfig/deckhouse` with the registry settings, the `registry-config`
+ * Secret module `deckhouse` derives from them, and every object the mode converges to.
+ *
+ * Construct ids are part of the API: `ModuleConfig`, `RegistryConfig`, then `Direct` or `Unmanaged`.
+ */
+export class RegistryModule extends Construct {
+  public readonly mode: RegistryMode;
+  public readonly moduleConfig: DeckhouseModuleConfig;
+  /** The mode's construct. */
+  public readonly modeConstruct: Construct;
+
+  constructor(scope: Construct, id: string, props: RegistryModuleProps = {}) {
+    super(scope, id);
+    this.mode = props.mode ?? RegistryMode.unmanaged();
+    if (!(this.mode instanceof RegistryMode)) throw new Error(`${this.node.path}: expected mode to be a RegistryMode (RegistryMode.direct(…), …), got ${typeof this.mode}`);
+    const settings = this.mode._settings;
+    resolveCluster(props, settings); // every input error surfaces here, before anything is created
+    const modeProps = { ...props, mode: this.mode };
+    switch (settings.mode) {
+      case RegistryModeName.DIRECT:
+      case RegistryModeName.UNMANAGED:
+        break;
+      default:
+        throw new Error(`${this.node.path}: mode '${settings.mode}' is validated but not rendered by this version of the library; Direct and Unmanaged are`);
+    }
+    this.moduleConfig = new DeckhouseModuleConfig(this, 'ModuleConfig', { mode: this.mode });
+    registryConfigSecret(this, 'RegistryConfig', this.mode._parsed);
+    this.modeConstruct = settings.mode === RegistryModeName.DIRECT
+      ? new DirectMode(this, 'Direct', modeProps)
+      : new UnmanagedMode(this, 'Unmanaged', modeProps);
+  }
+}

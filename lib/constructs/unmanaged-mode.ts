@@ -1,0 +1,39 @@
+import { Construct } from 'constructs';
+import { BashibleConfig, bashibleConfig } from '../model/bashible';
+import { unmanagedDeckhouseRegistry } from '../model/deckhouse-registry';
+import { unmanagedRouting } from '../model/routing';
+import { resolveCluster } from '../settings/_cluster';
+import { RegistryClusterProps } from '../settings/cluster';
+import { RegistryModeName } from '../settings/enums';
+import { RegistryMode } from '../settings/registry-mode';
+import { bashibleConfigSecret, deckhouseRegistrySecret } from './_module-secrets';
+
+export interface UnmanagedModeProps extends RegistryClusterProps {
+  /** A `RegistryMode.unmanaged()` or `RegistryMode.unmanaged({ imagesRepo, … })`. */
+  readonly mode: RegistryMode;
+}
+
+/**
+ * `Unmanaged` mode. The default form renders nothing: the cluster keeps the registry it was bootstrapped with,
+ * and nodes are configured from `deckhouse-registry`. The configurable form points `deckhouse-registry` at the
+ * upstream and renders `registry-bashible-config` with the upstream host and no rewrite; there is no Service and
+ * no proxy in either form.
+ */
+export class UnmanagedMode extends Construct {
+  /** The node configuration payload; undefined for the default form. */
+  public readonly bashible?: BashibleConfig;
+
+  constructor(scope: Construct, id: string, props: UnmanagedModeProps) {
+    super(scope, id);
+    const settings = props.mode._settings;
+    if (settings.mode !== RegistryModeName.UNMANAGED) {
+      throw new Error(`${this.node.path}: expected mode to be RegistryMode.unmanaged(…), got mode '${settings.mode}'`);
+    }
+    resolveCluster(props, settings);
+    const u = settings.upstream;
+    if (u === undefined) return;
+    deckhouseRegistrySecret(this, 'DeckhouseRegistry', unmanagedDeckhouseRegistry(u));
+    this.bashible = bashibleConfig(RegistryModeName.UNMANAGED, u.imagesRepo, unmanagedRouting(u));
+    bashibleConfigSecret(this, 'BashibleConfig', this.bashible);
+  }
+}

@@ -1,0 +1,43 @@
+// Deterministic hashing. Versions and checksums are computed over canonical JSON (keys sorted), never over
+// raw credentials: a credential enters a hash only through its bcrypt fingerprint.
+import { createHash, createHmac } from 'crypto';
+import * as bcrypt from 'bcryptjs';
+
+/** JSON with object keys sorted at every level. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => {
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const sorted: Record<string, unknown> = {};
+      for (const key of Object.keys(v as object).sort()) sorted[key] = (v as Record<string, unknown>)[key];
+      return sorted;
+    }
+    return v;
+  });
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+const fingerprints = new Map<string, string>();
+
+/**
+ * bcrypt (cost 10, Go's DefaultCost) of a secret with a salt derived from the secret and a purpose, so the same
+ * input always gives the same hash. Trade-off: two clusters with the same password get the same hash (no
+ * per-installation salt), in exchange for byte-identical output; the hash only lands in Secrets.
+ */
+export function bcryptDeterministic(secret: string, purpose: string): string {
+  const key = `${purpose}\u0000${secret}`;
+  let hash = fingerprints.get(key);
+  if (hash === undefined) {
+    const salt = createHmac('sha256', purpose).update(secret).digest().subarray(0, 16);
+    hash = bcrypt.hashSync(secret, `$2a$10$${bcrypt.encodeBase64(salt, 16)}`);
+    fingerprints.set(key, hash);
+  }
+  return hash;
+}
+
+/** A stand-in for a credential inside hashed structures: slow to invert, stable for the same value. */
+export function secretFingerprint(secret: string): string {
+  return bcryptDeterministic(secret, 'registry version fingerprint');
+}

@@ -1,0 +1,179 @@
+// Validation of the static cluster facts (node groups, control-plane count, images, PKI) against a mode.
+import { createHmac, X509Certificate } from 'crypto';
+import { ClusterType, Cri, RegistryModeName } from './enums';
+import { describeValue, enumValue, field, invalid, isPlainObject, rejectUnknownKeys, violated } from './_errors';
+import { parseCertificates, parsePrivateKey } from './_pem';
+import { Settings } from './_registry-settings';
+import { RegistryClusterProps } from './cluster';
+
+export interface NodeGroupFacts {
+  readonly name: string;
+  readonly cri: Cri;
+}
+
+export interface KeyPair {
+  /** Normalized PEM certificate. */
+  readonly certificate: string;
+  /** Normalized PEM private key. */
+  readonly privateKey: string;
+}
+
+export interface Pki {
+  readonly ca: KeyPair;
+  readonly token: KeyPair;
+  readonly auth: KeyPair;
+  readonly distribution: KeyPair;
+  readonly httpSecret: string;
+}
+
+export interface Images {
+  readonly dockerDistribution: string;
+  readonly dockerAuth: string;
+}
+
+export interface Cluster {
+  readonly nodeGroups: readonly NodeGroupFacts[];
+  readonly controlPlaneNodes: number;
+  /** More than one control-plane node. */
+  readonly highAvailability: boolean;
+  readonly clusterType: ClusterType;
+  readonly images?: Images;
+  readonly pki?: Pki;
+  readonly customTolerationKeys: readonly string[];
+  readonly verticalPodAutoscaler: boolean;
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+const QUALIFIED_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const HTTP_SECRET = /^[a-zA-Z0-9]{16,}$/;
+const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const LEAF_SANS = { hosts: ['localhost', 'registry.d8-system.svc'], ips: ['127.0.0.1'] };
+
+const CLUSTER_FIELDS = ['nodeGroups', 'controlPlaneNodes', 'clusterType', 'images', 'pki', 'customTolerationKeys', 'verticalPodAutoscaler'];
+
+/** Modes whose containerd configuration the module manages (they need containerd on every node). */
+export function isManaged(mode: RegistryModeName): boolean {
+  return mode !== RegistryModeName.UNMANAGED;
+}
+
+function parseNodeGroups(value: unknown, mode: RegistryModeName): NodeGroupFacts[] {
+  if (value === undefined) return [{ name: 'master', cri: Cri.CONTAINERD }];
+  if (!Array.isArray(value) || value.length === 0) return invalid('nodeGroups', 'a non-empty array of { name, cri }', describeValue(value));
+  const seen = new Set<string>();
+  return value.map((g, i) => {
+    const path = `nodeGroups[${i}]`;
+    if (!isPlainObject(g)) return invalid(path, 'an object { name, cri }', describeValue(g));
+    rejectUnknownKeys(path, g, ['name', 'cri']);
+    const name = field(g, 'name');
+    if (typeof name !== 'string' || name.length > 63 || !DNS_LABEL.test(name)) {
+      invalid(`${path}.name`, 'a node group name: lower-case letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', describeValue(name));
+    }
+    if (seen.has(name)) violated(`${path}.name`, `node group "${name}" is listed twice`);
+    seen.add(name);
+    const rawCri = field(g, 'cri');
+    const cri = rawCri === undefined ? Cri.CONTAINERD : enumValue(`${path}.cri`, rawCri, [Cri.CONTAINERD, Cri.CONTAINERD_V2, Cri.DOCKER, Cri.NOT_MANAGED]);
+    if (isManaged(mode) && cri !== Cri.CONTAINERD && cri !== Cri.CONTAINERD_V2) {
+      violated(`${path}.cri`, `managed modes (Direct, Proxy, Local) need containerd on all nodes (Containerd or ContainerdV2); node group "${name}" uses "${cri}" and mode is '${mode}'`);
+    }
+    return { name, cri };
+  });
+}
+
+function parseImages(value: unknown): Images {
+  if (!isPlainObject(value)) return invalid('images', 'an object { dockerDistribution, dockerAuth } of image digests', describeValue(value));
+  rejectUnknownKeys('images', value, ['dockerDistribution', 'dockerAuth']);
+  const digest = (k: string): string => {
+    const v = field(value, k);
+    if (typeof v !== 'string' || !DIGEST.test(v)) return invalid(`images.${k}`, 'an image digest "sha256:<64 lower-case hex digits>"', describeValue(v));
+    return v;
+  };
+  return { dockerDistribution: digest('dockerDistribution'), dockerAuth: digest('dockerAuth') };
+}
+
+function parsePair(path: string, value: unknown): { pair: KeyPair; certificate: X509Certificate } {
+  if (!isPlainObject(value)) return invalid(path, 'an object { certificate, privateKey } of PEM text', describeValue(value));
+  rejectUnknownKeys(path, value, ['certificate', 'privateKey']);
+  const cert = parseCertificates(`${path}.certificate`, field(value, 'certificate'), 'one PEM certificate');
+  if (cert.certificates.length !== 1) violated(`${path}.certificate`, `expected one PEM certificate, found ${cert.certificates.length}`);
+  const key = parsePrivateKey(`${path}.privateKey`, field(value, 'privateKey'));
+  if (!cert.certificates[0].checkPrivateKey(key.key)) violated(`${path}.privateKey`, 'the private key does not belong to the certificate');
+  return { pair: { certificate: cert.pem, privateKey: key.pem }, certificate: cert.certificates[0] };
+}
+
+/** 25 characters of [a-zA-Z0-9] from HMAC-SHA256(CA private key, purpose): stable for a given PKI, secret like the key. */
+export function deriveSecret(caPrivateKeyPem: string, purpose: string, length = 25): string {
+  const bytes = createHmac('sha256', caPrivateKeyPem).update(purpose).digest();
+  let out = '';
+  for (let i = 0; i < length; i++) out += ALPHANUMERIC[bytes[i] % ALPHANUMERIC.length];
+  return out;
+}
+
+function parsePki(value: unknown): Pki {
+  if (!isPlainObject(value)) return invalid('pki', 'an object { ca, token, auth, distribution } of PEM certificate/key pairs', describeValue(value));
+  rejectUnknownKeys('pki', value, ['ca', 'token', 'auth', 'distribution', 'httpSecret']);
+  const ca = parsePair('pki.ca', field(value, 'ca'));
+  const signed = (name: string, sans: boolean): KeyPair => {
+    const p = parsePair(`pki.${name}`, field(value, name));
+    if (!p.certificate.verify(ca.certificate.publicKey)) violated(`pki.${name}.certificate`, 'the certificate is not signed by pki.ca');
+    if (sans) {
+      for (const h of LEAF_SANS.hosts) if (p.certificate.checkHost(h) === undefined) violated(`pki.${name}.certificate`, `the certificate must be valid for "${h}" (SANs 127.0.0.1, localhost, registry.d8-system.svc)`);
+      for (const ip of LEAF_SANS.ips) if (p.certificate.checkIP(ip) === undefined) violated(`pki.${name}.certificate`, `the certificate must be valid for IP ${ip} (SANs 127.0.0.1, localhost, registry.d8-system.svc)`);
+    }
+    return p.pair;
+  };
+  const token = signed('token', false);
+  const auth = signed('auth', true);
+  const distribution = signed('distribution', true);
+  const rawSecret = field(value, 'httpSecret');
+  if (rawSecret !== undefined && (typeof rawSecret !== 'string' || !HTTP_SECRET.test(rawSecret))) {
+    invalid('pki.httpSecret', 'at least 16 characters from [a-zA-Z0-9]', typeof rawSecret === 'string' ? `a string of ${rawSecret.length} character(s) (value hidden)` : describeValue(rawSecret));
+  }
+  const httpSecret = (rawSecret as string | undefined) ?? deriveSecret(ca.pair.privateKey, 'registry http.secret');
+  return { ca: ca.pair, token, auth, distribution, httpSecret };
+}
+
+/** Validates the cluster facts for a mode; throws naming the field path, the bad value and what is expected. */
+export function resolveCluster(props: RegistryClusterProps, settings: Settings): Cluster {
+  const raw = props as unknown;
+  if (!isPlainObject(raw)) return invalid('props', 'an object', describeValue(raw));
+  const known = Object.keys(raw).filter((k) => CLUSTER_FIELDS.includes(k));
+  const p: Record<string, unknown> = {};
+  for (const k of known) p[k] = raw[k];
+  const mode = settings.mode;
+
+  const nodeGroups = parseNodeGroups(p.nodeGroups, mode);
+  const cpn = p.controlPlaneNodes ?? 1;
+  if (typeof cpn !== 'number' || !Number.isInteger(cpn) || cpn < 1 || cpn > 99) {
+    invalid('controlPlaneNodes', 'a whole number of control-plane nodes from 1 to 99', describeValue(cpn));
+  }
+  const clusterType = p.clusterType === undefined ? ClusterType.CLOUD : enumValue('clusterType', p.clusterType, [ClusterType.CLOUD, ClusterType.STATIC]);
+  if ((mode === RegistryModeName.PROXY || mode === RegistryModeName.LOCAL) && clusterType !== ClusterType.STATIC) {
+    violated('clusterType', `Proxy and Local are unsupported for non-static clusters; mode is '${mode}' and clusterType is "${clusterType}" (set clusterType: ClusterType.STATIC if the cluster is static)`);
+  }
+  const tolerations = p.customTolerationKeys ?? [];
+  if (!Array.isArray(tolerations)) invalid('customTolerationKeys', 'an array of taint keys', describeValue(tolerations));
+  tolerations.forEach((k, i) => {
+    if (typeof k !== 'string' || k.length > 316 || !QUALIFIED_NAME.test(k)) invalid(`customTolerationKeys[${i}]`, 'a taint key such as "dedicated.example.com/registry"', describeValue(k));
+  });
+  const vpa = p.verticalPodAutoscaler ?? false;
+  if (typeof vpa !== 'boolean') invalid('verticalPodAutoscaler', 'true or false', describeValue(vpa));
+
+  const runsComponents = mode === RegistryModeName.DIRECT;
+  if (runsComponents && p.images === undefined) {
+    violated('images', `mode '${mode}' runs the in-cluster proxy and needs the digests of its images: images: { dockerDistribution: 'sha256:…', dockerAuth: 'sha256:…' }`);
+  }
+  if (runsComponents && p.pki === undefined) {
+    violated('pki', `mode '${mode}' needs the module's PKI (CA, token, auth and distribution certificates with their keys): pki: { ca, token, auth, distribution }`);
+  }
+  return {
+    nodeGroups,
+    controlPlaneNodes: cpn as number,
+    highAvailability: (cpn as number) > 1,
+    clusterType,
+    images: p.images === undefined ? undefined : parseImages(p.images),
+    pki: p.pki === undefined ? undefined : parsePki(p.pki),
+    customTolerationKeys: [...new Set(tolerations as string[])],
+    verticalPodAutoscaler: vpa as boolean,
+  };
+}

@@ -1,0 +1,68 @@
+// Error helpers shared by every validator. Messages name the field path, the offending value and what is
+// expected. Values of secret fields are never printed: only their type and length.
+
+/** Short, printable description of a non-secret value. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing (the field is missing)';
+  if (value === null) return 'null';
+  if (typeof value === 'string') {
+    const shown = value.length > 80 ? `${value.slice(0, 80)}…` : value;
+    return value.length === 0 ? 'an empty string' : JSON.stringify(shown);
+  }
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `${typeof value} ${String(value)}`;
+  if (Array.isArray(value)) return `an array of ${value.length} item(s)`;
+  if (typeof value === 'object') return 'an object';
+  return `a ${typeof value}`;
+}
+
+/** Description of a secret value: never its content. */
+export function describeSecret(value: unknown): string {
+  if (typeof value === 'string') return value.length === 0 ? 'an empty string' : `a string of ${value.length} character(s) (value hidden)`;
+  return describeValue(value);
+}
+
+/** Throws a plain Error in the library's one format: `<path>: expected <what>, got <value>`. */
+export function invalid(path: string, expected: string, got: string): never {
+  throw new Error(`${path}: expected ${expected}, got ${got}`);
+}
+
+/** Throws a rule violation that is not about one value's shape. */
+export function violated(path: string, message: string): never {
+  throw new Error(`${path}: ${message}`);
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype;
+}
+
+/** Rejects keys outside `allowed` (typos such as `imageRepo` would otherwise be ignored silently). */
+export function rejectUnknownKeys(path: string, value: Record<string, unknown>, allowed: readonly string[]): void {
+  for (const key of Object.keys(value).sort()) {
+    if (!allowed.includes(key)) {
+      violated(`${path}.${key}`, `unknown field; expected one of ${allowed.join(', ')}`);
+    }
+  }
+}
+
+/** An own enumerable property, or undefined (ignores inherited keys such as `toString`). */
+export function field(value: Record<string, unknown>, key: string): unknown {
+  return Object.prototype.hasOwnProperty.call(value, key) ? value[key] : undefined;
+}
+
+/** Validates a closed set of case-sensitive strings and suggests the right spelling on a case mismatch. */
+export function enumValue<T extends string>(path: string, value: unknown, allowed: readonly T[]): T {
+  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
+  const hint = typeof value === 'string' ? allowed.find((a) => a.toLowerCase() === value.toLowerCase()) : undefined;
+  const list = allowed.map((a) => `"${a}"`).join(' or ');
+  return invalid(path, `one of ${list}${hint ? ` (case matters: did you mean "${hint}"?)` : ''}`, describeValue(value));
+}
+
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** A non-empty string without control characters. */
+export function plainString(path: string, value: unknown, what: string, secret = false): string {
+  const describe = secret ? describeSecret : describeValue;
+  if (typeof value !== 'string' || value.length === 0) return invalid(path, `a non-empty string (${what})`, describe(value));
+  if (CONTROL.test(value)) return invalid(path, `${what} without control characters (newlines, tabs, NUL)`, secret ? describeSecret(value) : 'a string with control characters');
+  return value;
+}

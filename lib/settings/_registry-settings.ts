@@ -1,0 +1,179 @@
+// Validation of `spec.settings.registry` exactly as a Deckhouse user writes it (reference §3): the schema, its
+// defaults and every CEL rule, plus the stricter checks a static renderer can afford (PEM content, port range,
+// a repository path). The result is one normalized value; nothing downstream re-validates it.
+import { CheckMode, RegistryModeName, Scheme } from './enums';
+import { describeSecret, describeValue, enumValue, field, invalid, isPlainObject, plainString, rejectUnknownKeys, violated } from './_errors';
+import { parseCertificates } from './_pem';
+
+/** Username Deckhouse pairs with a licence key. */
+export const LICENSE_USERNAME = 'license-token';
+
+/** Default `proxy.ttl`. */
+export const DEFAULT_PROXY_TTL = '168h';
+
+const MIN_TTL_SECONDS = 5 * 60;
+
+// openapi: ^[0-9a-zA-Z\.\-]+(\:[0-9]{1,5})?(\/[0-9a-zA-Z\.\-\_]+)*$
+const IMAGES_REPO = /^[0-9a-zA-Z.-]+(:[0-9]{1,5})?(\/[0-9a-zA-Z._-]+)*$/;
+const TTL = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
+
+const CONNECTION_FIELDS = ['imagesRepo', 'scheme', 'ca', 'license', 'username', 'password', 'checkMode'] as const;
+const PROXY_FIELDS = [...CONNECTION_FIELDS, 'ttl'] as const;
+const REGISTRY_FIELDS = ['mode', 'direct', 'unmanaged', 'proxy'] as const;
+const MODES = [RegistryModeName.UNMANAGED, RegistryModeName.DIRECT, RegistryModeName.PROXY, RegistryModeName.LOCAL] as const;
+
+/** A validated upstream registry (one of the `direct`, `unmanaged`, `proxy` sections). */
+export interface Upstream {
+  /** `imagesRepo` as written: `host[:port]/path`. */
+  readonly imagesRepo: string;
+  /** `host[:port]`: everything before the first `/`. */
+  readonly address: string;
+  /** `/` plus the rest of `imagesRepo` (never empty: a repository path is required). */
+  readonly path: string;
+  readonly scheme: Scheme;
+  /** Normalized PEM bundle of the upstream's CA, if given. */
+  readonly ca?: string;
+  /** `license-token` when a licence is given. */
+  readonly username?: string;
+  /** The password or licence key. */
+  readonly password?: string;
+  /** Whether the credentials come from `license`. */
+  readonly fromLicense: boolean;
+  readonly checkMode: CheckMode;
+}
+
+/** The normalized registry settings. */
+export type Settings =
+  | { readonly mode: RegistryModeName.DIRECT; readonly upstream: Upstream }
+  | { readonly mode: RegistryModeName.UNMANAGED; readonly upstream?: Upstream }
+  | { readonly mode: RegistryModeName.PROXY; readonly upstream: Upstream; readonly ttl: string }
+  | { readonly mode: RegistryModeName.LOCAL };
+
+/** Validated settings plus the user's own document, as written, for `ModuleConfig/deckhouse`. */
+export interface ParsedSettings {
+  readonly settings: Settings;
+  /** The `registry` object with only the fields the user set, in schema order. */
+  readonly written: Record<string, unknown>;
+}
+
+/** Seconds of a `ttl` such as `1h30m`; the caller has matched TTL. */
+function ttlSeconds(m: RegExpMatchArray): number {
+  return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+}
+
+function parseImagesRepo(path: string, value: unknown): { address: string; path: string } {
+  const expected = 'host[:port]/path without a scheme or trailing slash, e.g. "registry.deckhouse.io/deckhouse/ee"';
+  if (value === undefined) violated(path, `'imagesRepo' is required (${expected})`);
+  if (typeof value !== 'string' || value.length === 0) return invalid(path, expected, describeValue(value));
+  if (/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(value)) {
+    return invalid(path, `${expected}; the scheme belongs in 'scheme', not in 'imagesRepo'`, describeValue(value));
+  }
+  if (!IMAGES_REPO.test(value)) return invalid(path, expected, describeValue(value));
+  const slash = value.indexOf('/');
+  const address = slash < 0 ? value : value.slice(0, slash);
+  const port = address.includes(':') ? Number(address.split(':')[1]) : undefined;
+  if (port !== undefined && (port < 1 || port > 65535)) {
+    return invalid(path, `${expected} with a port from 1 to 65535`, describeValue(value));
+  }
+  if (slash < 0) {
+    return invalid(path, `${expected}; a repository path is required, because image references are <imagesRepo>@sha256:<digest>`, describeValue(value));
+  }
+  return { address, path: value.slice(slash) };
+}
+
+function parseSection(path: string, value: unknown, withTtl: boolean): { upstream: Upstream; ttl?: string; written: Record<string, unknown> } {
+  const fields: readonly string[] = withTtl ? PROXY_FIELDS : CONNECTION_FIELDS;
+  if (!isPlainObject(value)) return invalid(path, `an object with ${fields.join(', ')}`, describeValue(value));
+  rejectUnknownKeys(path, value, fields);
+  const get = (k: string): unknown => field(value, k);
+
+  const repo = parseImagesRepo(`${path}.imagesRepo`, get('imagesRepo'));
+  const scheme = get('scheme') === undefined ? Scheme.HTTPS : enumValue(`${path}.scheme`, get('scheme'), [Scheme.HTTP, Scheme.HTTPS]);
+  const checkMode = get('checkMode') === undefined
+    ? CheckMode.DEFAULT
+    : enumValue(`${path}.checkMode`, get('checkMode'), [CheckMode.DEFAULT, CheckMode.RELAX]);
+  const ca = get('ca') === undefined ? undefined : parseCertificates(`${path}.ca`, get('ca'), 'one or more PEM certificates (the root CA of the registry)').pem;
+
+  const license = get('license');
+  const username = get('username');
+  const password = get('password');
+  if (license !== undefined && (username !== undefined || password !== undefined)) {
+    violated(path, `'license' and 'username'/'password' are mutually exclusive; set either 'license' or both 'username' and 'password'`);
+  }
+  if (username !== undefined && password === undefined) violated(`${path}.password`, `'password' is required when 'username' is provided`);
+  if (password !== undefined && username === undefined) violated(`${path}.username`, `'username' is required when 'password' is provided`);
+  let creds: { username?: string; password?: string; fromLicense: boolean } = { fromLicense: false };
+  if (license !== undefined) {
+    creds = { username: LICENSE_USERNAME, password: plainString(`${path}.license`, license, 'a licence key', true), fromLicense: true };
+  } else if (username !== undefined) {
+    const user = plainString(`${path}.username`, username, 'a registry username');
+    if (user.includes(':')) invalid(`${path}.username`, 'a username without ":" (basic authentication joins username and password with ":")', describeValue(user));
+    if (typeof password !== 'string') invalid(`${path}.password`, 'a non-empty string (the registry password)', describeSecret(password));
+    creds = { username: user, password: plainString(`${path}.password`, password, 'the registry password', true), fromLicense: false };
+  }
+
+  let ttl: string | undefined;
+  if (withTtl) {
+    const raw = get('ttl');
+    if (raw === undefined) {
+      ttl = DEFAULT_PROXY_TTL;
+    } else {
+      const m = typeof raw === 'string' && raw !== '' ? raw.match(TTL) : null;
+      if (!m) invalid(`${path}.ttl`, 'a duration such as "168h", "24h30m" or "90m" (hours, minutes, seconds in that order)', describeValue(raw));
+      if (ttlSeconds(m) < MIN_TTL_SECONDS) violated(`${path}.ttl`, `'ttl' should be at least 5 minutes, got ${describeValue(raw)}`);
+      ttl = raw as string;
+    }
+  }
+
+  const written: Record<string, unknown> = {};
+  for (const k of fields) if (get(k) !== undefined) written[k] = get(k);
+  return {
+    upstream: { imagesRepo: get('imagesRepo') as string, address: repo.address, path: repo.path, scheme, ca, ...creds, checkMode },
+    ttl,
+    written,
+  };
+}
+
+/**
+ * Validates `spec.settings.registry` (a plain object as in a ModuleConfig) and applies the module's defaults.
+ * Throws an Error naming the field path, the bad value (never a secret) and what is expected.
+ */
+export function parseRegistrySettings(value: unknown, path = 'registry'): ParsedSettings {
+  const raw = value === undefined ? {} : value;
+  if (!isPlainObject(raw)) return invalid(path, 'an object with mode and its section (direct, unmanaged or proxy)', describeValue(value));
+  rejectUnknownKeys(path, raw, REGISTRY_FIELDS);
+  const mode = field(raw, 'mode') === undefined ? RegistryModeName.UNMANAGED : enumValue(`${path}.mode`, field(raw, 'mode'), MODES);
+  const has = (k: string) => field(raw, k) !== undefined;
+
+  // The module's CEL rules, in schema order.
+  if (mode === RegistryModeName.DIRECT && !has('direct')) violated(`${path}.direct`, `when mode is 'Direct', the 'direct' section must be specified`);
+  if (mode !== RegistryModeName.DIRECT && has('direct')) violated(`${path}.direct`, `when mode is not 'Direct', the 'direct' section must be omitted (mode is '${mode}')`);
+  if (mode === RegistryModeName.PROXY && !has('proxy')) violated(`${path}.proxy`, `when mode is 'Proxy', the 'proxy' section must be specified`);
+  if (mode !== RegistryModeName.PROXY && has('proxy')) violated(`${path}.proxy`, `when mode is not 'Proxy', the 'proxy' section must be omitted (mode is '${mode}')`);
+  if (mode !== RegistryModeName.UNMANAGED && has('unmanaged')) {
+    violated(`${path}.unmanaged`, `when mode is not 'Unmanaged', the 'unmanaged' section must be omitted (mode is '${mode}')`);
+  }
+
+  const written: Record<string, unknown> = {};
+  if (has('mode')) written.mode = field(raw, 'mode');
+  switch (mode) {
+    case RegistryModeName.DIRECT: {
+      const s = parseSection(`${path}.direct`, field(raw, 'direct'), false);
+      written.direct = s.written;
+      return { settings: { mode, upstream: s.upstream }, written };
+    }
+    case RegistryModeName.PROXY: {
+      const s = parseSection(`${path}.proxy`, field(raw, 'proxy'), true);
+      written.proxy = s.written;
+      return { settings: { mode, upstream: s.upstream, ttl: s.ttl as string }, written };
+    }
+    case RegistryModeName.UNMANAGED: {
+      if (!has('unmanaged')) return { settings: { mode }, written };
+      const s = parseSection(`${path}.unmanaged`, field(raw, 'unmanaged'), false);
+      written.unmanaged = s.written;
+      return { settings: { mode, upstream: s.upstream }, written };
+    }
+    default:
+      return { settings: { mode: RegistryModeName.LOCAL }, written };
+  }
+}

@@ -1,0 +1,47 @@
+/** Transport scheme of an upstream registry (`spec.settings.registry.<section>.scheme`). */
+export enum Scheme {
+  /** Plain HTTP; containerd is told `skip_verify = true` for such mirrors, as Deckhouse does. */
+  HTTP = 'HTTP',
+  /** HTTPS, verified against the system roots or the section's `ca`. */
+  HTTPS = 'HTTPS',
+}
+
+/** How the module's checker verifies an upstream before switching (`checkMode`). */
+export enum CheckMode {
+  /** Check that every critical component image exists in the upstream. */
+  DEFAULT = 'Default',
+  /** Check only the Deckhouse image tag; meant for edition switches. */
+  RELAX = 'Relax',
+}
+
+/** The registry mode (`spec.settings.registry.mode`). */
+export enum RegistryModeName {
+  /** No internal registry; the cluster uses the registry given at bootstrap or in `unmanaged`. */
+  UNMANAGED = 'Unmanaged',
+  /** No cache: containerd redirects the fixed address to the upstream, API clients use the in-cluster proxy. */
+  DIRECT = 'Direct',
+  /** A caching registry on the control-plane nodes. */
+  PROXY = 'Proxy',
+  /** A full local copy on the control-plane nodes. */
+  LOCAL = 'Local',
+}
+
+/** Container runtime of a node group (`NodeGroup.spec.cri.type`). */
+export enum Cri {
+  /** containerd 1.6 / 1.7, config.toml `version = 2`. */
+  CONTAINERD = 'Containerd',
+  /** containerd 2.x, config.toml `version = 3`. */
+  CONTAINERD_V2 = 'ContainerdV2',
+  /** Docker; not supported by the managed modes. */
+  DOCKER = 'Docker',
+  /** A runtime Deckhouse does not manage; not supported by the managed modes. */
+  NOT_MANAGED = 'NotManaged',
+}
+
+/** Deckhouse cluster type (`clusterConfiguration.clusterType`). */
+export enum ClusterType {
+  /** Nodes are virtual machines of a cloud provider. */
+  CLOUD = 'Cloud',
+  /** Bare-metal or otherwise statically provisioned nodes; required by Proxy and Local. */
+  STATIC = 'Static',
+}

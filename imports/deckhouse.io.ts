@@ -9,3 +9,11 @@ export class ModuleConfig extends ApiObject {
     super(scope, id, { ...ModuleConfig.GVK, ...props });
   }
 }
+export interface NodeGroupConfigurationProps { readonly metadata?: ApiObjectMetadata; readonly spec: NodeGroupConfigurationSpec }
+export interface NodeGroupConfigurationSpec { readonly content: string; readonly weight?: number; readonly nodeGroups?: string[]; readonly bundles?: string[] }
+export class NodeGroupConfiguration extends ApiObject {
+  public static readonly GVK: GroupVersionKind = { apiVersion: 'deckhouse.io/v1alpha1', kind: 'NodeGroupConfiguration' };
+  public constructor(scope: Construct, id: string, props: NodeGroupConfigurationProps) {
+    super(scope, id, { ...NodeGroupConfiguration.GVK, ...props });
+  }
+}

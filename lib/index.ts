@@ -8,3 +8,5 @@ export * from './constructs/in-cluster-proxy';
 export * from './constructs/direct-mode';
 export * from './constructs/unmanaged-mode';
 export * from './constructs/registry-module';
+export * from './constructs/node-configuration';
+export { resolveImage, parseImageReference, firstManifestEndpoint, ImageReference, Endpoint, Resolution, ResolveOptions } from './model/resolver';

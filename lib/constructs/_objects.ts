@@ -1,4 +1,5 @@
 // Small internal builders shared by the constructs: every namespaced object gets its namespace explicitly.
+import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { KubeSecret } from '../../imports/k8s';
 import { canonicalJson, sha256 } from '../model/_hash';
@@ -26,4 +27,12 @@ export function secret(scope: Construct, id: string, spec: SecretSpec): KubeSecr
 /** `sha256(sha256(…))` of a Secret's data: the `config-checksum` annotation of the pods that mount it. */
 export function dataChecksum(data: Record<string, string>): string {
   return sha256(sha256(canonicalJson(data)));
+}
+
+/** cdk8s copies a chart's namespace onto cluster-scoped objects; refuse such a chart instead of emitting bad YAML. */
+export function assertClusterScope(scope: Construct, kind: string): void {
+  const ns = Chart.of(scope).namespace;
+  if (ns !== undefined) {
+    throw new Error(`${scope.node.path}: ${kind} is cluster-scoped, but the chart has namespace "${ns}"; create the chart without a namespace (every registry object sets its own)`);
+  }
 }

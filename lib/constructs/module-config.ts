@@ -1,8 +1,8 @@
-import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ModuleConfig } from '../../imports/deckhouse.io';
 import { moduleConfigRegistry } from '../model/module-settings';
 import { RegistryMode } from '../settings/registry-mode';
+import { assertClusterScope } from './_objects';
 
 export interface DeckhouseModuleConfigProps {
   /** The registry settings to write under `spec.settings.registry`. */
@@ -27,10 +27,7 @@ export class DeckhouseModuleConfig extends Construct {
 
   constructor(scope: Construct, id: string, props: DeckhouseModuleConfigProps) {
     super(scope, id);
-    const chartNamespace = Chart.of(this).namespace;
-    if (chartNamespace !== undefined) {
-      throw new Error(`${this.node.path}: ModuleConfig is cluster-scoped, but the chart has namespace "${chartNamespace}"; create the chart without a namespace (every registry object sets its own)`);
-    }
+    assertClusterScope(this, 'ModuleConfig');
     const version = props.version ?? 1;
     if (!Number.isInteger(version) || version < 1) throw new Error(`${this.node.path}: expected version to be a whole number >= 1, got ${version}`);
     this.resource = new ModuleConfig(this, 'Resource', {

@@ -1,10 +1,12 @@
 import { Construct } from 'constructs';
+import { routingFor, routingForBuild } from '../model/routing';
 import { resolveCluster } from '../settings/_cluster';
 import { RegistryClusterProps } from '../settings/cluster';
-import { RegistryModeName } from '../settings/enums';
+import { ContainerdBuild, RegistryModeName } from '../settings/enums';
 import { RegistryMode } from '../settings/registry-mode';
 import { DirectMode } from './direct-mode';
 import { DeckhouseModuleConfig } from './module-config';
+import { NodeConfiguration } from './node-configuration';
 import { UnmanagedMode } from './unmanaged-mode';
 import { registryConfigSecret } from './_module-secrets';
 
@@ -14,19 +16,35 @@ export interface RegistryModuleProps extends RegistryClusterProps {
    * @default RegistryMode.unmanaged()
    */
   readonly mode?: RegistryMode;
+
+  /**
+   * The containerd build on the nodes. Stock containerd ignores hosts.toml `auth` and `rewrite`, so a mode whose
+   * node routing needs either (Direct with a path rewrite or credentials) is refused for it.
+   * @default ContainerdBuild.DECKHOUSE
+   */
+  readonly containerdBuild?: ContainerdBuild;
+
+  /**
+   * `spec.weight` of the node configuration objects.
+   * @default 30
+   */
+  readonly nodeConfigurationWeight?: number;
 }
 
 /**
  * The Deckhouse `registry` module: `ModuleConfig/deckhouse` with the registry settings, the `registry-config`
  * Secret module `deckhouse` derives from them, and every object the mode converges to.
  *
- * Construct ids are part of the API: `ModuleConfig`, `RegistryConfig`, then `Direct` or `Unmanaged`.
+ * Construct ids are part of the API: `ModuleConfig`, `RegistryConfig`, `Direct` or `Unmanaged`, then
+ * `NodeConfiguration`.
  */
 export class RegistryModule extends Construct {
   public readonly mode: RegistryMode;
   public readonly moduleConfig: DeckhouseModuleConfig;
   /** The mode's construct. */
   public readonly modeConstruct: Construct;
+  /** The per-node containerd files and their delivery. */
+  public readonly nodeConfiguration: NodeConfiguration;
 
   constructor(scope: Construct, id: string, props: RegistryModuleProps = {}) {
     super(scope, id);
@@ -34,6 +52,8 @@ export class RegistryModule extends Construct {
     if (!(this.mode instanceof RegistryMode)) throw new Error(`${this.node.path}: expected mode to be a RegistryMode (RegistryMode.direct(…), …), got ${typeof this.mode}`);
     const settings = this.mode._settings;
     resolveCluster(props, settings); // every input error surfaces here, before anything is created
+    const routing = settings.mode === RegistryModeName.DIRECT || settings.mode === RegistryModeName.UNMANAGED ? routingFor(settings) : undefined;
+    if (routing !== undefined) routingForBuild(routing, props.containerdBuild ?? ContainerdBuild.DECKHOUSE);
     const modeProps = { ...props, mode: this.mode };
     switch (settings.mode) {
       case RegistryModeName.DIRECT:
@@ -47,5 +67,16 @@ export class RegistryModule extends Construct {
     this.modeConstruct = settings.mode === RegistryModeName.DIRECT
       ? new DirectMode(this, 'Direct', modeProps)
       : new UnmanagedMode(this, 'Unmanaged', modeProps);
+    this.nodeConfiguration = new NodeConfiguration(this, 'NodeConfiguration', {
+      mode: this.mode,
+      nodeGroups: props.nodeGroups,
+      containerdBuild: props.containerdBuild,
+      weight: props.nodeConfigurationWeight,
+    });
+  }
+
+  /** The node file trees: `nodes/<group>/<absolute node path without the leading slash>` -> content. */
+  public toFiles(): { [path: string]: string } {
+    return this.nodeConfiguration.toFiles();
   }
 }

@@ -1,6 +1,7 @@
 // Per-node routing: for each registry host containerd sees, the ordered mirrors it tries. This one model feeds
 // the `registry-bashible-config` payload, the hosts.toml files and the resolver.
-import { Upstream } from '../settings/_registry-settings';
+import { Settings, Upstream } from '../settings/_registry-settings';
+import { RegistryModeName } from '../settings/enums';
 import { REGISTRY_ADDRESS, REGISTRY_PATH_REGEXP } from './constants';
 
 export interface MirrorAuth {
@@ -84,5 +85,49 @@ export function validateRouting(routing: Routing): void {
       if (keys.has(mirrorKey(m))) throw new Error(`routing: registry host "${host}" lists mirror ${mirrorKey(m)} twice`);
       keys.add(mirrorKey(m));
     }
+  }
+}
+
+
+/**
+ * Adapts routing to the containerd build. Deckhouse's build takes it as is. Stock containerd silently ignores
+ * hosts.toml `auth` and `rewrite`, so an identity rewrite is dropped and anything else is refused with what works
+ * instead.
+ */
+export function routingForBuild(routing: Routing, build: 'Deckhouse' | 'Stock', path = 'containerdBuild'): Routing {
+  if (build === 'Deckhouse') return routing;
+  const out: { [host: string]: { mirrors: Mirror[] } } = {};
+  for (const [host, cfg] of Object.entries(routing)) {
+    out[host] = {
+      mirrors: cfg.mirrors.map((m) => {
+        if (m.auth !== undefined) {
+          throw new Error(`${path}: stock containerd ignores hosts.toml auth, so mirror ${m.scheme}://${m.host} of "${host}" would be pulled from anonymously; `
+            + 'use an upstream that allows anonymous pulls and give credentials through an image pull secret (kubelet forwards it to the mirror), '
+            + 'or run Deckhouse\'s containerd build (ContainerdBuild.DECKHOUSE)');
+        }
+        const rewrites = (m.rewrites ?? []).filter((r) => r.to !== r.from.replace(/^\^/, ''));
+        if (rewrites.length > 0) {
+          const r = rewrites[0];
+          throw new Error(`${path}: stock containerd ignores hosts.toml rewrite, so "${r.from}" -> "${r.to}" on mirror ${m.scheme}://${m.host} of "${host}" would not apply `
+            + `and pulls would ask the mirror for the wrong repository; use a mirror that needs no path rewrite (an imagesRepo whose path is /${r.from.replace(/^\^/, '')}), `
+            + 'or run Deckhouse\'s containerd build (ContainerdBuild.DECKHOUSE)');
+        }
+        const { rewrites: _dropped, ...rest } = m;
+        return rest;
+      }),
+    };
+  }
+  return out;
+}
+
+/** The routing a mode gives every node, or undefined when the module leaves nodes alone (default Unmanaged). */
+export function routingFor(settings: Settings): Routing | undefined {
+  switch (settings.mode) {
+    case RegistryModeName.DIRECT:
+      return directRouting(settings.upstream);
+    case RegistryModeName.UNMANAGED:
+      return settings.upstream === undefined ? undefined : unmanagedRouting(settings.upstream);
+    default:
+      throw new Error(`routing for mode '${settings.mode}' is not rendered by this version of the library`);
   }
 }

@@ -57,7 +57,7 @@ export function isManaged(mode: RegistryModeName): boolean {
   return mode !== RegistryModeName.UNMANAGED;
 }
 
-function parseNodeGroups(value: unknown, mode: RegistryModeName): NodeGroupFacts[] {
+export function parseNodeGroups(value: unknown, mode: RegistryModeName): NodeGroupFacts[] {
   if (value === undefined) return [{ name: 'master', cri: Cri.CONTAINERD }];
   if (!Array.isArray(value) || value.length === 0) return invalid('nodeGroups', 'a non-empty array of { name, cri }', describeValue(value));
   const seen = new Set<string>();

@@ -45,3 +45,11 @@ export enum ClusterType {
   /** Bare-metal or otherwise statically provisioned nodes; required by Proxy and Local. */
   STATIC = 'Static',
 }
+
+/** Which containerd build the nodes run; only Deckhouse's build understands hosts.toml `auth` and `rewrite`. */
+export enum ContainerdBuild {
+  /** Deckhouse's patched containerd (`002-hosts-rewrite.patch`, `003-hosts-auth.patch`). */
+  DECKHOUSE = 'Deckhouse',
+  /** Upstream containerd, which silently ignores hosts.toml `auth` and `rewrite`. */
+  STOCK = 'Stock',
+}

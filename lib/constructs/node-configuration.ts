@@ -1,0 +1,87 @@
+import { Construct } from 'constructs';
+import { NodeGroupConfiguration } from '../../imports/deckhouse.io';
+import { routingFor, routingForBuild } from '../model/routing';
+import { NodeFile, nodeFiles, ownedHostDirs } from '../render/node-files';
+import { nodeScript } from '../render/node-script';
+import { parseNodeGroups } from '../settings/_cluster';
+import { NodeGroup } from '../settings/cluster';
+import { ContainerdBuild, Cri } from '../settings/enums';
+import { enumValue } from '../settings/_errors';
+import { RegistryMode } from '../settings/registry-mode';
+import { assertClusterScope } from './_objects';
+
+export { NodeFile };
+
+/** The files one node group receives. */
+export interface NodeBundle {
+  readonly nodeGroup: string;
+  readonly cri: Cri;
+  /** Absolute node paths, sorted. */
+  readonly files: NodeFile[];
+}
+
+export interface NodeConfigurationProps {
+  /** The registry mode whose node routing to deliver. */
+  readonly mode: RegistryMode;
+
+  /**
+   * The node groups and their runtimes; groups without containerd get nothing.
+   * @default - one group `master` with `Cri.CONTAINERD`
+   */
+  readonly nodeGroups?: NodeGroup[];
+
+  /**
+   * The containerd build on the nodes. Stock containerd ignores hosts.toml `auth` and `rewrite`, so routing
+   * that needs either is refused for it.
+   * @default ContainerdBuild.DECKHOUSE
+   */
+  readonly containerdBuild?: ContainerdBuild;
+
+  /**
+   * `spec.weight` of the NodeGroupConfiguration objects (bashible runs lower weights first).
+   * @default 30
+   */
+  readonly weight?: number;
+}
+
+/**
+ * Per-node containerd configuration: for every containerd node group, the hosts.toml and CA files of the mode's
+ * routing plus the config.toml fragment that sets `config_path` for its runtime, delivered by one
+ * `NodeGroupConfiguration` (`registry-containerd-<group>`) whose script writes exactly these files. `toFiles()`
+ * gives the same files as a plain tree.
+ */
+export class NodeConfiguration extends Construct {
+  public readonly bundles: NodeBundle[];
+
+  constructor(scope: Construct, id: string, props: NodeConfigurationProps) {
+    super(scope, id);
+    assertClusterScope(this, 'NodeGroupConfiguration');
+    const settings = props.mode._settings;
+    const nodeGroups = parseNodeGroups(props.nodeGroups, settings.mode);
+    const build = props.containerdBuild === undefined
+      ? ContainerdBuild.DECKHOUSE
+      : enumValue('containerdBuild', props.containerdBuild, [ContainerdBuild.DECKHOUSE, ContainerdBuild.STOCK]);
+    const weight = props.weight ?? 30;
+    if (!Number.isInteger(weight) || weight < 0 || weight > 9999) throw new Error(`weight: expected a whole number from 0 to 9999, got ${String(weight)}`);
+    const routing = routingFor(settings);
+    this.bundles = [];
+    if (routing === undefined) return;
+    const nodeRouting = routingForBuild(routing, build);
+    for (const group of nodeGroups) {
+      if (group.cri !== Cri.CONTAINERD && group.cri !== Cri.CONTAINERD_V2) continue;
+      const files = nodeFiles(nodeRouting, group.cri);
+      this.bundles.push({ nodeGroup: group.name, cri: group.cri, files });
+      new NodeGroupConfiguration(this, group.name, {
+        metadata: { name: `registry-containerd-${group.name}` },
+        spec: { nodeGroups: [group.name], bundles: ['*'], weight, content: nodeScript(group.name, files, ownedHostDirs(nodeRouting)) },
+      });
+    }
+  }
+
+  /** Every bundle as a file tree: `nodes/<group>/<absolute node path without the leading slash>` -> content. */
+  public toFiles(): { [path: string]: string } {
+    const out: { [path: string]: string } = {};
+    for (const b of this.bundles) for (const f of b.files) out[`nodes/${b.nodeGroup}${f.path}`] = f.content;
+    return out;
+  }
+}

@@ -1,0 +1,30 @@
+// The files one node group receives: every hosts.toml and CA file of the routing plus the config_path fragment.
+import { Routing } from '../model/routing';
+import { Cri } from '../settings/enums';
+import { CONFIG_PATH_FRAGMENT, configPathFragment } from './containerd-config';
+import { caFilePath, hostsToml, hostsTomlPath } from './hosts-toml';
+
+export interface NodeFile {
+  /** Absolute node path. */
+  readonly path: string;
+  readonly content: string;
+  /** Octal permission bits: 0600 for files that may carry credentials, 0644 otherwise. */
+  readonly mode: number;
+}
+
+/** Every file for one node, sorted by path. */
+export function nodeFiles(routing: Routing, cri: Cri): NodeFile[] {
+  const files: NodeFile[] = [{ path: CONFIG_PATH_FRAGMENT, content: configPathFragment(cri), mode: 0o644 }];
+  for (const [hostName, cfg] of Object.entries(routing)) {
+    files.push({ path: hostsTomlPath(hostName), content: hostsToml(hostName, cfg.mirrors), mode: 0o600 });
+    for (const m of cfg.mirrors) {
+      if (m.ca !== undefined) files.push({ path: caFilePath(hostName, m), content: m.ca, mode: 0o644 });
+    }
+  }
+  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** The registry host directories (under config_path) that a file list owns. */
+export function ownedHostDirs(routing: Routing): string[] {
+  return Object.keys(routing).sort();
+}

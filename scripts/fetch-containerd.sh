@@ -25,7 +25,7 @@ secs() { local ms=$(( $(now_ms) - $1 )); printf '%d.%02ds' $((ms / 1000)) $(((ms
 
 case "${1:-}" in -h|--help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;; esac
 [ "$(id -u)" = 0 ] || die "must run as root (apt-get)"
-command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null || die "apt-get and dpkg-deb are required"
+for tool in apt-get apt-cache dpkg-deb; do command -v "$tool" >/dev/null || die "$tool is required"; done
 mkdir -p "$CACHE_DIR" || die "cannot create $CACHE_DIR"
 CACHE_DIR=$(cd "$CACHE_DIR" && pwd)
 
@@ -91,8 +91,10 @@ private_source() {
 # fetch SUITE: download + extract into CACHE_DIR/SUITE. Sets PKG_VERSION.
 fetch() {
   local suite=$1 a=$CACHE_DIR/.apt-$1 dest=$CACHE_DIR/$1
-  rm -rf "$a" && mkdir -p "$a"/{lists/partial,cache/archives/partial,sources.list.d,preferences.d,dl} && : > "$a/status" \
-    || { echo "cannot create $a" >&2; return 1; }
+  if ! { rm -rf "$a" && mkdir -p "$a"/{lists/partial,cache/archives/partial,sources.list.d,preferences.d,dl} \
+         && : > "$a/status"; }; then
+    echo "cannot create $a" >&2; return 1
+  fi
   private_source "$suite" > "$a/sources.list.d/$suite.sources" || return 1
   local apt_opts=(-q
     -o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts="$a/sources.list.d"
@@ -113,9 +115,10 @@ fetch() {
   fi
   local debs=("$a"/dl/containerd_*.deb)
   [ -f "${debs[0]}" ] || { echo "no containerd .deb downloaded for '$suite'" >&2; return 1; }
-  rm -rf "$dest.tmp" && dpkg-deb -x "${debs[0]}" "$dest.tmp" || { echo "dpkg-deb -x ${debs[0]} failed" >&2; return 1; }
+  rm -rf "$dest.tmp"
+  dpkg-deb -x "${debs[0]}" "$dest.tmp" || { echo "dpkg-deb -x ${debs[0]} failed" >&2; return 1; }
   printf '%s\n' "$PKG_VERSION" > "$dest.tmp/.package-version"
-  rm -rf "$dest" && mv "$dest.tmp" "$dest" && rm -rf "$a/dl" "$a/cache"
+  rm -rf "$dest" && mv "$dest.tmp" "$dest" && rm -rf "$a"   # the private apt state is kept only on failure
 }
 
 failed=0

@@ -43,6 +43,7 @@ describe('Direct mode', () => {
       'Deployment/d8-system/registry-incluster-proxy',
       'PodDisruptionBudget/d8-system/registry-incluster-proxy',
       'Service/d8-system/registry',
+      'NodeGroupConfiguration/-/registry-containerd-master',
     ]);
   });
 

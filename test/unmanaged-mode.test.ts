@@ -34,9 +34,10 @@ describe('Unmanaged, configurable form', () => {
     expect(objects).toMatchSnapshot();
   });
 
-  test('renders deckhouse-registry and registry-bashible-config only', () => {
+  test('renders deckhouse-registry, registry-bashible-config and the node configuration only', () => {
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
       'ModuleConfig/deckhouse', 'Secret/registry-config', 'Secret/deckhouse-registry', 'Secret/registry-bashible-config',
+      'NodeGroupConfiguration/registry-containerd-master', 'NodeGroupConfiguration/registry-containerd-worker',
     ]);
   });
 

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { ModuleConfig } from '../../imports/deckhouse.io';
+import { ModuleConfig } from '../../imports/deckhouse-moduleconfig-deckhouse.io';
 import { moduleConfigRegistry } from '../model/module-settings';
 import { RegistryMode } from '../settings/registry-mode';
 import { assertClusterScope } from './_objects';

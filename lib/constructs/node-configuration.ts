@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { NodeGroupConfiguration } from '../../imports/deckhouse.io';
+import { NodeGroupConfiguration } from '../../imports/deckhouse-nodegroupconfiguration-deckhouse.io';
 import { routingFor, routingForBuild } from '../model/routing';
 import { NodeFile, nodeFiles, ownedHostDirs } from '../render/node-files';
 import { nodeScript } from '../render/node-script';

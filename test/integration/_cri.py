@@ -11,6 +11,7 @@ credentials: CRI_USER, CRI_PASSWORD, CRI_SERVER_ADDRESS.
 import json
 import os
 import sys
+import time
 
 PROTO = '''syntax = "proto3";
 package runtime.v1;
@@ -70,11 +71,18 @@ def main(argv):
     if os.environ.get('CRI_USER'):
         auth = pb.AuthConfig(username=os.environ['CRI_USER'], password=os.environ.get('CRI_PASSWORD', ''),
                              server_address=os.environ.get('CRI_SERVER_ADDRESS', ''))
-    try:
-        ref = svc.PullImage(pb.PullImageRequest(image=spec, auth=auth), timeout=PULL_TIMEOUT).image_ref
-        out = {'ok': True, 'imageRef': ref, 'error': None}
-    except grpc.RpcError as e:
-        out = {'ok': False, 'imageRef': None, 'error': '%s: %s' % (e.code().name, e.details())}
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            ref = svc.PullImage(pb.PullImageRequest(image=spec, auth=auth), timeout=PULL_TIMEOUT).image_ref
+            out = {'ok': True, 'imageRef': ref, 'error': None}
+        except grpc.RpcError as e:
+            # the CRI service answers "server is not initialized yet" for a moment after the daemon is up
+            if 'not initialized' in (e.details() or '') and time.monotonic() < deadline:
+                time.sleep(0.05)
+                continue
+            out = {'ok': False, 'imageRef': None, 'error': '%s: %s' % (e.code().name, e.details())}
+        break
     print(json.dumps(out))
     return 0
 

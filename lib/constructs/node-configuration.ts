@@ -1,12 +1,11 @@
 import { Construct } from 'constructs';
 import { NodeGroupConfiguration } from '../../imports/deckhouse-nodegroupconfiguration-deckhouse.io';
-import { routingFor, routingForBuild } from '../model/routing';
+import { Routing, routingFor, routingForBuild } from '../model/routing';
 import { NodeFile, nodeFiles, ownedHostDirs } from '../render/node-files';
 import { nodeScript } from '../render/node-script';
-import { parseNodeGroups } from '../settings/_cluster';
+import { NodeGroupFacts, parseContainerdBuild, parseNodeGroups, parseWeight } from '../settings/_cluster';
 import { NodeGroup } from '../settings/cluster';
 import { ContainerdBuild, Cri } from '../settings/enums';
-import { enumValue } from '../settings/_errors';
 import { RegistryMode } from '../settings/registry-mode';
 import { assertClusterScope } from './_objects';
 
@@ -58,30 +57,39 @@ export class NodeConfiguration extends Construct {
     assertClusterScope(this, 'NodeGroupConfiguration');
     const settings = props.mode._settings;
     const nodeGroups = parseNodeGroups(props.nodeGroups, settings.mode);
-    const build = props.containerdBuild === undefined
-      ? ContainerdBuild.DECKHOUSE
-      : enumValue('containerdBuild', props.containerdBuild, [ContainerdBuild.DECKHOUSE, ContainerdBuild.STOCK]);
-    const weight = props.weight ?? 30;
-    if (!Number.isInteger(weight) || weight < 0 || weight > 9999) throw new Error(`weight: expected a whole number from 0 to 9999, got ${String(weight)}`);
-    const routing = routingFor(settings);
-    this.bundles = [];
-    if (routing === undefined) return;
-    const nodeRouting = routingForBuild(routing, build);
-    for (const group of nodeGroups) {
-      if (group.cri !== Cri.CONTAINERD && group.cri !== Cri.CONTAINERD_V2) continue;
-      const files = nodeFiles(nodeRouting, group.cri);
-      this.bundles.push({ nodeGroup: group.name, cri: group.cri, files });
-      new NodeGroupConfiguration(this, group.name, {
-        metadata: { name: `registry-containerd-${group.name}` },
-        spec: { nodeGroups: [group.name], bundles: ['*'], weight, content: nodeScript(group.name, files, ownedHostDirs(nodeRouting)) },
-      });
-    }
+    this.bundles = renderNodeObjects(this, routingFor(settings), nodeGroups, parseContainerdBuild(props.containerdBuild), parseWeight(props.weight));
   }
 
   /** Every bundle as a file tree: `nodes/<group>/<absolute node path without the leading slash>` -> content. */
   public toFiles(): { [path: string]: string } {
-    const out: { [path: string]: string } = {};
-    for (const b of this.bundles) for (const f of b.files) out[`nodes/${b.nodeGroup}${f.path}`] = f.content;
-    return out;
+    return bundleFiles(this.bundles);
   }
+}
+
+/**
+ * One NodeGroupConfiguration per containerd node group for a routing (none when the routing is undefined);
+ * returns the bundles. Ids are the node group names.
+ * @internal
+ */
+export function renderNodeObjects(scope: Construct, routing: Routing | undefined, nodeGroups: readonly NodeGroupFacts[], build: ContainerdBuild, weight: number): NodeBundle[] {
+  const bundles: NodeBundle[] = [];
+  if (routing === undefined) return bundles;
+  const nodeRouting = routingForBuild(routing, build);
+  for (const group of nodeGroups) {
+    if (group.cri !== Cri.CONTAINERD && group.cri !== Cri.CONTAINERD_V2) continue;
+    const files = nodeFiles(nodeRouting, group.cri);
+    bundles.push({ nodeGroup: group.name, cri: group.cri, files });
+    new NodeGroupConfiguration(scope, group.name, {
+      metadata: { name: `registry-containerd-${group.name}` },
+      spec: { nodeGroups: [group.name], bundles: ['*'], weight, content: nodeScript(group.name, files, ownedHostDirs(nodeRouting)) },
+    });
+  }
+  return bundles;
+}
+
+/** Bundles as a file tree under `prefix`: `<prefix>nodes/<group>/<node path without the leading slash>`. @internal */
+export function bundleFiles(bundles: readonly NodeBundle[], prefix = ''): { [path: string]: string } {
+  const out: { [path: string]: string } = {};
+  for (const b of bundles) for (const f of b.files) out[`${prefix}nodes/${b.nodeGroup}${f.path}`] = f.content;
+  return out;
 }

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { routingFor, routingForBuild } from '../model/routing';
-import { resolveCluster } from '../settings/_cluster';
+import { parseContainerdBuild, parseWeight, resolveCluster } from '../settings/_cluster';
 import { RegistryClusterProps } from '../settings/cluster';
 import { ContainerdBuild, RegistryModeName } from '../settings/enums';
 import { RegistryMode } from '../settings/registry-mode';
@@ -53,7 +53,9 @@ export class RegistryModule extends Construct {
     const settings = this.mode._settings;
     resolveCluster(props, settings); // every input error surfaces here, before anything is created
     const routing = settings.mode === RegistryModeName.DIRECT || settings.mode === RegistryModeName.UNMANAGED ? routingFor(settings) : undefined;
-    if (routing !== undefined) routingForBuild(routing, props.containerdBuild ?? ContainerdBuild.DECKHOUSE);
+    const build = parseContainerdBuild(props.containerdBuild);
+    const weight = parseWeight(props.nodeConfigurationWeight, 'nodeConfigurationWeight');
+    if (routing !== undefined) routingForBuild(routing, build);
     const modeProps = { ...props, mode: this.mode };
     switch (settings.mode) {
       case RegistryModeName.DIRECT:
@@ -70,8 +72,8 @@ export class RegistryModule extends Construct {
     this.nodeConfiguration = new NodeConfiguration(this, 'NodeConfiguration', {
       mode: this.mode,
       nodeGroups: props.nodeGroups,
-      containerdBuild: props.containerdBuild,
-      weight: props.nodeConfigurationWeight,
+      containerdBuild: build,
+      weight,
     });
   }
 

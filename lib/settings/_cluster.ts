@@ -1,6 +1,6 @@
 // Validation of the static cluster facts (node groups, control-plane count, images, PKI) against a mode.
 import { createHmac, X509Certificate } from 'crypto';
-import { ClusterType, Cri, RegistryModeName } from './enums';
+import { ClusterType, ContainerdBuild, Cri, RegistryModeName } from './enums';
 import { describeValue, enumValue, field, invalid, isPlainObject, rejectUnknownKeys, violated } from './_errors';
 import { parseCertificates, parsePrivateKey } from './_pem';
 import { Settings } from './_registry-settings';
@@ -176,4 +176,18 @@ export function resolveCluster(props: RegistryClusterProps, settings: Settings):
     customTolerationKeys: [...new Set(tolerations as string[])],
     verticalPodAutoscaler: vpa as boolean,
   };
+}
+
+/** The containerd build; undefined means Deckhouse's. */
+export function parseContainerdBuild(value: unknown, path = 'containerdBuild'): ContainerdBuild {
+  return value === undefined ? ContainerdBuild.DECKHOUSE : enumValue(path, value, [ContainerdBuild.DECKHOUSE, ContainerdBuild.STOCK]);
+}
+
+/** A NodeGroupConfiguration weight; undefined means 30 (next to Deckhouse's own containerd steps). */
+export function parseWeight(value: unknown, path = 'weight'): number {
+  const weight = value ?? 30;
+  if (typeof weight !== 'number' || !Number.isInteger(weight) || weight < 0 || weight > 9999) {
+    return invalid(path, 'a whole number from 0 to 9999', describeValue(weight));
+  }
+  return weight;
 }

@@ -4,5 +4,5 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   // 'ts' first: never pick up a stale compiled .js next to its .ts
   moduleFileExtensions: ['ts', 'js', 'json'],
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  transform: { '^.+\\.ts$': 'ts-jest' },
 };

@@ -1,33 +1,46 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
-import { NodeConfiguration } from '../lib';
+import { NodeConfiguration, RegistrySwitch } from '../lib';
 import { directLicense } from './direct-license';
 import { directPrivate } from './direct-private';
+import { switchDirectToDirect, switchDirectToUnmanaged, switchUnmanagedToDefault, switchUnmanagedToDirect } from './switch-plans';
 import { unmanagedConfigurable } from './unmanaged-configurable';
 import { unmanagedDefault } from './unmanaged-default';
 
-/** Every example by its `dist/` folder name. */
-export const EXAMPLES: { readonly [name: string]: (app: App) => Chart } = {
+/** Every example by its `dist/` folder name: a chart, or a switch plan with one folder per stage. */
+export const EXAMPLES: { readonly [name: string]: (app: App) => Chart | RegistrySwitch } = {
   'direct-license': directLicense,
   'direct-private': directPrivate,
   'unmanaged-default': unmanagedDefault,
   'unmanaged-configurable': unmanagedConfigurable,
+  'switch-unmanaged-to-direct': switchUnmanagedToDirect,
+  'switch-direct-to-direct': switchDirectToDirect,
+  'switch-direct-to-unmanaged': switchDirectToUnmanaged,
+  'switch-unmanaged-to-default': switchUnmanagedToDefault,
 };
 
-/** Synthesizes one example into `<outdir>/<name>/`: the manifests, then the node file trees under `nodes/`. */
+function writeFiles(dir: string, files: { [file: string]: string }): void {
+  for (const [file, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    fs.writeFileSync(path.join(dir, file), content);
+  }
+}
+
+/**
+ * Synthesizes one example into `<outdir>/<name>/`: a chart's manifests and node file trees under `nodes/`, or a
+ * switch plan's `PLAN.md` and stage folders.
+ */
 export function writeExample(name: string, outdir: string): void {
   const build = EXAMPLES[name];
   if (build === undefined) throw new Error(`unknown example "${name}"; expected one of ${Object.keys(EXAMPLES).join(', ')}`);
   const dir = path.join(outdir, name);
   const app = new App({ outdir: dir });
-  const chart = build(app);
-  app.synth();
-  for (const c of chart.node.findAll()) {
-    if (!(c instanceof NodeConfiguration)) continue;
-    for (const [file, content] of Object.entries(c.toFiles())) {
-      fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-      fs.writeFileSync(path.join(dir, file), content);
-    }
+  const result = build(app);
+  if (result instanceof RegistrySwitch) {
+    writeFiles(dir, result.toFiles());
+    return;
   }
+  app.synth();
+  for (const c of result.node.findAll()) if (c instanceof NodeConfiguration) writeFiles(dir, c.toFiles());
 }

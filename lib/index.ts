@@ -9,4 +9,6 @@ export * from './constructs/direct-mode';
 export * from './constructs/unmanaged-mode';
 export * from './constructs/registry-module';
 export * from './constructs/node-configuration';
-export { resolveImage, parseImageReference, firstManifestEndpoint, ImageReference, Endpoint, Resolution, ResolveOptions } from './model/resolver';
+export { resolveImage, parseImageReference, firstManifestEndpoint } from './model/resolver';
+export type { ImageReference, Endpoint, Resolution, ResolveOptions } from './model/resolver';
+export * from './constructs/registry-switch';

@@ -9,7 +9,7 @@ import { ContainerdBuild, Cri } from '../settings/enums';
 import { RegistryMode } from '../settings/registry-mode';
 import { assertClusterScope } from './_objects';
 
-export { NodeFile };
+export type { NodeFile };
 
 /** The files one node group receives. */
 export interface NodeBundle {

@@ -4,6 +4,14 @@ import { Upstream } from '../settings/_registry-settings';
 import { bcryptDeterministic, canonicalJson, secretFingerprint, sha256 } from './_hash';
 import { REGISTRY_PATH } from './constants';
 
+/** Objects of the In-Cluster Proxy, as `Kind namespace/name`. */
+export const IN_CLUSTER_PROXY_OBJECTS = [
+  'Deployment d8-system/registry-incluster-proxy',
+  'PodDisruptionBudget d8-system/registry-incluster-proxy',
+  'VerticalPodAutoscaler d8-system/registry-incluster-proxy',
+  'Secret d8-system/registry-incluster-proxy-config',
+];
+
 export const AUTH_PORT = 5051;
 export const DISTRIBUTION_PORT = 5001;
 export const DEBUG_PORT = 5002;

@@ -27,6 +27,14 @@ def sha(b):
     return 'sha256:' + hashlib.sha256(b).hexdigest()
 
 
+def alive(pid):
+    try:
+        with open('/proc/%s/stat' % pid) as f:
+            return f.read().rsplit(')', 1)[1].split()[0] != 'Z'
+    except (OSError, IndexError):
+        return False
+
+
 def build_image():
     """Deterministic image: the same bytes (and so the same image id) on every run of one architecture."""
     raw = io.BytesIO()
@@ -72,6 +80,8 @@ def main(scenario_dir):
 
     base = {r['name']: '%s://127.0.0.1:%d' % ('https' if r.get('tls') else 'http', r['port'])
             for r in sc['registries']}
+    # NODE_E2E_REGISTRY_PIDS="name=pid ...": stop waiting as soon as a registry process has died
+    pids = dict(p.split('=', 1) for p in os.environ.get('NODE_E2E_REGISTRY_PIDS', '').split() if '=' in p)
     deadline = time.monotonic() + WAIT_SECONDS
     for name, url in base.items():
         while True:
@@ -79,6 +89,8 @@ def main(scenario_dir):
                 call('GET', url + '/v2/')
                 break
             except (OSError, urllib.error.URLError) as e:
+                if name in pids and not alive(pids[name]):
+                    sys.exit('registry %s (%s) exited during start-up' % (name, url))
                 if time.monotonic() > deadline:
                     sys.exit('registry %s (%s) did not answer /v2/ within %ds: %s' % (name, url, WAIT_SECONDS, e))
                 time.sleep(0.03)

@@ -153,6 +153,11 @@ def report(scenario_dir, version, image_id, seconds):
             pull = {'ok': False, 'imageRef': None,
                     'error': 'containerd %s: %s' % ('exited' if meta.get('daemon') == 'exited'
                                                     else 'did not answer in time', last[-1][:400])}
+        if meta.get('tmp'):  # the daemon's private temp dir: keep messages stable across runs
+            tmp = meta['tmp']
+            pull['error'] = pull['error'] and pull['error'].replace(tmp + '/config.toml', '<daemon-config.toml>') \
+                .replace(tmp, '<tmp>')
+            log = [l.replace(tmp, '<tmp>') for l in log]
         plugins_ok = meta.get('daemon') == 'up' and cri_plugin_ok(read(os.path.join(d, 'plugins.txt')))
         case = {
             'name': c['name'],

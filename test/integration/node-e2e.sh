@@ -92,14 +92,19 @@ unmount_under() { # unmount everything mounted below directory $1, deepest first
   done
 }
 
+alive() { # process $1 exists and is not a zombie (kill -0 succeeds on an unreaped child)
+  local _pid _comm st
+  read -r _pid _comm st _ 2>/dev/null < "/proc/$1/stat" && [ "$st" != Z ]
+}
+
 stop_pid() { # SIGTERM, up to 5 s, then SIGKILL; reaps the child
   local pid=$1 i
   kill -TERM "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
   for ((i = 0; i < 250; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
+    alive "$pid" || break
     sleep 0.02
   done
-  if kill -0 "$pid" 2>/dev/null; then
+  if alive "$pid"; then
     log "pid $pid ignored SIGTERM for 5s: SIGKILL"
     kill -KILL "$pid" 2>/dev/null
   fi
@@ -173,13 +178,14 @@ run_case() {
   DAEMON_PID=$!
   local deadline=$(( $(now_ms) + DAEMON_START_TIMEOUT_MS ))
   while [ "$(now_ms)" -lt "$deadline" ]; do
-    if "$CTR" -a "$sock" version >/dev/null 2>&1; then state=up; break; fi
-    kill -0 "$DAEMON_PID" 2>/dev/null || { state=exited; break; }
+    alive "$DAEMON_PID" || { state=exited; break; }
+    # without the socket file, 1.x ctr would retry for 10 s
+    if [ -S "$sock" ] && "$CTR" -a "$sock" --connect-timeout 2s version >/dev/null 2>&1; then state=up; break; fi
     sleep 0.02
   done
   log "case $name: config dump rc=$dump_rc, daemon $state after $(secs "$t0")s"
   if [ "$state" = up ]; then
-    "$CTR" -a "$sock" plugins ls > "$cdir/plugins.txt" 2>&1
+    "$CTR" -a "$sock" --connect-timeout 5s plugins ls > "$cdir/plugins.txt" 2>&1
     # d. CRI PullImage, as kubelet sends it
     "$PY" "$HERE/_cri.py" pull "$WORK/cri" "$sock" "$ref" > "$cdir/pull.json" 2> "$cdir/pull.err"
     log "case $name: pull $ref: $(cut -c1-300 "$cdir/pull.json")"
@@ -192,7 +198,7 @@ run_case() {
   rm -rf "$d"
   # e. what the registries saw meanwhile (line ranges of their access logs; parsed by _scenario.py report)
   {
-    printf 'dump_rc=%s\ndaemon=%s\n' "$dump_rc" "$state"
+    printf 'dump_rc=%s\ndaemon=%s\ntmp=%s\n' "$dump_rc" "$state" "$d"
     for r in "${REG_NAMES[@]}"; do
       printf 'offsets.%s=%s %s\n' "$r" "${start[$r]}" "$(count_lines "$OUT/registries/$r.access.log")"
     done
@@ -214,7 +220,12 @@ inner() {
   ip link set lo up || die "cannot bring up lo"
   # /run (= /var/run) of the host stays invisible: NRI, ttrpc or debug sockets a config may name land here
   mount -t tmpfs -o mode=0755,size=64m node-e2e-run /run || die "cannot mount a tmpfs on /run"
+  local stale
+  for stale in "${TMPDIR:-/tmp}"/node-e2e.*/; do   # work dirs of runs that were SIGKILLed
+    [ -f "$stale/pid" ] && ! alive "$(cat "$stale/pid")" && rm -rf "$stale"
+  done
   WORK=$(mktemp -d "${TMPDIR:-/tmp}/node-e2e.XXXXXX") || die "mktemp"
+  echo "$$" > "$WORK/pid"
   OUT=$SCEN/out
   rm -rf "$OUT"
   mkdir -p "$OUT/registries" "$OUT/cases" || die "cannot create $OUT"
@@ -227,7 +238,9 @@ inner() {
   COMPILE_PID=$!
   start_registries
   # 2. one image, pushed everywhere (the script waits for every registry's /v2/ first)
-  if ! "$PY" "$HERE/_push_image.py" "$SCEN" > "$WORK/image.json" 2> "$OUT/push.log"; then
+  local i pids=""
+  for i in "${!REG_NAMES[@]}"; do pids+="${REG_NAMES[$i]}=${REG_PIDS[$i]} "; done
+  if ! NODE_E2E_REGISTRY_PIDS=$pids "$PY" "$HERE/_push_image.py" "$SCEN" > "$WORK/image.json" 2> "$OUT/push.log"; then
     cat "$OUT/push.log" >&2
     for name in "${REG_NAMES[@]}"; do
       grep -m3 -iE 'panic|fatal|error' "$OUT/registries/$name.log" | sed "s/^/  $name: /" >&2

@@ -1,0 +1,187 @@
+import { Chart, Yaml } from 'cdk8s';
+import { Construct } from 'constructs';
+import { bashibleConfig } from '../model/bashible';
+import { managedDeckhouseRegistry, unmanagedDeckhouseRegistry } from '../model/deckhouse-registry';
+import { orchestratorHash } from '../model/module-settings';
+import { resolveImage } from '../model/resolver';
+import { checkStageResolution, checkSwitchAllowed, describeSettings, planSwitch, Side, StagePlan } from '../model/switch-plan';
+import { Cluster, parseContainerdBuild, parseWeight, Pki, resolveCluster } from '../settings/_cluster';
+import { parseRegistrySettings, Settings, Upstream } from '../settings/_registry-settings';
+import { RegistryClusterProps } from '../settings/cluster';
+import { ContainerdBuild, Cri, RegistryModeName } from '../settings/enums';
+import { RegistryMode, UnmanagedModeOptions } from '../settings/registry-mode';
+import { InClusterProxy } from './in-cluster-proxy';
+import { DeckhouseModuleConfig } from './module-config';
+import { bundleFiles, NodeBundle, renderNodeObjects } from './node-configuration';
+import { RegistryService, RegistryServiceTarget } from './registry-service';
+import { bashibleConfigSecret, deckhouseRegistrySecret, registryConfigSecret, registryPkiSecret } from './_module-secrets';
+
+export interface RegistrySwitchProps extends RegistryClusterProps {
+  /** The settings the cluster runs now. */
+  readonly from: RegistryMode;
+  /** The settings to switch to. */
+  readonly to: RegistryMode;
+
+  /**
+   * When `from` is the default Unmanaged mode: the registry the cluster was bootstrapped with (what
+   * `deckhouse-registry` holds), so that the transition keeps routing for it, as the module does.
+   * @default - unknown: the transition only adds the new routing, and images of the bootstrap registry are pulled from their own host
+   */
+  readonly bootstrapRegistry?: UnmanagedModeOptions;
+
+  /**
+   * The containerd build on the nodes.
+   * @default ContainerdBuild.DECKHOUSE
+   */
+  readonly containerdBuild?: ContainerdBuild;
+
+  /**
+   * `spec.weight` of the node configuration objects.
+   * @default 30
+   */
+  readonly nodeConfigurationWeight?: number;
+}
+
+/** One stage of a switch: a complete desired state, applied after the previous stage's conditions hold. */
+export interface SwitchStage {
+  /** 1-based position. */
+  readonly index: number;
+  /** `transition`, `in-cluster-proxy`, `switch`, `final` or `cleanup`. */
+  readonly name: string;
+  /** Output folder, `<NN>-<name>`. */
+  readonly folder: string;
+  /** `registry-state` conditions to wait for before applying the next stage. */
+  readonly waitFor: string[];
+  /** What applying the stage does to a running cluster. */
+  readonly disruptions: string[];
+  /** Objects this stage removes (`Kind namespace/name`); prune them when applying it. */
+  readonly prune: string[];
+  /** The stage's manifests. */
+  readonly chart: Chart;
+  /** The stage's node files. */
+  readonly bundles: NodeBundle[];
+}
+
+/**
+ * A staged switch between two registry settings, as the module performs it: transition (old and new routing on
+ * every node), In-Cluster Proxy (when the target runs one), switch (`deckhouse-registry` and the Service move),
+ * final (new routing only), cleanup (the old mode's objects removed). Each stage is its own Chart, a complete set
+ * of manifests and node files for a GitOps pipeline to apply in order.
+ *
+ * Forbidden switches throw at construction and name the route to take instead. At every stage every node group
+ * must resolve every image reference in use with the stage's own node files (checked with the resolver).
+ *
+ * Put it directly under an App (each stage is a Chart); write `toFiles()` to disk instead of `app.synth()`.
+ */
+export class RegistrySwitch extends Construct {
+  public readonly stages: SwitchStage[] = [];
+  private readonly summary: string;
+
+  constructor(scope: Construct, id: string, props: RegistrySwitchProps) {
+    super(scope, id);
+    if (this.node.scopes.some((s) => s instanceof Chart)) throw new Error(`${this.node.path}: a RegistrySwitch renders one Chart per stage; create it directly under an App, not inside a Chart`);
+    for (const side of ['from', 'to'] as const) {
+      if (!(props[side] instanceof RegistryMode)) throw new Error(`${side}: expected a RegistryMode (RegistryMode.direct(…), …), got ${typeof props[side]}`);
+    }
+    const from = props.from._settings;
+    const to = props.to._settings;
+    checkSwitchAllowed(from, to);
+    for (const s of [from, to]) {
+      if (s.mode === RegistryModeName.PROXY || s.mode === RegistryModeName.LOCAL) resolveCluster(props, s);
+      if (s.mode === RegistryModeName.PROXY || s.mode === RegistryModeName.LOCAL) {
+        throw new Error(`switch: mode '${s.mode}' is validated but not rendered by this version of the library; Direct and Unmanaged are`);
+      }
+    }
+    const clusters = { from: resolveCluster(props, from), to: resolveCluster(props, to) };
+    const build = parseContainerdBuild(props.containerdBuild);
+    const weight = parseWeight(props.nodeConfigurationWeight, 'nodeConfigurationWeight');
+    const images = clusters.to.images ?? clusters.from.images;
+    const digests = images === undefined ? [`sha256:${'0'.repeat(64)}`] : [images.dockerDistribution, images.dockerAuth];
+    let bootstrap: Upstream | undefined;
+    if (props.bootstrapRegistry !== undefined) {
+      if (!(from.mode === RegistryModeName.UNMANAGED && from.upstream === undefined)) {
+        throw new Error(`bootstrapRegistry: only meaningful when from is the default Unmanaged mode; from is ${describeSettings(from)}`);
+      }
+      const parsed = parseRegistrySettings({ mode: RegistryModeName.UNMANAGED, unmanaged: props.bootstrapRegistry }, 'bootstrapRegistry').settings;
+      bootstrap = parsed.mode === RegistryModeName.UNMANAGED ? parsed.upstream : undefined;
+    }
+    const plan = planSwitch(from, to, clusters.to, digests, bootstrap);
+    const modes = { from: props.from, to: props.to };
+    const settings = { from: plan.effectiveFrom, to: plan.effectiveTo };
+
+    plan.stages.forEach((stage, i) => {
+      const folder = `${String(i + 1).padStart(2, '0')}-${stage.name}`;
+      const chart = new Chart(this, folder);
+      const bundles = this.renderStage(chart, stage, props, modes, settings, clusters, build, weight);
+      for (const b of bundles) {
+        const files: Record<string, string> = {};
+        for (const f of b.files) files[f.path] = f.content;
+        const major = b.cri === Cri.CONTAINERD_V2 ? 2 : 1;
+        for (const check of stage.checks) checkStageResolution(folder, b.nodeGroup, check, resolveImage(check.image, files, { build, containerdMajor: major }));
+      }
+      this.stages.push({
+        index: i + 1, name: stage.name, folder, chart, bundles,
+        waitFor: [...stage.waitFor], disruptions: [...stage.disruptions], prune: [...stage.prune],
+      });
+    });
+    this.summary = `${describeSettings(from)} -> ${describeSettings(to)}`;
+  }
+
+  /**
+   * The plan as files: `<NN>-<stage>/registry.k8s.yaml`, `<NN>-<stage>/nodes/<group>/…`, `<NN>-<stage>/prune.txt`
+   * when the stage removes objects, and `PLAN.md`.
+   */
+  public toFiles(): { [path: string]: string } {
+    const out: { [path: string]: string } = { 'PLAN.md': this.planMarkdown() };
+    for (const s of this.stages) {
+      out[`${s.folder}/registry.k8s.yaml`] = Yaml.stringify(...s.chart.toJson());
+      Object.assign(out, bundleFiles(s.bundles, `${s.folder}/`));
+      if (s.prune.length > 0) out[`${s.folder}/prune.txt`] = `${s.prune.join('\n')}\n`;
+    }
+    return out;
+  }
+
+  /** A readable plan: per stage, what to apply, what to wait for, what it disrupts and what to prune. */
+  public planMarkdown(): string {
+    const lines = [
+      `# Registry switch: ${this.summary}`,
+      '',
+      'Apply the stages in order. Before applying the next stage, wait until every listed condition of',
+      '`d8-system/registry-state` is `True` (`d8 k -n d8-system get secret registry-state -o yaml`).',
+      '',
+      '| # | stage | apply | wait for | what it causes | prune |',
+      '|---|---|---|---|---|---|',
+    ];
+    for (const s of this.stages) {
+      lines.push(`| ${s.index} | ${s.name} | \`${s.folder}/\` | ${s.waitFor.map((c) => `\`${c}\``).join(', ')} | ${s.disruptions.join('<br>')} | ${s.prune.length === 0 ? '—' : s.prune.map((p) => `\`${p}\``).join('<br>')} |`);
+    }
+    lines.push('', 'Node files of each stage are under `<stage>/nodes/<node-group>/`; the NodeGroupConfiguration objects in the stage\'s manifests deliver them.', '');
+    return lines.join('\n');
+  }
+
+  private renderStage(chart: Chart, stage: StagePlan, props: RegistrySwitchProps, modes: Record<Side, RegistryMode>,
+    settings: Record<Side, Settings>, clusters: Record<Side, Cluster>, build: ContainerdBuild, weight: number): NodeBundle[] {
+    new DeckhouseModuleConfig(chart, 'ModuleConfig', { mode: modes.to });
+    registryConfigSecret(chart, 'RegistryConfig', modes.to._parsed);
+    if (stage.pki !== undefined) {
+      const side = stage.pki;
+      registryPkiSecret(chart, 'Pki', clusters[side].pki as Pki, orchestratorHash(settings[side], clusters[side]));
+    }
+    if (stage.deckhouseRegistry !== undefined) {
+      const s = settings[stage.deckhouseRegistry];
+      if (s.mode === RegistryModeName.DIRECT) {
+        deckhouseRegistrySecret(chart, 'DeckhouseRegistry', managedDeckhouseRegistry((clusters[stage.deckhouseRegistry].pki as Pki).ca.certificate, s.upstream.username, s.upstream.password));
+      } else if (s.mode === RegistryModeName.UNMANAGED && s.upstream !== undefined) {
+        deckhouseRegistrySecret(chart, 'DeckhouseRegistry', unmanagedDeckhouseRegistry(s.upstream));
+      }
+    }
+    if (stage.routing !== undefined) bashibleConfigSecret(chart, 'BashibleConfig', bashibleConfig(stage.bashibleMode, stage.imagesBase, stage.routing));
+    if (stage.inClusterProxy !== undefined) new InClusterProxy(chart, 'InClusterProxy', { ...props, mode: modes[stage.inClusterProxy] });
+    if (stage.service) {
+      const side: Side = modes.to.name === RegistryModeName.DIRECT ? 'to' : 'from';
+      new RegistryService(chart, 'Service', { target: RegistryServiceTarget.IN_CLUSTER_PROXY, configHash: orchestratorHash(settings[side], clusters[side]) });
+    }
+    const node = new Construct(chart, 'NodeConfiguration');
+    return renderNodeObjects(node, stage.routing, clusters.to.nodeGroups, build, weight);
+  }
+}

@@ -4,6 +4,8 @@ import { App, Chart } from 'cdk8s';
 import { NodeConfiguration, RegistrySwitch } from '../lib';
 import { directLicense } from './direct-license';
 import { directPrivate } from './direct-private';
+import { local } from './local';
+import { proxy } from './proxy';
 import { switchDirectToDirect, switchDirectToUnmanaged, switchUnmanagedToDefault, switchUnmanagedToDirect } from './switch-plans';
 import { unmanagedConfigurable } from './unmanaged-configurable';
 import { unmanagedDefault } from './unmanaged-default';
@@ -14,6 +16,8 @@ export const EXAMPLES: { readonly [name: string]: (app: App) => Chart | Registry
   'direct-private': directPrivate,
   'unmanaged-default': unmanagedDefault,
   'unmanaged-configurable': unmanagedConfigurable,
+  'proxy': proxy,
+  'local': local,
   'switch-unmanaged-to-direct': switchUnmanagedToDirect,
   'switch-direct-to-direct': switchDirectToDirect,
   'switch-direct-to-unmanaged': switchDirectToUnmanaged,

@@ -12,3 +12,4 @@ export * from './constructs/node-configuration';
 export { resolveImage, parseImageReference, firstManifestEndpoint } from './model/resolver';
 export type { ImageReference, Endpoint, Resolution, ResolveOptions } from './model/resolver';
 export * from './constructs/registry-switch';
+export * from './constructs/node-services-mode';

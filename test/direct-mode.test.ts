@@ -314,8 +314,16 @@ describe('fails on bad cluster input', () => {
     expect(() => synth(base(over))).toThrow(message);
   });
 
-  test('fails with a clear message for modes not rendered yet', () => {
-    expect(() => synth({ mode: RegistryMode.local(), clusterType: 'Static' as any })).toThrow(/mode 'Local' is validated but not rendered by this version/);
+  test('fails on Local without the control-plane nodes it runs on', () => {
+    const base2 = { dockerDistribution: EXAMPLE_IMAGES.dockerDistribution, dockerAuth: EXAMPLE_IMAGES.dockerAuth };
+    expect(() => synth({ mode: RegistryMode.local(), clusterType: 'Static' as any, images: EXAMPLE_IMAGES, pki: TEST_PKI }))
+      .toThrow(/^controlPlane: mode 'Local' runs the registry on every control-plane node/);
+    const controlPlane = [{ name: 'master-0', address: '10.0.0.10' }];
+    const ingress = { publicDomainTemplate: '%s.example.com', clientCa: TEST_UPSTREAM_CA };
+    expect(() => synth({ mode: RegistryMode.local(), clusterType: 'Static' as any, images: EXAMPLE_IMAGES, pki: TEST_PKI, controlPlane }))
+      .toThrow(/^ingress: mode 'Local' is filled through the Ingress registry\.<public domain>/);
+    expect(() => synth({ mode: RegistryMode.local(), clusterType: 'Static' as any, images: base2, pki: TEST_PKI, controlPlane, ingress }))
+      .toThrow(/^images\.registryProxy: expected an image digest "sha256:<64 lower-case hex digits>" \(mode 'Local' runs the registryProxy image\), got nothing/);
   });
 
   test('fails when the chart has a namespace (ModuleConfig is cluster-scoped)', () => {

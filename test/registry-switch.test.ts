@@ -136,7 +136,7 @@ describe('fails on forbidden switches, naming the route', () => {
     ['fails on Local -> default Unmanaged', { from: RegistryMode.local(), to: RegistryMode.unmanaged() }, /Local to the default Unmanaged mode.*Local -> Unmanaged with an 'unmanaged' section -> Unmanaged/],
     ['fails on the same settings', { from: EE, to: RegistryMode.direct({ imagesRepo: 'registry.deckhouse.ru/deckhouse/ee', license: 'OLD-KEY' }) }, /from and to are the same settings/],
     ['fails on Proxy in a cloud cluster', { from: EE, to: RegistryMode.proxy({ imagesRepo: 'r.example/dkp' }), clusterType: ClusterType.CLOUD }, /^clusterType: Proxy and Local are unsupported for non-static clusters/],
-    ['fails on Local not rendered yet', { from: EE, to: RegistryMode.local(), ...staticCluster }, /mode 'Local' is validated but not rendered/],
+    ['fails on a staged switch into Local (not rendered yet)', { from: EE, to: RegistryMode.local(), ...staticCluster }, /staged switches into or out of 'Local' are not rendered by this version/],
     ['fails on bootstrapRegistry with a managed source', { from: EE, to: NEW, bootstrapRegistry: { imagesRepo: 'a.example/b' } }, /^bootstrapRegistry: only meaningful when from is the default Unmanaged mode/],
     ['fails on a bad bootstrapRegistry', { from: RegistryMode.unmanaged(), to: EE, bootstrapRegistry: { imagesRepo: 'https://a.example/b' } }, /^bootstrapRegistry\.unmanaged\.imagesRepo:/],
     ['fails on a Docker node group when the target is managed', { from: RegistryMode.unmanaged(), to: EE, nodeGroups: [{ name: 'old', cri: Cri.DOCKER }] }, /^nodeGroups\[0\]\.cri: managed modes/],

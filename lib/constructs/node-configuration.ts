@@ -3,8 +3,11 @@ import { NodeGroupConfiguration } from '../../imports/deckhouse-nodegroupconfigu
 import { Routing, routingFor, routingForBuild } from '../model/routing';
 import { NodeFile, nodeFiles, ownedHostDirs } from '../render/node-files';
 import { nodeScript } from '../render/node-script';
-import { NodeGroupFacts, parseContainerdBuild, parseNodeGroups, parseWeight } from '../settings/_cluster';
-import { NodeGroup } from '../settings/cluster';
+import { Images, NodeGroupFacts, parseContainerdBuild, parseNodeGroups, parseWeight, Pki, resolveCluster } from '../settings/_cluster';
+import { RegistryClusterProps } from '../settings/cluster';
+import { isNodeServicesMode, modeNodes } from '../model/mode-nodes';
+import { orchestratorHash } from '../model/module-settings';
+import { nodeServicesExtra } from '../render/node-services-files';
 import { ContainerdBuild, Cri } from '../settings/enums';
 import { RegistryMode } from '../settings/registry-mode';
 import { assertClusterScope } from './_objects';
@@ -19,15 +22,9 @@ export interface NodeBundle {
   readonly files: NodeFile[];
 }
 
-export interface NodeConfigurationProps {
+export interface NodeConfigurationProps extends RegistryClusterProps {
   /** The registry mode whose node routing to deliver. */
   readonly mode: RegistryMode;
-
-  /**
-   * The node groups and their runtimes; groups without containerd get nothing.
-   * @default - one group `master` with `Cri.CONTAINERD`
-   */
-  readonly nodeGroups?: NodeGroup[];
 
   /**
    * The containerd build on the nodes. Stock containerd ignores hosts.toml `auth` and `rewrite`, so routing
@@ -56,8 +53,16 @@ export class NodeConfiguration extends Construct {
     super(scope, id);
     assertClusterScope(this, 'NodeGroupConfiguration');
     const settings = props.mode._settings;
-    const nodeGroups = parseNodeGroups(props.nodeGroups, settings.mode);
-    this.bundles = renderNodeObjects(this, routingFor(settings), nodeGroups, parseContainerdBuild(props.containerdBuild), parseWeight(props.weight));
+    const build = parseContainerdBuild(props.containerdBuild);
+    const weight = parseWeight(props.weight);
+    if (!isNodeServicesMode(settings)) {
+      this.bundles = renderNodeObjects(this, routingFor(settings), parseNodeGroups(props.nodeGroups, settings.mode), build, weight);
+      return;
+    }
+    const cluster = resolveCluster(props, settings);
+    const pki = cluster.pki as Pki;
+    const extra = nodeServicesExtra(settings, pki, cluster.images as Images, cluster.controlPlane, orchestratorHash(settings, cluster));
+    this.bundles = renderNodeObjects(this, modeNodes(settings, cluster).routing, cluster.nodeGroups, build, weight, extra);
   }
 
   /** Every bundle as a file tree: `nodes/<group>/<absolute node path without the leading slash>` -> content. */
@@ -71,13 +76,14 @@ export class NodeConfiguration extends Construct {
  * returns the bundles. Ids are the node group names.
  * @internal
  */
-export function renderNodeObjects(scope: Construct, routing: Routing | undefined, nodeGroups: readonly NodeGroupFacts[], build: ContainerdBuild, weight: number): NodeBundle[] {
+export function renderNodeObjects(scope: Construct, routing: Routing | undefined, nodeGroups: readonly NodeGroupFacts[], build: ContainerdBuild, weight: number,
+  extraFor: (group: string) => NodeFile[] = () => []): NodeBundle[] {
   const bundles: NodeBundle[] = [];
   if (routing === undefined) return bundles;
   const nodeRouting = routingForBuild(routing, build);
   for (const group of nodeGroups) {
     if (group.cri !== Cri.CONTAINERD && group.cri !== Cri.CONTAINERD_V2) continue;
-    const files = nodeFiles(nodeRouting, group.cri);
+    const files = nodeFiles(nodeRouting, group.cri, extraFor(group.name));
     bundles.push({ nodeGroup: group.name, cri: group.cri, files });
     new NodeGroupConfiguration(scope, group.name, {
       metadata: { name: `registry-containerd-${group.name}` },

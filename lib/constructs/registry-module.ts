@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
-import { routingFor, routingForBuild } from '../model/routing';
+import { modeNodes } from '../model/mode-nodes';
+import { routingForBuild } from '../model/routing';
 import { parseContainerdBuild, parseWeight, resolveCluster } from '../settings/_cluster';
 import { RegistryClusterProps } from '../settings/cluster';
 import { ContainerdBuild, RegistryModeName } from '../settings/enums';
@@ -7,6 +8,7 @@ import { RegistryMode } from '../settings/registry-mode';
 import { DirectMode } from './direct-mode';
 import { DeckhouseModuleConfig } from './module-config';
 import { NodeConfiguration } from './node-configuration';
+import { LocalMode, ProxyMode } from './node-services-mode';
 import { UnmanagedMode } from './unmanaged-mode';
 import { registryConfigSecret } from './_module-secrets';
 
@@ -35,8 +37,8 @@ export interface RegistryModuleProps extends RegistryClusterProps {
  * The Deckhouse `registry` module: `ModuleConfig/deckhouse` with the registry settings, the `registry-config`
  * Secret module `deckhouse` derives from them, and every object the mode converges to.
  *
- * Construct ids are part of the API: `ModuleConfig`, `RegistryConfig`, `Direct` or `Unmanaged`, then
- * `NodeConfiguration`.
+ * Construct ids are part of the API: `ModuleConfig`, `RegistryConfig`, `Direct`, `Unmanaged`, `Proxy` or
+ * `Local`, then `NodeConfiguration`.
  */
 export class RegistryModule extends Construct {
   public readonly mode: RegistryMode;
@@ -51,30 +53,29 @@ export class RegistryModule extends Construct {
     this.mode = props.mode ?? RegistryMode.unmanaged();
     if (!(this.mode instanceof RegistryMode)) throw new Error(`${this.node.path}: expected mode to be a RegistryMode (RegistryMode.direct(…), …), got ${typeof this.mode}`);
     const settings = this.mode._settings;
-    resolveCluster(props, settings); // every input error surfaces here, before anything is created
-    const routing = settings.mode === RegistryModeName.DIRECT || settings.mode === RegistryModeName.UNMANAGED ? routingFor(settings) : undefined;
+    // Every input error surfaces here, before anything is created.
+    const cluster = resolveCluster(props, settings);
     const build = parseContainerdBuild(props.containerdBuild);
     const weight = parseWeight(props.nodeConfigurationWeight, 'nodeConfigurationWeight');
+    const routing = modeNodes(settings, cluster).routing;
     if (routing !== undefined) routingForBuild(routing, build);
     const modeProps = { ...props, mode: this.mode };
-    switch (settings.mode) {
-      case RegistryModeName.DIRECT:
-      case RegistryModeName.UNMANAGED:
-        break;
-      default:
-        throw new Error(`${this.node.path}: mode '${settings.mode}' is validated but not rendered by this version of the library; Direct and Unmanaged are`);
-    }
     this.moduleConfig = new DeckhouseModuleConfig(this, 'ModuleConfig', { mode: this.mode });
     registryConfigSecret(this, 'RegistryConfig', this.mode._parsed);
-    this.modeConstruct = settings.mode === RegistryModeName.DIRECT
-      ? new DirectMode(this, 'Direct', modeProps)
-      : new UnmanagedMode(this, 'Unmanaged', modeProps);
-    this.nodeConfiguration = new NodeConfiguration(this, 'NodeConfiguration', {
-      mode: this.mode,
-      nodeGroups: props.nodeGroups,
-      containerdBuild: build,
-      weight,
-    });
+    switch (settings.mode) {
+      case RegistryModeName.DIRECT:
+        this.modeConstruct = new DirectMode(this, 'Direct', modeProps);
+        break;
+      case RegistryModeName.PROXY:
+        this.modeConstruct = new ProxyMode(this, 'Proxy', modeProps);
+        break;
+      case RegistryModeName.LOCAL:
+        this.modeConstruct = new LocalMode(this, 'Local', modeProps);
+        break;
+      default:
+        this.modeConstruct = new UnmanagedMode(this, 'Unmanaged', modeProps);
+    }
+    this.nodeConfiguration = new NodeConfiguration(this, 'NodeConfiguration', { ...props, mode: this.mode, containerdBuild: build, weight });
   }
 
   /** The node file trees: `nodes/<group>/<absolute node path without the leading slash>` -> content. */

@@ -8,7 +8,7 @@ import { checkStageResolution, checkSwitchAllowed, describeSettings, planSwitch,
 import { Cluster, parseContainerdBuild, parseWeight, Pki, resolveCluster } from '../settings/_cluster';
 import { parseRegistrySettings, Settings, Upstream } from '../settings/_registry-settings';
 import { RegistryClusterProps } from '../settings/cluster';
-import { ContainerdBuild, Cri, RegistryModeName } from '../settings/enums';
+import { ClusterType, ContainerdBuild, Cri, RegistryModeName } from '../settings/enums';
 import { RegistryMode, UnmanagedModeOptions } from '../settings/registry-mode';
 import { InClusterProxy } from './in-cluster-proxy';
 import { DeckhouseModuleConfig } from './module-config';
@@ -87,9 +87,13 @@ export class RegistrySwitch extends Construct {
     const to = props.to._settings;
     checkSwitchAllowed(from, to);
     for (const s of [from, to]) {
-      if (s.mode === RegistryModeName.PROXY || s.mode === RegistryModeName.LOCAL) resolveCluster(props, s);
       if (s.mode === RegistryModeName.PROXY || s.mode === RegistryModeName.LOCAL) {
-        throw new Error(`switch: mode '${s.mode}' is validated but not rendered by this version of the library; Direct and Unmanaged are`);
+        resolveCluster({ clusterType: props.clusterType }, { mode: RegistryModeName.UNMANAGED });
+        if (props.clusterType !== ClusterType.STATIC) {
+          throw new Error(`clusterType: Proxy and Local are unsupported for non-static clusters; mode is '${s.mode}' and clusterType is "${props.clusterType ?? ClusterType.CLOUD}"`);
+        }
+        throw new Error(`switch: staged switches into or out of '${s.mode}' are not rendered by this version of the library (the rules are checked); `
+          + `render the target with RegistryModule and let the module stage the switch`);
       }
     }
     const clusters = { from: resolveCluster(props, from), to: resolveCluster(props, to) };

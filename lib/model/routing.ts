@@ -128,6 +128,6 @@ export function routingFor(settings: Settings): Routing | undefined {
     case RegistryModeName.UNMANAGED:
       return settings.upstream === undefined ? undefined : unmanagedRouting(settings.upstream);
     default:
-      throw new Error(`routing for mode '${settings.mode}' is not rendered by this version of the library`);
+      throw new Error(`routing for mode '${settings.mode}' depends on the PKI: use modeNodes()`);
   }
 }

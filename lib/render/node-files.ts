@@ -10,10 +10,14 @@ export interface NodeFile {
   readonly content: string;
   /** Octal permission bits: 0600 for files that may carry credentials, 0644 otherwise. */
   readonly mode: number;
+  /** `uid:gid` to own the file and its directory, when not root. */
+  readonly owner?: string;
+  /** Permission bits of the file's directory, when it matters. */
+  readonly directoryMode?: number;
 }
 
-/** Every file for one node, sorted by path. */
-export function nodeFiles(routing: Routing, cri: Cri): NodeFile[] {
+/** Every file for one node, sorted by path; `extra` files (static pods and their configuration) join the routing's. */
+export function nodeFiles(routing: Routing, cri: Cri, extra: readonly NodeFile[] = []): NodeFile[] {
   const files: NodeFile[] = [{ path: CONFIG_PATH_FRAGMENT, content: configPathFragment(cri), mode: 0o644 }];
   for (const [hostName, cfg] of Object.entries(routing)) {
     files.push({ path: hostsTomlPath(hostName), content: hostsToml(hostName, cfg.mirrors), mode: 0o600 });
@@ -21,6 +25,7 @@ export function nodeFiles(routing: Routing, cri: Cri): NodeFile[] {
       if (m.ca !== undefined) files.push({ path: caFilePath(hostName, m), content: m.ca, mode: 0o644 });
     }
   }
+  files.push(...extra);
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 

@@ -6,6 +6,11 @@ import { NodeFile } from './node-files';
 
 /** Name of the file, under the hosts root, that lists the host directories this script owns. */
 export const OWNERSHIP_FILE = '.cdk8s-registry-owned';
+/** Name of the file, under the hosts root, that lists the files outside it this script owns. */
+export const OWNED_FILES_FILE = '.cdk8s-registry-owned-files';
+/** The only places outside the hosts root this script may write or remove. */
+const OUTSIDE_PREFIXES = ['/etc/containerd/registry-config-path.toml', '/etc/kubernetes/manifests/registry-', '/etc/kubernetes/registry/', '/etc/kubernetes/registry-proxy/'];
+const OWNER = /^\d+:\d+$/;
 
 const SAFE_PATH = /^\/[A-Za-z0-9._:/-]+$/;
 const SAFE_DIR = /^[A-Za-z0-9._:-]+$/;
@@ -32,15 +37,25 @@ export function nodeScript(nodeGroup: string, files: readonly NodeFile[], ownedH
     'root=${REGISTRY_NODE_ROOT:-}',
     `registry_dir="\${root}"${quote(CONTAINERD_REGISTRY_DIR, SAFE_PATH, 'path')}`,
     `state="\${registry_dir}/${OWNERSHIP_FILE}"`,
+    `files_state="\${registry_dir}/${OWNED_FILES_FILE}"`,
     '',
-    '# put PATH MODE BASE64: write atomically, only when content or mode changed',
+    '# put PATH MODE BASE64 [OWNER [DIRECTORY_MODE]]: write atomically, only when content, mode or owner changed',
     'put() {',
-    '  local dest="${root}$1" tmp',
-    '  mkdir -p -- "$(dirname -- "$dest")"',
+    '  local dest="${root}$1" owner=${4:-} tmp dir want have',
+    '  dir=$(dirname -- "$dest")',
+    '  mkdir -p -- "$dir"',
+    '  if [ -n "${5:-}" ]; then chmod "$5" -- "$dir"; fi',
+    '  if [ -n "$owner" ]; then chown "$owner" -- "$dir"; fi',
     '  tmp=$(mktemp -- "${dest}.tmp.XXXXXX")',
     '  printf \'%s\' "$3" | base64 -d > "$tmp"',
     '  chmod "$2" -- "$tmp"',
-    '  if [ -f "$dest" ] && cmp -s -- "$tmp" "$dest" && [ "$(stat -c %a -- "$dest")" = "$2" ]; then',
+    '  want=$2',
+    '  if [ -n "$owner" ]; then chown "$owner" -- "$tmp"; want="$2 $owner"; fi',
+    '  have=""',
+    '  if [ -f "$dest" ]; then',
+    '    if [ -n "$owner" ]; then have=$(stat -c \'%a %u:%g\' -- "$dest"); else have=$(stat -c %a -- "$dest"); fi',
+    '  fi',
+    '  if [ "$have" = "$want" ] && cmp -s -- "$tmp" "$dest"; then',
     '    rm -f -- "$tmp"',
     '  else',
     '    mv -f -- "$tmp" "$dest"',
@@ -48,14 +63,25 @@ export function nodeScript(nodeGroup: string, files: readonly NodeFile[], ownedH
     '}',
     '',
   ];
+  const outside: string[] = [];
   for (const f of files) {
-    lines.push(`put ${quote(f.path, SAFE_PATH, 'path')} ${f.mode.toString(8)} '${Buffer.from(f.content, 'utf8').toString('base64')}'`);
+    if (!f.path.startsWith(`${CONTAINERD_REGISTRY_DIR}/`)) {
+      if (!OUTSIDE_PREFIXES.some((p) => f.path.startsWith(p))) throw new Error(`node script: refusing to manage ${JSON.stringify(f.path)} outside its places`);
+      outside.push(f.path);
+    }
+    let line = `put ${quote(f.path, SAFE_PATH, 'path')} ${f.mode.toString(8)} '${Buffer.from(f.content, 'utf8').toString('base64')}'`;
+    if (f.owner !== undefined || f.directoryMode !== undefined) {
+      if (f.owner !== undefined && !OWNER.test(f.owner)) throw new Error(`node script: refusing owner ${JSON.stringify(f.owner)}`);
+      line += ` '${f.owner ?? ''}'${f.directoryMode === undefined ? '' : ` ${f.directoryMode.toString(8)}`}`;
+    }
+    lines.push(line);
   }
   const wanted = files.filter((f) => f.path.startsWith(`${CONTAINERD_REGISTRY_DIR}/`)).map((f) => f.path.slice(CONTAINERD_REGISTRY_DIR.length + 1));
   lines.push(
     '',
     `owned=(${ownedHostDirs.map((d) => quote(d, SAFE_DIR, 'host directory')).join(' ')})`,
     `wanted=(${wanted.map((w) => quote(w, SAFE_REL, 'file')).join(' ')})`,
+    `outside=(${outside.map((o) => quote(o, SAFE_PATH, 'path')).join(' ')})`,
     'contains() { local needle=$1 item; shift; for item in "$@"; do [ "$item" = "$needle" ] && return 0; done; return 1; }',
     '',
     '# host directories written by an earlier run and no longer owned',
@@ -72,9 +98,19 @@ export function nodeScript(nodeGroup: string, files: readonly NodeFile[], ownedH
     '    contains "${dir}/$(basename -- "$file")" "${wanted[@]}" || rm -rf -- "$file"',
     '  done',
     'done',
+    '# files outside the hosts root written by an earlier run and no longer written (a static pod of another mode)',
+    'if [ -f "$files_state" ]; then',
+    '  while IFS= read -r file; do',
+    '    case "$file" in *..*) continue ;; esac',
+    `    case "$file" in ${OUTSIDE_PREFIXES.map((p) => `${p}${p.endsWith('/') || p.endsWith('-') ? '*' : ''}`).join('|')}) ;; *) continue ;; esac`,
+    '    contains "$file" "${outside[@]}" || rm -f -- "${root}${file}"',
+    '  done < "$files_state"',
+    'fi',
     'mkdir -p -- "$registry_dir"',
     'printf \'%s\\n\' "${owned[@]}" > "${state}.tmp"',
     'mv -f -- "${state}.tmp" "$state"',
+    'printf \'%s\\n\' "${outside[@]}" > "${files_state}.tmp"',
+    'mv -f -- "${files_state}.tmp" "$files_state"',
     '',
   );
   return lines.join('\n');

@@ -29,6 +29,22 @@ export interface Pki {
 export interface Images {
   readonly dockerDistribution: string;
   readonly dockerAuth: string;
+  readonly registryProxy?: string;
+  readonly mirrorer?: string;
+}
+
+export interface ControlPlaneFacts {
+  readonly name: string;
+  readonly address: string;
+}
+
+export interface IngressFacts {
+  /** `registry.<public domain>`. */
+  readonly host: string;
+  readonly clientCa: string;
+  readonly tls: { readonly kind: 'CertManager'; readonly clusterIssuer: string } | { readonly kind: 'CustomCertificate'; readonly certificate: KeyPair };
+  readonly whitelistSourceRanges: readonly string[];
+  readonly ingressClass: string;
 }
 
 export interface Cluster {
@@ -41,6 +57,9 @@ export interface Cluster {
   readonly pki?: Pki;
   readonly customTolerationKeys: readonly string[];
   readonly verticalPodAutoscaler: boolean;
+  /** Control-plane nodes sorted by address (empty when not given). */
+  readonly controlPlane: readonly ControlPlaneFacts[];
+  readonly ingress?: IngressFacts;
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -50,7 +69,10 @@ const HTTP_SECRET = /^[a-zA-Z0-9]{16,}$/;
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const LEAF_SANS = { hosts: ['localhost', 'registry.d8-system.svc'], ips: ['127.0.0.1'] };
 
-const CLUSTER_FIELDS = ['nodeGroups', 'controlPlaneNodes', 'clusterType', 'images', 'pki', 'customTolerationKeys', 'verticalPodAutoscaler'];
+const CLUSTER_FIELDS = ['nodeGroups', 'controlPlaneNodes', 'clusterType', 'images', 'pki', 'customTolerationKeys', 'verticalPodAutoscaler', 'controlPlane', 'ingress'];
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const CIDR = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}(\/(3[0-2]|[12]?\d))?$/;
 
 /** Modes whose containerd configuration the module manages (they need containerd on every node). */
 export function isManaged(mode: RegistryModeName): boolean {
@@ -80,15 +102,81 @@ export function parseNodeGroups(value: unknown, mode: RegistryModeName): NodeGro
   });
 }
 
-function parseImages(value: unknown): Images {
+function parseImages(value: unknown, mode: RegistryModeName): Images {
   if (!isPlainObject(value)) return invalid('images', 'an object { dockerDistribution, dockerAuth } of image digests', describeValue(value));
-  rejectUnknownKeys('images', value, ['dockerDistribution', 'dockerAuth']);
-  const digest = (k: string): string => {
+  rejectUnknownKeys('images', value, ['dockerDistribution', 'dockerAuth', 'registryProxy', 'mirrorer']);
+  const digest = (k: string, required: boolean): string | undefined => {
     const v = field(value, k);
+    if (v === undefined && !required) return undefined;
+    if (v === undefined) invalid(`images.${k}`, `an image digest "sha256:<64 lower-case hex digits>" (mode '${mode}' runs the ${k} image)`, describeValue(v));
     if (typeof v !== 'string' || !DIGEST.test(v)) return invalid(`images.${k}`, 'an image digest "sha256:<64 lower-case hex digits>"', describeValue(v));
     return v;
   };
-  return { dockerDistribution: digest('dockerDistribution'), dockerAuth: digest('dockerAuth') };
+  const nodeServices = mode === RegistryModeName.PROXY || mode === RegistryModeName.LOCAL;
+  return {
+    dockerDistribution: digest('dockerDistribution', true) as string,
+    dockerAuth: digest('dockerAuth', true) as string,
+    registryProxy: digest('registryProxy', nodeServices),
+    mirrorer: digest('mirrorer', mode === RegistryModeName.LOCAL),
+  };
+}
+
+function parseControlPlane(value: unknown, count: unknown): ControlPlaneFacts[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.length === 0) return invalid('controlPlane', 'a non-empty array of { name, address }', describeValue(value));
+  const names = new Set<string>();
+  const addresses = new Set<string>();
+  const nodes = value.map((n, i) => {
+    const path = `controlPlane[${i}]`;
+    if (!isPlainObject(n)) return invalid(path, 'an object { name, address }', describeValue(n));
+    rejectUnknownKeys(path, n, ['name', 'address']);
+    const name = field(n, 'name');
+    if (typeof name !== 'string' || name.length > 253 || !DNS_SUBDOMAIN.test(name)) invalid(`${path}.name`, 'a node name (lower-case DNS subdomain)', describeValue(name));
+    const address = field(n, 'address');
+    if (typeof address !== 'string' || !IPV4.test(address)) invalid(`${path}.address`, 'the node\'s InternalIP, an IPv4 address such as "10.0.0.10"', describeValue(address));
+    if (names.has(name as string)) violated(`${path}.name`, `node "${name}" is listed twice`);
+    if (addresses.has(address as string)) violated(`${path}.address`, `address ${address} is listed twice`);
+    names.add(name as string);
+    addresses.add(address as string);
+    return { name: name as string, address: address as string };
+  });
+  if (count !== undefined && count !== nodes.length) {
+    violated('controlPlaneNodes', `controlPlaneNodes is ${describeValue(count)} but controlPlane lists ${nodes.length} node(s); give one or make them agree`);
+  }
+  const key = (a: string) => a.split('.').map((x) => x.padStart(3, '0')).join('.');
+  return nodes.sort((a, b) => (key(a.address) < key(b.address) ? -1 : 1));
+}
+
+function parseIngress(value: unknown): IngressFacts {
+  if (!isPlainObject(value)) return invalid('ingress', 'an object { publicDomainTemplate, clientCa, tls?, whitelistSourceRanges?, ingressClass? }', describeValue(value));
+  rejectUnknownKeys('ingress', value, ['publicDomainTemplate', 'clientCa', 'tls', 'whitelistSourceRanges', 'ingressClass']);
+  const template = field(value, 'publicDomainTemplate');
+  if (typeof template !== 'string' || (template.match(/%s/g) ?? []).length !== 1 || !DNS_SUBDOMAIN.test(template.replace('%s', 'registry'))) {
+    invalid('ingress.publicDomainTemplate', 'a domain template with one "%s", such as "%s.kube.example.com"', describeValue(template));
+  }
+  const clientCa = parseCertificates('ingress.clientCa', field(value, 'clientCa'), 'one or more PEM certificates (the CA of the ingress controller\'s client certificate)').pem;
+  const rawTls = field(value, 'tls');
+  let tls: IngressFacts['tls'] = { kind: 'CertManager', clusterIssuer: 'letsencrypt' };
+  if (rawTls !== undefined) {
+    const t = rawTls as { _kind?: string; _clusterIssuer?: string; _certificate?: unknown };
+    if (typeof rawTls !== 'object' || rawTls === null || (t._kind !== 'CertManager' && t._kind !== 'CustomCertificate')) {
+      invalid('ingress.tls', 'IngressTls.certManager(…) or IngressTls.customCertificate(…)', describeValue(rawTls));
+    }
+    if (t._kind === 'CertManager') {
+      if (typeof t._clusterIssuer !== 'string' || !DNS_SUBDOMAIN.test(t._clusterIssuer)) invalid('ingress.tls.clusterIssuer', 'a ClusterIssuer name', describeValue(t._clusterIssuer));
+      tls = { kind: 'CertManager', clusterIssuer: t._clusterIssuer as string };
+    } else {
+      tls = { kind: 'CustomCertificate', certificate: parsePair('ingress.tls.certificate', t._certificate).pair };
+    }
+  }
+  const ranges = field(value, 'whitelistSourceRanges') ?? [];
+  if (!Array.isArray(ranges)) invalid('ingress.whitelistSourceRanges', 'an array of CIDRs such as "10.0.0.0/8"', describeValue(ranges));
+  ranges.forEach((r, i) => {
+    if (typeof r !== 'string' || !CIDR.test(r)) invalid(`ingress.whitelistSourceRanges[${i}]`, 'an IPv4 CIDR such as "10.0.0.0/8"', describeValue(r));
+  });
+  const ingressClass = field(value, 'ingressClass') ?? 'nginx';
+  if (typeof ingressClass !== 'string' || !DNS_SUBDOMAIN.test(ingressClass)) invalid('ingress.ingressClass', 'an IngressClass name', describeValue(ingressClass));
+  return { host: (template as string).replace('%s', 'registry'), clientCa, tls, whitelistSourceRanges: ranges as string[], ingressClass: ingressClass as string };
 }
 
 function parsePair(path: string, value: unknown): { pair: KeyPair; certificate: X509Certificate } {
@@ -159,22 +247,36 @@ export function resolveCluster(props: RegistryClusterProps, settings: Settings):
   const vpa = p.verticalPodAutoscaler ?? false;
   if (typeof vpa !== 'boolean') invalid('verticalPodAutoscaler', 'true or false', describeValue(vpa));
 
-  const runsComponents = mode === RegistryModeName.DIRECT;
+  const runsComponents = mode !== RegistryModeName.UNMANAGED;
+  const nodeServices = mode === RegistryModeName.PROXY || mode === RegistryModeName.LOCAL;
   if (runsComponents && p.images === undefined) {
-    violated('images', `mode '${mode}' runs the in-cluster proxy and needs the digests of its images: images: { dockerDistribution: 'sha256:…', dockerAuth: 'sha256:…' }`);
+    violated('images', `mode '${mode}' runs ${nodeServices ? 'the registry on the control-plane nodes' : 'the in-cluster proxy'} and needs the digests of its images: images: { dockerDistribution: 'sha256:…', dockerAuth: 'sha256:…'${nodeServices ? ', registryProxy: \'sha256:…\'' : ''} }`);
   }
   if (runsComponents && p.pki === undefined) {
     violated('pki', `mode '${mode}' needs the module's PKI (CA, token, auth and distribution certificates with their keys): pki: { ca, token, auth, distribution }`);
   }
+  const controlPlane = parseControlPlane(p.controlPlane, p.controlPlaneNodes);
+  if (nodeServices && controlPlane.length === 0) {
+    violated('controlPlane', `mode '${mode}' runs the registry on every control-plane node and balances over their addresses: controlPlane: [{ name: 'master-0', address: '10.0.0.10' }, …]`);
+  }
+  if (nodeServices && !nodeGroups.some((g) => g.name === 'master')) {
+    violated('nodeGroups', `mode '${mode}' runs the registry on the control-plane NodeGroup "master", which nodeGroups does not list`);
+  }
+  if (mode === RegistryModeName.LOCAL && p.ingress === undefined) {
+    violated('ingress', `mode 'Local' is filled through the Ingress registry.<public domain>: ingress: { publicDomainTemplate: '%s.kube.example.com', clientCa }`);
+  }
+  const count = controlPlane.length > 0 ? controlPlane.length : cpn as number;
   return {
     nodeGroups,
-    controlPlaneNodes: cpn as number,
-    highAvailability: (cpn as number) > 1,
+    controlPlaneNodes: count,
+    highAvailability: count > 1,
     clusterType,
-    images: p.images === undefined ? undefined : parseImages(p.images),
+    images: p.images === undefined ? undefined : parseImages(p.images, mode),
     pki: p.pki === undefined ? undefined : parsePki(p.pki),
     customTolerationKeys: [...new Set(tolerations as string[])],
     verticalPodAutoscaler: vpa as boolean,
+    controlPlane,
+    ingress: p.ingress === undefined ? undefined : parseIngress(p.ingress),
   };
 }
 

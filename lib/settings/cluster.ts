@@ -50,6 +50,84 @@ export interface RegistryImages {
   readonly dockerDistribution: string;
   /** Digest of the `dockerAuth` image, `sha256:<64 hex>`. */
   readonly dockerAuth: string;
+
+  /**
+   * Digest of the `registryProxy` (nginx) image of the per-node load balancer.
+   * @default - none; required by Proxy and Local
+   */
+  readonly registryProxy?: string;
+
+  /**
+   * Digest of the `mirrorer` image that replicates the local copy between control-plane nodes.
+   * @default - none; required by Local
+   */
+  readonly mirrorer?: string;
+}
+
+/** A control-plane (master) node: Proxy and Local run the registry on each and balance over them. */
+export interface ControlPlaneNode {
+  /** Node name (`metadata.name`). */
+  readonly name: string;
+  /** The node's InternalIP (IPv4). */
+  readonly address: string;
+}
+
+/** Where the `registry` Ingress of the Local mode gets its TLS certificate. */
+export class IngressTls {
+  /** A cert-manager Certificate from a ClusterIssuer (Deckhouse's default, `letsencrypt`). */
+  public static certManager(clusterIssuer = 'letsencrypt'): IngressTls {
+    return new IngressTls('CertManager', clusterIssuer);
+  }
+
+  /** A certificate you supply: written to Secret `registry-ingress-tls`. */
+  public static customCertificate(certificate: CertificateKeyPair): IngressTls {
+    return new IngressTls('CustomCertificate', undefined, certificate);
+  }
+
+  /** @internal */
+  public readonly _kind: 'CertManager' | 'CustomCertificate';
+  /** @internal */
+  public readonly _clusterIssuer?: string;
+  /** @internal */
+  public readonly _certificate?: CertificateKeyPair;
+
+  private constructor(kind: 'CertManager' | 'CustomCertificate', clusterIssuer?: string, certificate?: CertificateKeyPair) {
+    this._kind = kind;
+    this._clusterIssuer = clusterIssuer;
+    this._certificate = certificate;
+  }
+}
+
+/** The push endpoint of the Local mode: Ingress `d8-system/registry` at `registry.<public domain>`. */
+export interface RegistryIngressOptions {
+  /**
+   * Deckhouse's public domain template, e.g. `%s.kube.example.com`; the host is the template with `%s` = `registry`.
+   */
+  readonly publicDomainTemplate: string;
+
+  /**
+   * PEM CA of the client certificate the ingress controller presents to the backend (`/etc/nginx/ssl/client.crt`);
+   * the node services accept pushes from it.
+   */
+  readonly clientCa: string;
+
+  /**
+   * TLS certificate of the Ingress.
+   * @default IngressTls.certManager('letsencrypt')
+   */
+  readonly tls?: IngressTls;
+
+  /**
+   * Source ranges allowed to reach the Ingress (`nginx.ingress.kubernetes.io/whitelist-source-range`).
+   * @default - any source
+   */
+  readonly whitelistSourceRanges?: string[];
+
+  /**
+   * Ingress class.
+   * @default 'nginx'
+   */
+  readonly ingressClass?: string;
 }
 
 /** What the module learns from the cluster at run time and a static renderer needs as input. */
@@ -73,14 +151,26 @@ export interface RegistryClusterProps {
   readonly clusterType?: ClusterType;
 
   /**
+   * The control-plane nodes with their addresses; Proxy and Local run the registry on each.
+   * @default - none; required by Proxy and Local
+   */
+  readonly controlPlane?: ControlPlaneNode[];
+
+  /**
+   * The Local mode's push Ingress.
+   * @default - none; required by Local
+   */
+  readonly ingress?: RegistryIngressOptions;
+
+  /**
    * Digests of the component images.
-   * @default - none; required by the modes that run components (Direct)
+   * @default - none; required by the modes that run components (Direct, Proxy, Local)
    */
   readonly images?: RegistryImages;
 
   /**
    * The module's PKI.
-   * @default - none; required by the modes that run components (Direct)
+   * @default - none; required by the modes that run components (Direct, Proxy, Local)
    */
   readonly pki?: RegistryPki;
 

@@ -1,0 +1,27 @@
+import { App, Chart } from 'cdk8s';
+import { ClusterType, Cri, IngressTls, RegistryMode, RegistryModule } from '../lib';
+import { TEST_PKI, TEST_UPSTREAM_CA } from './fixtures/test-pki';
+import { EXAMPLE_IMAGES } from './fixtures/values';
+
+/** Local: a full copy on two masters, filled with `d8 mirror push` through registry.kube.example.com. */
+export function local(app: App): Chart {
+  const chart = new Chart(app, 'registry');
+  new RegistryModule(chart, 'Registry', {
+    mode: RegistryMode.local(),
+    clusterType: ClusterType.STATIC,
+    nodeGroups: [{ name: 'master', cri: Cri.CONTAINERD_V2 }, { name: 'worker', cri: Cri.CONTAINERD }],
+    controlPlane: [
+      { name: 'master-0', address: '10.0.0.10' },
+      { name: 'master-1', address: '10.0.0.11' },
+    ],
+    ingress: {
+      publicDomainTemplate: '%s.kube.example.com',
+      clientCa: TEST_UPSTREAM_CA,
+      tls: IngressTls.customCertificate(TEST_PKI.distribution),
+      whitelistSourceRanges: ['10.0.0.0/8'],
+    },
+    images: EXAMPLE_IMAGES,
+    pki: TEST_PKI,
+  });
+  return chart;
+}

@@ -1,0 +1,144 @@
+import { Construct } from 'constructs';
+import { KubeIngress, IntOrString, KubeService } from '../../imports/k8s';
+import { BashibleConfig, bashibleConfig } from '../model/bashible';
+import { REGISTRY_IMAGES_BASE, REGISTRY_NAMESPACE, REGISTRY_PORT } from '../model/constants';
+import { managedDeckhouseRegistry } from '../model/deckhouse-registry';
+import { modeNodes } from '../model/mode-nodes';
+import { orchestratorHash } from '../model/module-settings';
+import { nodeConfig, proxyEndpoints, registryUsers } from '../model/node-services';
+import { Routing } from '../model/routing';
+import { toYaml } from '../render/yaml';
+import { Cluster, IngressFacts, Pki, resolveCluster } from '../settings/_cluster';
+import { Settings } from '../settings/_registry-settings';
+import { RegistryClusterProps } from '../settings/cluster';
+import { RegistryModeName } from '../settings/enums';
+import { RegistryMode } from '../settings/registry-mode';
+import { secret } from './_objects';
+import { RegistryService, RegistryServiceTarget } from './registry-service';
+import { bashibleConfigSecret, deckhouseRegistrySecret, registryPkiSecret } from './_module-secrets';
+import { ApiObject } from 'cdk8s';
+
+export interface NodeServicesModeProps extends RegistryClusterProps {
+  /** A `RegistryMode.proxy(…)` for ProxyMode, `RegistryMode.local()` for LocalMode. */
+  readonly mode: RegistryMode;
+}
+
+/** Objects Proxy and Local share; returns the bashible payload. */
+function renderNodeServicesObjects(scope: Construct, settings: Settings, cluster: Cluster): BashibleConfig {
+  const pki = cluster.pki as Pki;
+  const hash = orchestratorHash(settings, cluster);
+  const users = registryUsers(settings.mode, pki);
+  const ro = users.find((u) => u.name === 'ro') as NonNullable<(typeof users)[number]>;
+  registryPkiSecret(scope, 'Pki', pki, hash);
+  for (const u of users) {
+    secret(scope, `User-${u.name}`, {
+      name: `registry-user-${u.name.replace(/_/g, '-')}`,
+      type: 'registry/user',
+      labels: { app: 'registry', type: 'registry-user' },
+      data: { name: u.name, password: u.password, passwordHash: u.passwordHash },
+    });
+  }
+  for (const node of cluster.controlPlane) {
+    const c = nodeConfig(node, settings, pki, users, cluster.controlPlane, cluster.ingress?.clientCa);
+    secret(scope, `NodeConfig-${node.name}`, {
+      name: `registry-node-config-${node.name}`,
+      type: 'registry/node-services-config',
+      labels: { app: 'registry', type: 'node-services-config', node: node.name },
+      annotations: { 'registry.deckhouse.io/config-hash': hash },
+      data: { config: toYaml(c.config), version: c.version },
+    });
+  }
+  deckhouseRegistrySecret(scope, 'DeckhouseRegistry', managedDeckhouseRegistry(pki.ca.certificate, ro.name, ro.password));
+  const bashible = bashibleConfig(settings.mode, REGISTRY_IMAGES_BASE, modeNodes(settings, cluster).routing as Routing, proxyEndpoints(cluster.controlPlane));
+  bashibleConfigSecret(scope, 'BashibleConfig', bashible);
+  new RegistryService(scope, 'Service', { target: RegistryServiceTarget.NODE_SERVICES, configHash: hash });
+  return bashible;
+}
+
+function check(scope: Construct, props: NodeServicesModeProps, mode: RegistryModeName, factory: string): { settings: Settings; cluster: Cluster } {
+  const settings = props.mode._settings;
+  if (settings.mode !== mode) throw new Error(`${scope.node.path}: expected mode to be ${factory}, got mode '${settings.mode}'`);
+  return { settings, cluster: resolveCluster(props, settings) };
+}
+
+/**
+ * `Proxy` mode: a caching registry on every control-plane node (static pods delivered with the node files),
+ * reached by every node through the `registry-proxy` load balancer on 127.0.0.1:5001. Renders `registry-pki`, the
+ * `registry-user-ro` Secret, one `registry-node-config-<node>` Secret per control-plane node, `deckhouse-registry`
+ * with the read-only user, `registry-bashible-config` and the `registry` Service selecting the node services.
+ */
+export class ProxyMode extends Construct {
+  public readonly bashible: BashibleConfig;
+
+  constructor(scope: Construct, id: string, props: NodeServicesModeProps) {
+    super(scope, id);
+    const { settings, cluster } = check(this, props, RegistryModeName.PROXY, 'RegistryMode.proxy(…)');
+    this.bashible = renderNodeServicesObjects(this, settings, cluster);
+  }
+}
+
+/**
+ * `Local` mode: everything Proxy has, without an upstream, plus the users `rw`, `mirror_puller` and
+ * `mirror_pusher`, replication between control-plane nodes, the `registry-push` Service and the `registry`
+ * Ingress at `registry.<public domain>` that `d8 mirror push` fills the copy through.
+ */
+export class LocalMode extends Construct {
+  public readonly bashible: BashibleConfig;
+  /** `registry.<public domain>`. */
+  public readonly pushHost: string;
+
+  constructor(scope: Construct, id: string, props: NodeServicesModeProps) {
+    super(scope, id);
+    const { settings, cluster } = check(this, props, RegistryModeName.LOCAL, 'RegistryMode.local()');
+    this.bashible = renderNodeServicesObjects(this, settings, cluster);
+    const ingress = cluster.ingress as IngressFacts;
+    this.pushHost = ingress.host;
+    const labels = { heritage: 'deckhouse', module: 'registry', app: 'registry' };
+    new KubeService(this, 'PushService', {
+      metadata: { name: 'registry-push', namespace: REGISTRY_NAMESPACE, labels },
+      spec: {
+        selector: { component: 'registry-service', type: 'node-services' },
+        ports: [{ name: 'registry', port: REGISTRY_PORT, protocol: 'TCP', targetPort: IntOrString.fromString('distribution') }],
+      },
+    });
+    if (ingress.tls.kind === 'CustomCertificate') {
+      secret(this, 'IngressTls', {
+        name: 'registry-ingress-tls',
+        type: 'kubernetes.io/tls',
+        labels,
+        data: { 'tls.crt': ingress.tls.certificate.certificate, 'tls.key': ingress.tls.certificate.privateKey },
+      });
+    } else {
+      new ApiObject(this, 'Certificate', {
+        apiVersion: 'cert-manager.io/v1',
+        kind: 'Certificate',
+        metadata: { name: 'registry-ingress-tls', namespace: REGISTRY_NAMESPACE, labels },
+        spec: { secretName: 'registry-ingress-tls', dnsNames: [ingress.host], issuerRef: { name: ingress.tls.clusterIssuer, kind: 'ClusterIssuer' } },
+      });
+    }
+    const annotations: Record<string, string> = {
+      'nginx.ingress.kubernetes.io/backend-protocol': 'HTTPS',
+      'nginx.ingress.kubernetes.io/upstream-hash-by': '$remote_addr',
+      'nginx.ingress.kubernetes.io/proxy-body-size': '0',
+      'nginx.ingress.kubernetes.io/configuration-snippet': [
+        'proxy_ssl_certificate /etc/nginx/ssl/client.crt;',
+        'proxy_ssl_certificate_key /etc/nginx/ssl/client.key;',
+        'proxy_ssl_protocols TLSv1.2;',
+        'proxy_ssl_session_reuse on;',
+        '',
+      ].join('\n'),
+    };
+    if (ingress.whitelistSourceRanges.length > 0) annotations['nginx.ingress.kubernetes.io/whitelist-source-range'] = ingress.whitelistSourceRanges.join(',');
+    new KubeIngress(this, 'Ingress', {
+      metadata: { name: 'registry', namespace: REGISTRY_NAMESPACE, labels, annotations },
+      spec: {
+        ingressClassName: ingress.ingressClass,
+        tls: [{ hosts: [ingress.host], secretName: 'registry-ingress-tls' }],
+        rules: [{
+          host: ingress.host,
+          http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'registry-push', port: { number: REGISTRY_PORT } } } }] },
+        }],
+      },
+    });
+  }
+}

@@ -1,0 +1,148 @@
+// Node files of Proxy and Local: the node services on the control-plane nodes and the registry-proxy load
+// balancer on every node, as static pods with their configuration (reference §10.2–§10.4).
+import { REGISTRY_IMAGES_BASE, REGISTRY_NAMESPACE, REGISTRY_PORT } from '../model/constants';
+import { sha256 } from '../model/_hash';
+import {
+  mirrorerConfig, NODE_SERVICES_DATA, NODE_SERVICES_DIR, NODE_SERVICES_MANIFEST, nodeServicesAuthConfig, nodeServicesDistributionConfig,
+  REGISTRY_PROXY_DIR, REGISTRY_PROXY_MANIFEST, REGISTRY_PROXY_OWNER, RegistryUser, registryUsers, CONTROL_PLANE_GROUP,
+} from '../model/node-services';
+import { ControlPlaneFacts, Images, Pki } from '../settings/_cluster';
+import { Settings } from '../settings/_registry-settings';
+import { RegistryModeName } from '../settings/enums';
+import { registryProxyNginxConf } from './nginx';
+import { NodeFile } from './node-files';
+import { toYaml } from './yaml';
+
+const LABELS = { heritage: 'deckhouse', module: 'registry' };
+
+/** The load balancer every node runs: nginx.conf (owner 0:64535, 0640, directory 0750) and its static pod. */
+export function registryProxyFiles(controlPlane: readonly ControlPlaneFacts[], images: Images): NodeFile[] {
+  const conf = registryProxyNginxConf(controlPlane);
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: 'registry-proxy',
+      namespace: REGISTRY_NAMESPACE,
+      labels: { ...LABELS, app: 'registry-proxy', tier: 'node' },
+      annotations: { 'registry.deckhouse.io/config-hash': sha256(conf) },
+    },
+    spec: {
+      hostNetwork: true,
+      priorityClassName: 'system-node-critical',
+      containers: [{
+        name: 'registry-proxy',
+        image: `${REGISTRY_IMAGES_BASE}@${images.registryProxy}`,
+        imagePullPolicy: 'IfNotPresent',
+        args: ['-c', `${REGISTRY_PROXY_DIR}/nginx.conf`, '-g', 'daemon off;'],
+        readinessProbe: { tcpSocket: { host: '127.0.0.1', port: REGISTRY_PORT } },
+        resources: { requests: { cpu: '10m', memory: '20Mi' } },
+        volumeMounts: [{ name: 'config', mountPath: REGISTRY_PROXY_DIR, readOnly: true }],
+      }],
+      volumes: [{ name: 'config', hostPath: { path: REGISTRY_PROXY_DIR, type: 'Directory' } }],
+    },
+  };
+  return [
+    { path: `${REGISTRY_PROXY_DIR}/nginx.conf`, content: conf, mode: 0o640, owner: REGISTRY_PROXY_OWNER, directoryMode: 0o750 },
+    { path: REGISTRY_PROXY_MANIFEST, content: toYaml(pod), mode: 0o600 },
+  ];
+}
+
+/** The node services of one control-plane node group: PKI, distribution and auth configs, mirrorer, static pod. */
+export function nodeServicesFiles(settings: Settings, pki: Pki, images: Images, users: readonly RegistryUser[],
+  controlPlane: readonly ControlPlaneFacts[], configVersion: string): NodeFile[] {
+  const local = settings.mode === RegistryModeName.LOCAL;
+  const pkiDir = `${NODE_SERVICES_DIR}/pki`;
+  const files: NodeFile[] = [
+    { path: `${pkiDir}/ca.crt`, content: pki.ca.certificate, mode: 0o644 },
+    { path: `${pkiDir}/auth.crt`, content: pki.auth.certificate, mode: 0o644 },
+    { path: `${pkiDir}/auth.key`, content: pki.auth.privateKey, mode: 0o600 },
+    { path: `${pkiDir}/token.crt`, content: pki.token.certificate, mode: 0o644 },
+    { path: `${pkiDir}/token.key`, content: pki.token.privateKey, mode: 0o600 },
+    { path: `${pkiDir}/distribution.crt`, content: pki.distribution.certificate, mode: 0o644 },
+    { path: `${pkiDir}/distribution.key`, content: pki.distribution.privateKey, mode: 0o600 },
+    { path: `${NODE_SERVICES_DIR}/distribution/config.yaml`, content: toYaml(nodeServicesDistributionConfig(settings, pki.httpSecret)), mode: 0o600 },
+    { path: `${NODE_SERVICES_DIR}/auth/config.yaml`, content: toYaml(nodeServicesAuthConfig(users)), mode: 0o600 },
+  ];
+  if (settings.mode === RegistryModeName.PROXY && settings.upstream.ca !== undefined) {
+    files.push({ path: `${pkiDir}/upstream-registry-ca.crt`, content: settings.upstream.ca, mode: 0o644 });
+  }
+  if (local) files.push({ path: `${NODE_SERVICES_DIR}/mirrorer/config.yaml`, content: toYaml(mirrorerConfig(users, controlPlane)), mode: 0o600 });
+
+  const hostPath = (name: string, path: string, type: string) => ({ name, hostPath: { path, type } });
+  const mount = (name: string, path: string, readOnly = true) => ({ name, mountPath: path, readOnly });
+  const https = (port: number, host?: string) => ({ httpGet: { path: '/', port, scheme: 'HTTPS', ...(host ? { host } : {}) } });
+  const containers: unknown[] = [
+    {
+      name: 'distribution',
+      image: `${REGISTRY_IMAGES_BASE}@${images.dockerDistribution}`,
+      imagePullPolicy: 'IfNotPresent',
+      args: ['serve', `${NODE_SERVICES_DIR}/distribution/config.yaml`],
+      ports: [
+        { name: 'distribution', containerPort: REGISTRY_PORT, hostPort: REGISTRY_PORT, protocol: 'TCP' },
+        { name: 'debug', containerPort: 5002, protocol: 'TCP' },
+      ],
+      livenessProbe: https(REGISTRY_PORT),
+      readinessProbe: https(REGISTRY_PORT),
+      volumeMounts: [mount('pki', `${pkiDir}`), mount('distribution', `${NODE_SERVICES_DIR}/distribution`), mount('data', NODE_SERVICES_DATA, false)],
+    },
+    {
+      name: 'auth',
+      image: `${REGISTRY_IMAGES_BASE}@${images.dockerAuth}`,
+      imagePullPolicy: 'IfNotPresent',
+      args: ['-logtostderr', `${NODE_SERVICES_DIR}/auth/config.yaml`],
+      ports: [{ name: 'auth', containerPort: 5051, protocol: 'TCP' }],
+      livenessProbe: https(5051, '127.0.0.1'),
+      readinessProbe: https(5051, '127.0.0.1'),
+      volumeMounts: [mount('pki', `${pkiDir}`), mount('auth', `${NODE_SERVICES_DIR}/auth`)],
+    },
+  ];
+  const volumes = [
+    hostPath('pki', pkiDir, 'Directory'),
+    hostPath('auth', `${NODE_SERVICES_DIR}/auth`, 'DirectoryOrCreate'),
+    hostPath('distribution', `${NODE_SERVICES_DIR}/distribution`, 'DirectoryOrCreate'),
+    hostPath('data', NODE_SERVICES_DATA, 'DirectoryOrCreate'),
+  ];
+  if (local) {
+    containers.push({
+      name: 'mirrorer',
+      image: `${REGISTRY_IMAGES_BASE}@${images.mirrorer}`,
+      imagePullPolicy: 'IfNotPresent',
+      args: ['--config', `${NODE_SERVICES_DIR}/mirrorer/config.yaml`],
+      env: [{ name: 'HOST_IP', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } }],
+      volumeMounts: [mount('pki', `${pkiDir}`), mount('mirrorer', `${NODE_SERVICES_DIR}/mirrorer`)],
+    });
+    volumes.push(hostPath('mirrorer', `${NODE_SERVICES_DIR}/mirrorer`, 'DirectoryOrCreate'));
+  }
+  const configHash = sha256(files.map((f) => `${f.path}\n${sha256(f.content)}`).join('\n'));
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: 'registry-nodeservices',
+      namespace: REGISTRY_NAMESPACE,
+      labels: {
+        'app.kubernetes.io/managed-by': 'registry-nodeservices', ...LABELS, 'app': 'registry',
+        'component': 'registry-service', 'tier': 'control-plane', 'type': 'node-services',
+      },
+      annotations: { 'registry.deckhouse.io/config-hash': configHash, 'registry.deckhouse.io/config-version': configVersion },
+    },
+    spec: {
+      hostNetwork: true,
+      priorityClassName: 'system-node-critical',
+      securityContext: { runAsUser: 0, runAsGroup: 0 },
+      containers,
+      volumes,
+    },
+  };
+  files.push({ path: NODE_SERVICES_MANIFEST, content: toYaml(pod), mode: 0o600 });
+  return files;
+}
+
+/** For Proxy and Local: the extra files of a node group (every group: registry-proxy; `master`: the node services). */
+export function nodeServicesExtra(settings: Settings, pki: Pki, images: Images, controlPlane: readonly ControlPlaneFacts[], configVersion: string): (group: string) => NodeFile[] {
+  const users = registryUsers(settings.mode, pki);
+  const proxyFiles = registryProxyFiles(controlPlane, images);
+  const services = nodeServicesFiles(settings, pki, images, users, controlPlane, configVersion);
+  return (group) => (group === CONTROL_PLANE_GROUP ? [...proxyFiles, ...services] : proxyFiles);
+}

@@ -1,0 +1,244 @@
+// Proxy and Local (reference §10): objects, node files, and their rules.
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as TOML from '@iarna/toml';
+import * as bcrypt from 'bcryptjs';
+import { Testing } from 'cdk8s';
+import { ClusterType, Cri, IngressTls, RegistryMode, RegistryModule, RegistryModuleProps } from '../lib';
+import { EXAMPLE_IMAGES, find, parseYaml, secretData, TEST_PKI, TEST_UPSTREAM_CA } from './support/fixtures';
+
+const CONTROL_PLANE = [{ name: 'master-1', address: '10.0.0.11' }, { name: 'master-0', address: '10.0.0.9' }];
+const INGRESS = { publicDomainTemplate: '%s.kube.example.com', clientCa: TEST_UPSTREAM_CA };
+const props = (over: Partial<RegistryModuleProps> = {}): RegistryModuleProps => ({
+  mode: RegistryMode.proxy({ imagesRepo: 'registry.example.com/deckhouse/ee', username: 'up', password: 'UP-PASS', ca: TEST_UPSTREAM_CA, ttl: '24h' }),
+  clusterType: ClusterType.STATIC,
+  nodeGroups: [{ name: 'master', cri: Cri.CONTAINERD }, { name: 'worker', cri: Cri.CONTAINERD_V2 }],
+  controlPlane: CONTROL_PLANE,
+  images: EXAMPLE_IMAGES,
+  pki: TEST_PKI,
+  ...over,
+});
+const local = (over: Partial<RegistryModuleProps> = {}) => props({ mode: RegistryMode.local(), ingress: INGRESS, ...over });
+
+function render(p: RegistryModuleProps) {
+  const chart = Testing.chart();
+  const module = new RegistryModule(chart, 'Registry', p);
+  return { objects: Testing.synth(chart), files: module.toFiles(), module };
+}
+
+describe('Proxy', () => {
+  const { objects, files } = render(props());
+
+  test('snapshot', () => {
+    expect({ objects, files }).toMatchSnapshot();
+  });
+
+  test('objects and names', () => {
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'ModuleConfig/deckhouse', 'Secret/registry-config', 'Secret/registry-pki', 'Secret/registry-user-ro',
+      'Secret/registry-node-config-master-0', 'Secret/registry-node-config-master-1', 'Secret/deckhouse-registry', 'Secret/registry-bashible-config',
+      'Service/registry', 'NodeGroupConfiguration/registry-containerd-master', 'NodeGroupConfiguration/registry-containerd-worker',
+    ]);
+    expect(objects.some((o) => o.kind === 'Deployment')).toBe(false);
+  });
+
+  test('the registry Service selects the node services', () => {
+    expect(find(objects, 'Service', 'registry').spec.selector).toEqual({ component: 'registry-service', type: 'node-services' });
+  });
+
+  test('the read-only user: a registry/user Secret with a bcrypt hash of its password, used by deckhouse-registry and nodes', () => {
+    expect(find(objects, 'Secret', 'registry-user-ro').type).toBe('registry/user');
+    const user = secretData(objects, 'registry-user-ro');
+    expect(user.name).toBe('ro');
+    expect(user.password).toMatch(/^[A-Za-z0-9]{32}$/);
+    expect(bcrypt.compareSync(user.password, user.passwordHash)).toBe(true);
+    const auths = JSON.parse(secretData(objects, 'deckhouse-registry')['.dockerconfigjson']).auths;
+    expect(auths['registry.d8-system.svc:5001']).toMatchObject({ username: 'ro', password: user.password });
+    const hosts = TOML.parse(files['nodes/worker/etc/containerd/registry.d/registry.d8-system.svc:5001/hosts.toml']) as any;
+    expect(hosts.host).toEqual({
+      'https://127.0.0.1:5001': {
+        capabilities: ['pull', 'resolve'],
+        ca: ['/etc/containerd/registry.d/registry.d8-system.svc:5001/https-127.0.0.1:5001-ca.crt'],
+        auth: { username: 'ro', password: user.password },
+      },
+    });
+    expect(files['nodes/worker/etc/containerd/registry.d/registry.d8-system.svc:5001/https-127.0.0.1:5001-ca.crt']).toBe(TEST_PKI.ca.certificate.trimStart());
+  });
+
+  test('registry-bashible-config: mode Proxy, sorted proxyEndpoints, the fixed address to 127.0.0.1:5001', () => {
+    const c = parseYaml(secretData(objects, 'registry-bashible-config').config);
+    expect(c.mode).toBe('Proxy');
+    expect(c.imagesBase).toBe('registry.d8-system.svc:5001/system/deckhouse');
+    expect(c.proxyEndpoints).toEqual(['10.0.0.9:5001', '10.0.0.11:5001']);
+    expect(Object.keys(c.hosts)).toEqual(['registry.d8-system.svc:5001']);
+    expect(c.hosts['registry.d8-system.svc:5001'].mirrors.map((m: any) => `${m.scheme}://${m.host}`)).toEqual(['https://127.0.0.1:5001']);
+  });
+
+  test('per-node config Secrets carry proxy_mode with the upstream and ttl', () => {
+    const s = find(objects, 'Secret', 'registry-node-config-master-0');
+    expect(s.type).toBe('registry/node-services-config');
+    const data = secretData(objects, 'registry-node-config-master-0');
+    expect(data.version).toMatch(/^[0-9a-f]{64}$/);
+    const c = parseYaml(data.config);
+    expect(Object.keys(c)).toEqual(['ca', 'auth', 'token', 'distribution', 'user_ro', 'http_secret', 'proxy_mode', 'proxy_config']);
+    expect(c.proxy_mode.upstream).toEqual({ scheme: 'https', host: 'registry.example.com', path: '/deckhouse/ee', user: 'up', password: 'UP-PASS', ttl: '24h' });
+    expect(c.proxy_mode.upstream_registry_ca).toBe(TEST_UPSTREAM_CA.trimStart());
+  });
+
+  test('every node gets the registry-proxy load balancer over the masters; only masters get the node services', () => {
+    const workerFiles = Object.keys(files).filter((f) => f.startsWith('nodes/worker/')).map((f) => f.slice('nodes/worker'.length));
+    expect(workerFiles).toEqual([
+      '/etc/containerd/registry-config-path.toml',
+      '/etc/containerd/registry.d/registry.d8-system.svc:5001/hosts.toml',
+      '/etc/containerd/registry.d/registry.d8-system.svc:5001/https-127.0.0.1:5001-ca.crt',
+      '/etc/kubernetes/manifests/registry-proxy.yaml',
+      '/etc/kubernetes/registry-proxy/nginx.conf',
+    ]);
+    const conf = files['nodes/worker/etc/kubernetes/registry-proxy/nginx.conf'];
+    expect(conf).toMatch(/^user deckhouse;\n/);
+    expect(conf).toContain('upstream registry {\n    least_conn;\n    server 10.0.0.9:5001;\n    server 10.0.0.11:5001;\n  }');
+    expect(conf).toContain('listen 127.0.0.1:5001;');
+    expect(Object.keys(files).filter((f) => f.startsWith('nodes/master/etc/kubernetes/registry/')).sort()).toEqual([
+      'nodes/master/etc/kubernetes/registry/auth/config.yaml',
+      'nodes/master/etc/kubernetes/registry/distribution/config.yaml',
+      'nodes/master/etc/kubernetes/registry/pki/auth.crt', 'nodes/master/etc/kubernetes/registry/pki/auth.key',
+      'nodes/master/etc/kubernetes/registry/pki/ca.crt',
+      'nodes/master/etc/kubernetes/registry/pki/distribution.crt', 'nodes/master/etc/kubernetes/registry/pki/distribution.key',
+      'nodes/master/etc/kubernetes/registry/pki/token.crt', 'nodes/master/etc/kubernetes/registry/pki/token.key',
+      'nodes/master/etc/kubernetes/registry/pki/upstream-registry-ca.crt',
+    ]);
+  });
+
+  test('the node-services static pod: host network, hostPort 5001, labels the Services select, data under /opt/deckhouse/registry', () => {
+    const pod = parseYaml(files['nodes/master/etc/kubernetes/manifests/registry-nodeservices.yaml']);
+    expect(pod.metadata.labels).toMatchObject({ app: 'registry', component: 'registry-service', type: 'node-services', tier: 'control-plane' });
+    expect(pod.spec.hostNetwork).toBe(true);
+    expect(pod.spec.priorityClassName).toBe('system-node-critical');
+    expect(pod.spec.containers.map((c: any) => c.name)).toEqual(['distribution', 'auth']);
+    expect(pod.spec.containers[0].ports[0]).toEqual({ name: 'distribution', containerPort: 5001, hostPort: 5001, protocol: 'TCP' });
+    expect(pod.spec.containers[1].readinessProbe.httpGet).toEqual({ path: '/', port: 5051, scheme: 'HTTPS', host: '127.0.0.1' });
+    expect(pod.spec.volumes).toContainEqual({ name: 'data', hostPath: { path: '/opt/deckhouse/registry/local_data', type: 'DirectoryOrCreate' } });
+    expect(pod.spec.volumes).toContainEqual({ name: 'pki', hostPath: { path: '/etc/kubernetes/registry/pki', type: 'Directory' } });
+  });
+
+  test('the node-services distribution is a pull-through cache with the ttl', () => {
+    const c = parseYaml(files['nodes/master/etc/kubernetes/registry/distribution/config.yaml']);
+    expect(c.proxy).toEqual({
+      remoteurl: 'https://registry.example.com', username: 'up', password: 'UP-PASS', remotepathonly: '/deckhouse/ee',
+      localpathalias: '/system/deckhouse', ca: '/etc/kubernetes/registry/pki/upstream-registry-ca.crt', ttl: '24h',
+    });
+    expect(c.storage.filesystem.rootdirectory).toBe('/opt/deckhouse/registry/local_data');
+    expect(c.http.tls).toEqual({ certificate: '/etc/kubernetes/registry/pki/distribution.crt', key: '/etc/kubernetes/registry/pki/distribution.key' });
+  });
+});
+
+describe('Local', () => {
+  const { objects, files } = render(local());
+
+  test('snapshot', () => {
+    expect({ objects, files }).toMatchSnapshot();
+  });
+
+  test('users rw, mirror_puller and mirror_pusher join ro; node configs carry local_mode with the other masters', () => {
+    expect(objects.filter((o) => o.metadata.name.startsWith('registry-user-')).map((o) => o.metadata.name))
+      .toEqual(['registry-user-ro', 'registry-user-rw', 'registry-user-mirror-puller', 'registry-user-mirror-pusher']);
+    const c = parseYaml(secretData(objects, 'registry-node-config-master-1').config);
+    expect(c.proxy_mode).toBeUndefined();
+    expect(c.local_mode.upstreams).toEqual(['10.0.0.9']);
+    expect(c.local_mode.ingress_client_ca).toBe(TEST_UPSTREAM_CA.trimStart());
+    expect(Object.keys(c.local_mode)).toEqual(['user_rw', 'user_puller', 'user_pusher', 'upstreams', 'ingress_client_ca']);
+    const auth = parseYaml(files['nodes/master/etc/kubernetes/registry/auth/config.yaml']);
+    expect(auth.acl).toEqual([
+      { match: { account: 'ro' }, actions: ['pull'] }, { match: { account: 'rw' }, actions: ['pull', 'push'] },
+      { match: { account: 'mirror_puller' }, actions: ['pull'] }, { match: { account: 'mirror_pusher' }, actions: ['pull', 'push'] },
+    ]);
+    expect(parseYaml(files['nodes/master/etc/kubernetes/registry/distribution/config.yaml']).proxy).toBeUndefined();
+    expect(parseYaml(files['nodes/master/etc/kubernetes/manifests/registry-nodeservices.yaml']).spec.containers.map((c2: any) => c2.name)).toEqual(['distribution', 'auth', 'mirrorer']);
+  });
+
+  test('registry-push Service and the registry Ingress at registry.<public domain>', () => {
+    expect(find(objects, 'Service', 'registry-push').spec).toEqual({
+      selector: { component: 'registry-service', type: 'node-services' },
+      ports: [{ name: 'registry', port: 5001, protocol: 'TCP', targetPort: 'distribution' }],
+    });
+    const ing = find(objects, 'Ingress', 'registry');
+    expect(ing.metadata.annotations).toEqual({
+      'nginx.ingress.kubernetes.io/backend-protocol': 'HTTPS',
+      'nginx.ingress.kubernetes.io/upstream-hash-by': '$remote_addr',
+      'nginx.ingress.kubernetes.io/proxy-body-size': '0',
+      'nginx.ingress.kubernetes.io/configuration-snippet': 'proxy_ssl_certificate /etc/nginx/ssl/client.crt;\nproxy_ssl_certificate_key /etc/nginx/ssl/client.key;\nproxy_ssl_protocols TLSv1.2;\nproxy_ssl_session_reuse on;\n',
+    });
+    expect(ing.spec.rules[0].host).toBe('registry.kube.example.com');
+    expect(ing.spec.tls).toEqual([{ hosts: ['registry.kube.example.com'], secretName: 'registry-ingress-tls' }]);
+    expect(ing.spec.rules[0].http.paths[0].backend).toEqual({ service: { name: 'registry-push', port: { number: 5001 } } });
+    expect(objects.find((o) => o.kind === 'Certificate')).toMatchObject({ spec: { secretName: 'registry-ingress-tls', dnsNames: ['registry.kube.example.com'], issuerRef: { name: 'letsencrypt', kind: 'ClusterIssuer' } } });
+  });
+
+  test('a custom certificate and a source allow-list', () => {
+    const { objects: o } = render(local({ ingress: { ...INGRESS, tls: IngressTls.customCertificate(TEST_PKI.distribution), whitelistSourceRanges: ['10.0.0.0/8', '192.0.2.1'] } }));
+    expect(find(o, 'Secret', 'registry-ingress-tls').type).toBe('kubernetes.io/tls');
+    expect(o.some((x) => x.kind === 'Certificate')).toBe(false);
+    expect(find(o, 'Ingress', 'registry').metadata.annotations['nginx.ingress.kubernetes.io/whitelist-source-range']).toBe('10.0.0.0/8,192.0.2.1');
+  });
+});
+
+describe('node scripts of Proxy', () => {
+  const isRoot = process.getuid?.() === 0;
+  test('write the load balancer config with owner 0:64535 and modes 0640/0750, and remove the static pods when the mode changes', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'node-root-'));
+    const script = (p: RegistryModuleProps, group: string) => render(p).objects.find((o) => o.kind === 'NodeGroupConfiguration' && o.spec.nodeGroups[0] === group).spec.content;
+    const run = (content: string) => {
+      const file = `${root}.sh`;
+      fs.writeFileSync(file, content);
+      execFileSync('bash', [file], { env: { PATH: process.env.PATH, REGISTRY_NODE_ROOT: root } });
+    };
+    if (!isRoot) {
+      console.log('SKIP ownership part: chown needs root');
+      return;
+    }
+    run(script(props(), 'master'));
+    const conf = path.join(root, 'etc/kubernetes/registry-proxy/nginx.conf');
+    const st = fs.statSync(conf);
+    expect([(st.mode & 0o777).toString(8), st.uid, st.gid]).toEqual(['640', 0, 64535]);
+    const dir = fs.statSync(path.dirname(conf));
+    expect([(dir.mode & 0o777).toString(8), dir.gid]).toEqual(['750', 64535]);
+    expect(fs.existsSync(path.join(root, 'etc/kubernetes/manifests/registry-nodeservices.yaml'))).toBe(true);
+    fs.writeFileSync(path.join(root, 'etc/kubernetes/manifests/kube-apiserver.yaml'), 'foreign');
+    run(render({ mode: RegistryMode.direct({ imagesRepo: 'registry.example.com/deckhouse/ee' }), images: EXAMPLE_IMAGES, pki: TEST_PKI }).objects
+      .find((o) => o.kind === 'NodeGroupConfiguration').spec.content);
+    expect(fs.readdirSync(path.join(root, 'etc/kubernetes/manifests'))).toEqual(['kube-apiserver.yaml']);
+    expect(fs.existsSync(path.join(root, 'etc/kubernetes/registry/distribution/config.yaml'))).toBe(false);
+    expect(fs.existsSync(path.join(root, 'etc/kubernetes/registry-proxy/nginx.conf'))).toBe(false);
+  });
+});
+
+describe('fails on bad Proxy and Local input', () => {
+  test.each([
+    ['fails on a cloud cluster', { clusterType: ClusterType.CLOUD }, /^clusterType: Proxy and Local are unsupported for non-static clusters/],
+    ['fails without control-plane nodes', { controlPlane: undefined }, /^controlPlane: mode 'Proxy' runs the registry on every control-plane node/],
+    ['fails without the master node group', { nodeGroups: [{ name: 'worker' }] }, /^nodeGroups: mode 'Proxy' runs the registry on the control-plane NodeGroup "master"/],
+    ['fails on a duplicate address', { controlPlane: [{ name: 'a', address: '10.0.0.1' }, { name: 'b', address: '10.0.0.1' }] }, /^controlPlane\[1\]\.address: address 10\.0\.0\.1 is listed twice/],
+    ['fails on a host name as address', { controlPlane: [{ name: 'a', address: 'master-0.example.com' }] }, /^controlPlane\[0\]\.address: expected the node's InternalIP, an IPv4 address/],
+    ['fails on an out-of-range address', { controlPlane: [{ name: 'a', address: '10.0.0.256' }] }, /^controlPlane\[0\]\.address:/],
+    ['fails on a bad node name', { controlPlane: [{ name: 'Master_0', address: '10.0.0.1' }] }, /^controlPlane\[0\]\.name: expected a node name/],
+    ['fails when controlPlaneNodes disagrees', { controlPlaneNodes: 3 }, /^controlPlaneNodes: controlPlaneNodes is number 3 but controlPlane lists 2 node\(s\)/],
+    ['fails without the registryProxy image', { images: { dockerDistribution: EXAMPLE_IMAGES.dockerDistribution, dockerAuth: EXAMPLE_IMAGES.dockerAuth } }, /^images\.registryProxy: expected an image digest/],
+  ])('%s', (_name, over, message) => {
+    expect(() => render(props(over as any))).toThrow(message);
+  });
+
+  test.each([
+    ['fails on Local without ingress', { ingress: undefined }, /^ingress: mode 'Local' is filled through the Ingress/],
+    ['fails on Local without the mirrorer image', { images: { ...EXAMPLE_IMAGES, mirrorer: undefined } }, /^images\.mirrorer: expected an image digest/],
+    ['fails on a domain template without %s', { ingress: { ...INGRESS, publicDomainTemplate: 'kube.example.com' } }, /^ingress\.publicDomainTemplate: expected a domain template with one "%s"/],
+    ['fails on a client CA that is a key', { ingress: { ...INGRESS, clientCa: TEST_PKI.ca.privateKey } }, /^ingress\.clientCa: .*private key/],
+    ['fails on a bad source range', { ingress: { ...INGRESS, whitelistSourceRanges: ['10.0.0.0/33'] } }, /^ingress\.whitelistSourceRanges\[0\]: expected an IPv4 CIDR/],
+    ['fails on a custom certificate with the wrong key', { ingress: { ...INGRESS, tls: IngressTls.customCertificate({ certificate: TEST_PKI.auth.certificate, privateKey: TEST_PKI.token.privateKey }) } },
+      /^ingress\.tls\.certificate\.privateKey: the private key does not belong to the certificate/],
+    ['fails on a tls value that is not an IngressTls', { ingress: { ...INGRESS, tls: 'letsencrypt' as any } }, /^ingress\.tls: expected IngressTls\.certManager/],
+  ])('%s', (_name, over, message) => {
+    expect(() => render(local(over as any))).toThrow(message);
+  });
+});

@@ -4,7 +4,8 @@ import { ControlPlaneFacts, deriveSecret, Pki } from '../settings/_cluster';
 import { Settings, Upstream } from '../settings/_registry-settings';
 import { RegistryModeName } from '../settings/enums';
 import { bcryptDeterministic, canonicalJson, secretFingerprint, sha256 } from './_hash';
-import { REGISTRY_ADDRESS, REGISTRY_PATH, REGISTRY_PORT } from './constants';
+import { REGISTRY_ADDRESS, REGISTRY_PORT } from './constants';
+import { distributionConfig, dockerAuthConfig, upstreamProxy } from './_distribution';
 import { Routing } from './routing';
 
 /** Host directory of the node services' configuration, mounted at the same path in the static pod. */
@@ -60,18 +61,12 @@ export function proxyEndpoints(controlPlane: readonly ControlPlaneFacts[]): stri
 }
 
 const PKI = `${NODE_SERVICES_DIR}/pki`;
-const AUTH_REALM = 'https://127.0.0.1:5051/auth';
 
 /** docker_auth of the node services: the module users with their actions on every repository. */
 export function nodeServicesAuthConfig(users: readonly RegistryUser[]): Record<string, unknown> {
   const byName: Record<string, unknown> = {};
   for (const u of users) byName[u.name] = { password: u.passwordHash };
-  return {
-    server: { addr: ':5051', real_ip_header: 'X-Forwarded-For', certificate: `${PKI}/auth.crt`, key: `${PKI}/auth.key` },
-    token: { issuer: 'Registry server', expiration: 900, certificate: `${PKI}/token.crt`, key: `${PKI}/token.key` },
-    users: byName,
-    acl: users.map((u) => ({ match: { account: u.name }, actions: [...u.actions] })),
-  };
+  return dockerAuthConfig(PKI, byName, users.map((u) => ({ account: u.name, actions: u.actions })));
 }
 
 /**
@@ -80,43 +75,10 @@ export function nodeServicesAuthConfig(users: readonly RegistryUser[]): Record<s
  * Deckhouse's distribution build.
  */
 export function nodeServicesDistributionConfig(settings: Settings, httpSecret: string): Record<string, unknown> {
-  const config: Record<string, unknown> = {
-    version: '0.1',
-    log: { level: 'info' },
-    storage: {
-      filesystem: { rootdirectory: NODE_SERVICES_DATA },
-      delete: { enabled: true },
-      redirect: { disable: true },
-      maintenance: { uploadpurging: { enabled: true, age: '168h', interval: '24h', dryrun: false }, readonly: { enabled: false } },
-    },
-    http: {
-      addr: `:${REGISTRY_PORT}`,
-      prefix: '/',
-      secret: httpSecret,
-      debug: { addr: '127.0.0.1:5002', prometheus: { enabled: true, path: '/metrics' } },
-      tls: { certificate: `${PKI}/distribution.crt`, key: `${PKI}/distribution.key` },
-    },
-  };
-  if (settings.mode === RegistryModeName.PROXY) {
-    const u = settings.upstream;
-    const proxy: Record<string, unknown> = { remoteurl: `${u.scheme.toLowerCase()}://${u.address}` };
-    if (u.username !== undefined && u.password !== undefined) {
-      proxy.username = u.username;
-      proxy.password = u.password;
-    }
-    proxy.remotepathonly = u.path;
-    proxy.localpathalias = REGISTRY_PATH;
-    if (u.ca !== undefined) proxy.ca = `${PKI}/upstream-registry-ca.crt`;
-    proxy.ttl = settings.ttl;
-    config.proxy = proxy;
-  }
-  config.auth = {
-    token: {
-      realm: AUTH_REALM, service: 'Deckhouse registry', issuer: 'Registry server', rootcertbundle: `${PKI}/token.crt`,
-      autoredirect: true, proxy: { url: AUTH_REALM, ca: `${PKI}/ca.crt` },
-    },
-  };
-  return config;
+  return distributionConfig({
+    pkiDir: PKI, dataDir: NODE_SERVICES_DATA, readOnly: false, debugAddr: '127.0.0.1:5002', httpSecret,
+    proxy: settings.mode === RegistryModeName.PROXY ? upstreamProxy(settings.upstream, `${PKI}/upstream-registry-ca.crt`, { ttl: settings.ttl }) : undefined,
+  });
 }
 
 /** The mirrorer of the Local mode (shape inferred: the reference names only its inputs): replicate from the other masters. */

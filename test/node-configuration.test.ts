@@ -29,7 +29,7 @@ function render(props: RegistryModuleProps) {
 /** Files a script writes: path -> { mode, content } decoded from its `put` lines. */
 function scriptFiles(script: string): Record<string, { mode: string; content: string }> {
   const out: Record<string, { mode: string; content: string }> = {};
-  for (const m of script.matchAll(/^put '([^']+)' (\d+) '([A-Za-z0-9+/=]*)'$/gm)) out[m[1]] = { mode: m[2], content: Buffer.from(m[3], 'base64').toString('utf8') };
+  for (const m of script.matchAll(/^put '([^']+)' (\d+) '([A-Za-z0-9+/=]*)'( '[0-9:]*'( \d+)?)?$/gm)) out[m[1]] = { mode: m[2], content: Buffer.from(m[3], 'base64').toString('utf8') };
   return out;
 }
 
@@ -173,6 +173,7 @@ describe('the node script', () => {
     const expected: Record<string, string> = {};
     for (const f of module.nodeConfiguration.bundles[0].files) expected[`${f.path} ${f.mode.toString(8)}`] = f.content;
     expected['/etc/containerd/registry.d/.cdk8s-registry-owned 644'] = 'registry.d8-system.svc:5001\n';
+    expected['/etc/containerd/registry.d/.cdk8s-registry-owned-files 644'] = '/etc/containerd/registry-config-path.toml\n';
     expect(treeWithModes(root)).toEqual(expected);
   });
 
@@ -202,7 +203,7 @@ describe('the node script', () => {
     expect(fs.readdirSync(path.join(root, 'etc/containerd/registry.d/registry.deckhouse.ru'))).toEqual(['hosts.toml']);
     // switch to Direct: the old host directory goes, the foreign ones stay
     run(scriptOf(directProps()), root);
-    expect(fs.readdirSync(path.join(root, 'etc/containerd/registry.d')).sort()).toEqual(['.cdk8s-registry-owned', 'docker.io', 'registry.d8-system.svc:5001']);
+    expect(fs.readdirSync(path.join(root, 'etc/containerd/registry.d')).sort()).toEqual(['.cdk8s-registry-owned', '.cdk8s-registry-owned-files', 'docker.io', 'registry.d8-system.svc:5001']);
     expect(fs.existsSync(certsDir)).toBe(true);
   });
 

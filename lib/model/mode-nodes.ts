@@ -1,9 +1,9 @@
 // What every node of a group receives for a mode: the routing and, for Proxy and Local, the static pods.
 // (Model-level decision; the files themselves are rendered in lib/render.)
-import { Cluster, Images, Pki } from '../settings/_cluster';
+import { Cluster, Pki } from '../settings/_cluster';
 import { Settings } from '../settings/_registry-settings';
 import { RegistryModeName } from '../settings/enums';
-import { CONTROL_PLANE_GROUP, nodeServicesRouting, registryUsers } from './node-services';
+import { nodeServicesRouting, registryUsers } from './node-services';
 import { Routing, routingFor } from './routing';
 
 export interface ModeNodes {
@@ -25,6 +25,3 @@ export function modeNodes(settings: Settings, cluster: Pick<Cluster, 'pki'>): Mo
   }
   return { routing: routingFor(settings), nodeServices: false };
 }
-
-export { CONTROL_PLANE_GROUP };
-export type { Images };

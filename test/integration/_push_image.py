@@ -1,7 +1,8 @@
 """_push_image.py SCENARIO_DIR  (stdlib only; used by node-e2e.sh)
 
 Waits until every registry of SCENARIO_DIR/scenario.json answers GET /v2/ on 127.0.0.1:<port> (https when
-"tls" is set; the certificate is not verified here), builds ONE tiny one-layer OCI image and pushes it with
+"tls" is set; the certificate is not verified here) or, when NODE_E2E_REGISTRY_URLS="name=url ..." is set, every
+registry listed there (node-e2e.sh lists the ones that started), builds ONE tiny one-layer OCI image and pushes it with
 the registry HTTP API (monolithic blob upload, then PUT manifest by tag) to every "images" entry.
 Prints {"imageId": <config digest>, "manifestDigest": ...} on stdout. Exit 1 with a message on failure.
 """
@@ -78,8 +79,13 @@ def main(scenario_dir):
             resp.read()
             return resp
 
-    base = {r['name']: '%s://127.0.0.1:%d' % ('https' if r.get('tls') else 'http', r['port'])
-            for r in sc['registries']}
+    # NODE_E2E_REGISTRY_URLS="name=url ...": the registries that are up (node-e2e.sh); else from scenario.json
+    urls = os.environ.get('NODE_E2E_REGISTRY_URLS')
+    if urls is not None:
+        base = dict(u.split('=', 1) for u in urls.split() if '=' in u)
+    else:
+        base = {r['name']: '%s://127.0.0.1:%d' % ('https' if r.get('tls') else 'http', r['port'])
+                for r in sc['registries']}
     # NODE_E2E_REGISTRY_PIDS="name=pid ...": stop waiting as soon as a registry process has died
     pids = dict(p.split('=', 1) for p in os.environ.get('NODE_E2E_REGISTRY_PIDS', '').split() if '=' in p)
     deadline = time.monotonic() + WAIT_SECONDS
@@ -97,6 +103,8 @@ def main(scenario_dir):
 
     layer, config, manifest = build_image()
     for img in sc['images']:
+        if img['registry'] not in base:
+            sys.exit('registry %s is not up: cannot push %s:%s' % (img['registry'], img['repository'], img['tag']))
         b, repo, tag = base[img['registry']], img['repository'], img['tag']
         try:
             for blob in (layer, config):

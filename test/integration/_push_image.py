@@ -1,10 +1,19 @@
-"""_push_image.py SCENARIO_DIR  (stdlib only; used by node-e2e.sh)
+"""_push_image.py: registry readiness and the test image for node-e2e.sh (stdlib only).
 
-Waits until every registry of SCENARIO_DIR/scenario.json answers GET /v2/ on 127.0.0.1:<port> (https when
-"tls" is set; the certificate is not verified here) or, when NODE_E2E_REGISTRY_URLS="name=url ..." is set, every
-registry listed there (node-e2e.sh lists the ones that started), builds ONE tiny one-layer OCI image and pushes it with
-the registry HTTP API (monolithic blob upload, then PUT manifest by tag) to every "images" entry.
-Prints {"imageId": <config digest>, "manifestDigest": ...} on stdout. Exit 1 with a message on failure.
+  _push_image.py --wait-http NAME=PID=URL...
+      waits (up to NODE_E2E_WAIT_SECONDS, default 15 s, for all together) until every registry answers
+      GET <URL>/v2/ with any HTTP status (the certificate is not verified); gives up on one as soon as its process
+      PID has died. Prints one line per registry: NAME<TAB>ok or NAME<TAB><reason>. Exit 0 either way.
+  _push_image.py --wait-tcp PID ADDR...
+      waits until every ADDR (host:port) accepts a TCP connection; exit 1 with a message when PID dies or the
+      time is up.
+  _push_image.py SCENARIO_DIR
+      waits until every registry of SCENARIO_DIR/scenario.json answers GET /v2/ on 127.0.0.1:<port> (https when
+      "tls" is set; the certificate is not verified here) or, when NODE_E2E_REGISTRY_URLS="name=url ..." is set,
+      every registry listed there (node-e2e.sh lists the ones that started), builds ONE tiny one-layer OCI image
+      and pushes it with the registry HTTP API (monolithic blob upload, then PUT manifest by tag) to every
+      "images" entry. Prints {"imageId": <config digest>, "manifestDigest": ...} on stdout. Exit 1 with a message
+      on failure.
 """
 import gzip
 import hashlib
@@ -12,6 +21,7 @@ import io
 import json
 import os
 import platform
+import socket
 import ssl
 import sys
 import tarfile
@@ -20,7 +30,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-WAIT_SECONDS = 15
+WAIT_SECONDS = float(os.environ.get('NODE_E2E_WAIT_SECONDS', '15'))
 OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json'
 
 
@@ -34,6 +44,56 @@ def alive(pid):
             return f.read().rsplit(')', 1)[1].split()[0] != 'Z'
     except (OSError, IndexError):
         return False
+
+
+def http(specs):
+    insecure = ssl.create_default_context()
+    insecure.check_hostname = False
+    insecure.verify_mode = ssl.CERT_NONE
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}),
+                                         urllib.request.HTTPSHandler(context=insecure))
+    pending, result, last = {}, {}, {}
+    for spec in specs:
+        name, pid, url = spec.split('=', 2)
+        pending[name] = (pid, url)
+    deadline = time.monotonic() + WAIT_SECONDS
+    while pending:
+        for name, (pid, url) in list(pending.items()):
+            try:
+                with opener.open(url + '/v2/', timeout=3) as resp:
+                    resp.read()
+                result[name] = 'ok'
+            except urllib.error.HTTPError:  # 401 and the like: the server is up
+                result[name] = 'ok'
+            except (OSError, urllib.error.URLError) as e:
+                last[name] = str(getattr(e, 'reason', e))
+                if not alive(pid):
+                    result[name] = 'exited during start-up'
+                elif time.monotonic() > deadline:
+                    result[name] = 'did not answer %s/v2/ within %gs: %s' % (url, WAIT_SECONDS, last[name])
+            if name in result:
+                del pending[name]
+        if pending:
+            time.sleep(0.03)
+    for spec in specs:
+        name = spec.split('=', 1)[0]
+        print('%s\t%s' % (name, result[name]))
+
+
+def tcp(pid, addrs):
+    deadline = time.monotonic() + WAIT_SECONDS
+    for addr in addrs:
+        host, port = addr.rsplit(':', 1)
+        while True:
+            try:
+                socket.create_connection((host.strip('[]'), int(port)), timeout=1).close()
+                break
+            except OSError as e:
+                if not alive(pid):
+                    sys.exit('process %s exited before %s accepted connections' % (pid, addr))
+                if time.monotonic() > deadline:
+                    sys.exit('%s did not accept a TCP connection within %gs: %s' % (addr, WAIT_SECONDS, e))
+                time.sleep(0.03)
 
 
 def build_image():
@@ -123,6 +183,11 @@ def main(scenario_dir):
 
 
 if __name__ == '__main__':
-    if len(sys.argv) != 2:
-        sys.exit('usage: _push_image.py SCENARIO_DIR')
-    main(sys.argv[1])
+    if len(sys.argv) >= 3 and sys.argv[1] == '--wait-http':
+        http(sys.argv[2:])
+    elif len(sys.argv) >= 4 and sys.argv[1] == '--wait-tcp':
+        tcp(sys.argv[2], sys.argv[3:])
+    elif len(sys.argv) == 2 and not sys.argv[1].startswith('-'):
+        main(sys.argv[1])
+    else:
+        sys.exit(__doc__)

@@ -238,7 +238,7 @@ start_registries() { # $1: 0 = registries, 1 = pull-through caches (R lines of t
       die "registry $name: $status"
     fi
     log "registry $name did not come up: $(cat "$OUT/registries/$name.status")"
-  done < <("$PY" "$HERE/_wait.py" http "${specs[@]}")
+  done < <("$PY" "$HERE/_push_image.py" --wait-http "${specs[@]}")
 }
 
 start_nginx() { # the N line of the plan: nginx -t, then nginx in the foreground until the end of the run
@@ -267,7 +267,7 @@ start_nginx() { # the N line of the plan: nginx -t, then nginx in the foreground
     NGINX_PID=$!
   fi
   # shellcheck disable=SC2086 # listen is a comma list of host:port without spaces
-  if [ -n "$NGINX_PID" ] && "$PY" "$HERE/_wait.py" tcp "$NGINX_PID" ${listen//,/ } 2> "$WORK/nginx-wait.err"; then
+  if [ -n "$NGINX_PID" ] && "$PY" "$HERE/_push_image.py" --wait-tcp "$NGINX_PID" ${listen//,/ } 2> "$WORK/nginx-wait.err"; then
     echo ok > "$OUT/nginx/status"
     log "nginx pid $NGINX_PID accepts connections on $listen"
   else

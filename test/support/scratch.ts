@@ -1,0 +1,84 @@
+// Scratch directories, byte-exact file trees and running node scripts under bash against a scratch root.
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+export interface TreeEntry {
+  readonly type: 'file' | 'dir' | 'symlink' | 'other';
+  /** Permission bits, e.g. 0o600. */
+  readonly mode: number;
+  /** `uid:gid`. */
+  readonly owner: string;
+  /** File content (files), link target (symlinks). */
+  readonly content?: Buffer;
+}
+
+/** Every entry below `root` (dot files included, symlinks not followed), keyed by `/`-prefixed relative path. */
+export function snapshotTree(root: string): Map<string, TreeEntry> {
+  const out = new Map<string, TreeEntry>();
+  const walk = (dir: string) => {
+    for (const name of fs.readdirSync(dir).sort()) {
+      const full = path.join(dir, name);
+      const rel = `/${path.relative(root, full).split(path.sep).join('/')}`;
+      const st = fs.lstatSync(full);
+      const mode = st.mode & 0o7777;
+      const owner = `${st.uid}:${st.gid}`;
+      if (st.isSymbolicLink()) out.set(rel, { type: 'symlink', mode, owner, content: Buffer.from(fs.readlinkSync(full)) });
+      else if (st.isDirectory()) {
+        out.set(rel, { type: 'dir', mode, owner });
+        walk(full);
+      } else if (st.isFile()) out.set(rel, { type: 'file', mode, owner, content: fs.readFileSync(full) });
+      else out.set(rel, { type: 'other', mode, owner });
+    }
+  };
+  if (fs.existsSync(root)) walk(root);
+  return out;
+}
+
+/** Files below `root` as relative path -> bytes (directories implied); for byte-for-byte tree comparison. */
+export function readBytesTree(root: string): Record<string, Buffer> {
+  const out: Record<string, Buffer> = {};
+  for (const [p, e] of snapshotTree(root)) {
+    if (e.type === 'dir') continue;
+    out[p] = e.content ?? Buffer.alloc(0);
+  }
+  return out;
+}
+
+export function scratchDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export interface ScriptRun {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs a node script with bash: the script is a file outside `root`, the working directory is `cwd`, and the
+ * environment holds only PATH, REGISTRY_NODE_ROOT and a harmless HOME. Standard input is closed (Debian's bash
+ * sources ~/.bashrc when stdin is a socket).
+ */
+export function runScript(script: string, root: string, cwd: string, timeoutMs = 20_000): Promise<ScriptRun> {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'registry-script-')), 'script.sh');
+  fs.writeFileSync(file, script, { mode: 0o600 });
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [file], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', REGISTRY_NODE_ROOT: root, HOME: cwd, LC_ALL: 'C' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: timeoutMs,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (status) => {
+      fs.rmSync(path.dirname(file), { recursive: true, force: true });
+      resolve({ status, stdout, stderr });
+    });
+  });
+}

@@ -138,7 +138,7 @@ describe('fails on forbidden switches, naming the route', () => {
     ['fails on Proxy in a cloud cluster', { from: EE, to: RegistryMode.proxy({ imagesRepo: 'r.example/dkp' }), clusterType: ClusterType.CLOUD }, /^clusterType: Proxy and Local are unsupported for non-static clusters/],
     ['fails on a staged switch into Local (not rendered yet)', { from: EE, to: RegistryMode.local(), ...staticCluster }, /staged switches into or out of 'Local' are not rendered by this version/],
     ['fails on bootstrapRegistry with a managed source', { from: EE, to: NEW, bootstrapRegistry: { imagesRepo: 'a.example/b' } }, /^bootstrapRegistry: only meaningful when from is the default Unmanaged mode/],
-    ['fails on a bad bootstrapRegistry', { from: RegistryMode.unmanaged(), to: EE, bootstrapRegistry: { imagesRepo: 'https://a.example/b' } }, /^bootstrapRegistry\.unmanaged\.imagesRepo:/],
+    ['fails on a bad bootstrapRegistry', { from: RegistryMode.unmanaged(), to: EE, bootstrapRegistry: { imagesRepo: 'https://a.example/b' } }, /^bootstrapRegistry\.imagesRepo:/],
     ['fails on a Docker node group when the target is managed', { from: RegistryMode.unmanaged(), to: EE, nodeGroups: [{ name: 'old', cri: Cri.DOCKER }] }, /^nodeGroups\[0\]\.cri: managed modes/],
     ['fails when Direct lacks the PKI', { from: RegistryMode.unmanaged(), to: EE, pki: undefined }, /^pki: mode 'Direct' needs the module's PKI/],
     ['fails on a stock runtime with a rewrite', { from: RegistryMode.unmanaged(), to: RegistryMode.direct({ imagesRepo: 'mirror.local/dkp' }), containerdBuild: ContainerdBuild.STOCK }, /^containerdBuild: stock containerd ignores hosts\.toml rewrite/],

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { BashibleConfig, bashibleConfig } from '../model/bashible';
+import { bashibleConfig } from '../model/bashible';
 import { REGISTRY_IMAGES_BASE } from '../model/constants';
 import { managedDeckhouseRegistry } from '../model/deckhouse-registry';
 import { orchestratorHash } from '../model/module-settings';
@@ -12,6 +12,7 @@ import { InClusterProxy } from './in-cluster-proxy';
 import { RegistryService, RegistryServiceTarget } from './registry-service';
 import { bashibleConfigSecret, deckhouseRegistrySecret, registryPkiSecret } from './_module-secrets';
 
+/** Props of `DirectMode`. */
 export interface DirectModeProps extends RegistryClusterProps {
   /** A `RegistryMode.direct(…)`. */
   readonly mode: RegistryMode;
@@ -23,8 +24,9 @@ export interface DirectModeProps extends RegistryClusterProps {
  * `registry-bashible-config` that sends the fixed address to the upstream with a repository rewrite.
  */
 export class DirectMode extends Construct {
-  /** The node configuration payload (`registry-bashible-config`). */
-  public readonly bashible: BashibleConfig;
+  /** Version of the node configuration (`registry-bashible-config`) that nodes report in `registry.deckhouse.io/version`. */
+  public readonly bashibleVersion: string;
+  /** The In-Cluster Proxy it runs. */
   public readonly inClusterProxy: InClusterProxy;
 
   constructor(scope: Construct, id: string, props: DirectModeProps) {
@@ -40,8 +42,9 @@ export class DirectMode extends Construct {
 
     registryPkiSecret(this, 'Pki', pki, hash);
     deckhouseRegistrySecret(this, 'DeckhouseRegistry', managedDeckhouseRegistry(pki.ca.certificate, u.username, u.password));
-    this.bashible = bashibleConfig(RegistryModeName.DIRECT, REGISTRY_IMAGES_BASE, directRouting(u));
-    bashibleConfigSecret(this, 'BashibleConfig', this.bashible);
+    const bashible = bashibleConfig(RegistryModeName.DIRECT, REGISTRY_IMAGES_BASE, directRouting(u));
+    this.bashibleVersion = bashible.version;
+    bashibleConfigSecret(this, 'BashibleConfig', bashible);
     this.inClusterProxy = new InClusterProxy(this, 'InClusterProxy', props);
     new RegistryService(this, 'Service', { target: RegistryServiceTarget.IN_CLUSTER_PROXY, configHash: hash });
   }

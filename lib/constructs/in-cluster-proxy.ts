@@ -20,6 +20,7 @@ export const IN_CLUSTER_PROXY_CONFIG = 'registry-incluster-proxy-config';
 const SELECTOR = { app: IN_CLUSTER_PROXY_NAME, component: 'registry-service', type: 'incluster-proxy' };
 const LABELS = { heritage: 'deckhouse', module: 'registry', app: IN_CLUSTER_PROXY_NAME };
 
+/** Props of `InClusterProxy`: the Direct settings and the cluster facts it runs with. */
 export interface InClusterProxyProps extends RegistryClusterProps {
   /** A `RegistryMode.direct(…)`: the upstream the proxy forwards to. */
   readonly mode: RegistryMode;
@@ -34,6 +35,7 @@ export interface InClusterProxyProps extends RegistryClusterProps {
 export class InClusterProxy extends Construct {
   /** `registry.deckhouse.io/version` of the rendered configuration. */
   public readonly configVersion: string;
+  /** Deployment `registry-incluster-proxy`. */
   public readonly deployment: KubeDeployment;
 
   constructor(scope: Construct, id: string, props: InClusterProxyProps) {

@@ -1,9 +1,11 @@
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ModuleConfig } from '../../imports/deckhouse-moduleconfig-deckhouse.io';
 import { moduleConfigRegistry } from '../model/module-settings';
 import { RegistryMode } from '../settings/registry-mode';
 import { assertClusterScope } from './_objects';
 
+/** Props of `DeckhouseModuleConfig`. */
 export interface DeckhouseModuleConfigProps {
   /** The registry settings to write under `spec.settings.registry`. */
   readonly mode: RegistryMode;
@@ -23,7 +25,8 @@ export interface DeckhouseModuleConfigProps {
  * The object is cluster-scoped: the chart that holds it must have no namespace.
  */
 export class DeckhouseModuleConfig extends Construct {
-  public readonly resource: ModuleConfig;
+  /** The `ModuleConfig/deckhouse` object (a typed `ModuleConfig` from the CRD import). */
+  public readonly resource: ApiObject;
 
   constructor(scope: Construct, id: string, props: DeckhouseModuleConfigProps) {
     super(scope, id);

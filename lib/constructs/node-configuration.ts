@@ -16,12 +16,15 @@ export type { NodeFile };
 
 /** The files one node group receives. */
 export interface NodeBundle {
+  /** NodeGroup name. */
   readonly nodeGroup: string;
+  /** Its container runtime. */
   readonly cri: Cri;
   /** Absolute node paths, sorted. */
   readonly files: NodeFile[];
 }
 
+/** Props of `NodeConfiguration`. */
 export interface NodeConfigurationProps extends RegistryClusterProps {
   /** The registry mode whose node routing to deliver. */
   readonly mode: RegistryMode;
@@ -47,6 +50,7 @@ export interface NodeConfigurationProps extends RegistryClusterProps {
  * gives the same files as a plain tree.
  */
 export class NodeConfiguration extends Construct {
+  /** The files of every containerd node group. */
   public readonly bundles: NodeBundle[];
 
   constructor(scope: Construct, id: string, props: NodeConfigurationProps) {

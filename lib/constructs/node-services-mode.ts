@@ -18,6 +18,7 @@ import { RegistryService, RegistryServiceTarget } from './registry-service';
 import { bashibleConfigSecret, deckhouseRegistrySecret, registryPkiSecret } from './_module-secrets';
 import { ApiObject } from 'cdk8s';
 
+/** Props of `ProxyMode` and `LocalMode`. */
 export interface NodeServicesModeProps extends RegistryClusterProps {
   /** A `RegistryMode.proxy(…)` for ProxyMode, `RegistryMode.local()` for LocalMode. */
   readonly mode: RegistryMode;
@@ -68,12 +69,13 @@ function check(scope: Construct, props: NodeServicesModeProps, mode: RegistryMod
  * with the read-only user, `registry-bashible-config` and the `registry` Service selecting the node services.
  */
 export class ProxyMode extends Construct {
-  public readonly bashible: BashibleConfig;
+  /** Version of the node configuration nodes report in `registry.deckhouse.io/version`. */
+  public readonly bashibleVersion: string;
 
   constructor(scope: Construct, id: string, props: NodeServicesModeProps) {
     super(scope, id);
     const { settings, cluster } = check(this, props, RegistryModeName.PROXY, 'RegistryMode.proxy(…)');
-    this.bashible = renderNodeServicesObjects(this, settings, cluster);
+    this.bashibleVersion = renderNodeServicesObjects(this, settings, cluster).version;
   }
 }
 
@@ -83,14 +85,15 @@ export class ProxyMode extends Construct {
  * Ingress at `registry.<public domain>` that `d8 mirror push` fills the copy through.
  */
 export class LocalMode extends Construct {
-  public readonly bashible: BashibleConfig;
+  /** Version of the node configuration nodes report in `registry.deckhouse.io/version`. */
+  public readonly bashibleVersion: string;
   /** `registry.<public domain>`. */
   public readonly pushHost: string;
 
   constructor(scope: Construct, id: string, props: NodeServicesModeProps) {
     super(scope, id);
     const { settings, cluster } = check(this, props, RegistryModeName.LOCAL, 'RegistryMode.local()');
-    this.bashible = renderNodeServicesObjects(this, settings, cluster);
+    this.bashibleVersion = renderNodeServicesObjects(this, settings, cluster).version;
     const ingress = cluster.ingress as IngressFacts;
     this.pushHost = ingress.host;
     const labels = { heritage: 'deckhouse', module: 'registry', app: 'registry' };

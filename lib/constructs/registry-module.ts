@@ -1,7 +1,8 @@
 import { Construct } from 'constructs';
 import { modeNodes } from '../model/mode-nodes';
 import { routingForBuild } from '../model/routing';
-import { parseContainerdBuild, parseWeight, resolveCluster } from '../settings/_cluster';
+import { CLUSTER_PROPS, parseContainerdBuild, parseWeight, rejectUnknownProps, resolveCluster } from '../settings/_cluster';
+import { describeValue, invalid } from '../settings/_errors';
 import { RegistryClusterProps } from '../settings/cluster';
 import { ContainerdBuild, RegistryModeName } from '../settings/enums';
 import { RegistryMode } from '../settings/registry-mode';
@@ -12,6 +13,7 @@ import { LocalMode, ProxyMode } from './node-services-mode';
 import { UnmanagedMode } from './unmanaged-mode';
 import { registryConfigSecret } from './_module-secrets';
 
+/** Props of `RegistryModule`: the settings and the cluster facts. */
 export interface RegistryModuleProps extends RegistryClusterProps {
   /**
    * The registry mode and its settings (`spec.settings.registry`).
@@ -41,7 +43,9 @@ export interface RegistryModuleProps extends RegistryClusterProps {
  * `Local`, then `NodeConfiguration`.
  */
 export class RegistryModule extends Construct {
+  /** The registry settings it renders. */
   public readonly mode: RegistryMode;
+  /** `ModuleConfig/deckhouse`. */
   public readonly moduleConfig: DeckhouseModuleConfig;
   /** The mode's construct. */
   public readonly modeConstruct: Construct;
@@ -50,8 +54,9 @@ export class RegistryModule extends Construct {
 
   constructor(scope: Construct, id: string, props: RegistryModuleProps = {}) {
     super(scope, id);
+    rejectUnknownProps(props, [...CLUSTER_PROPS, 'mode', 'containerdBuild', 'nodeConfigurationWeight']);
     this.mode = props.mode ?? RegistryMode.unmanaged();
-    if (!(this.mode instanceof RegistryMode)) throw new Error(`${this.node.path}: expected mode to be a RegistryMode (RegistryMode.direct(…), …), got ${typeof this.mode}`);
+    if (!(this.mode instanceof RegistryMode)) invalid('mode', 'mode to be a RegistryMode (RegistryMode.direct(…), RegistryMode.fromSettings(…), …)', describeValue(this.mode));
     const settings = this.mode._settings;
     // Every input error surfaces here, before anything is created.
     const cluster = resolveCluster(props, settings);

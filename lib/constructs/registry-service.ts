@@ -10,6 +10,7 @@ export enum RegistryServiceTarget {
   NODE_SERVICES = 'node-services',
 }
 
+/** Props of `RegistryService`. */
 export interface RegistryServiceProps {
   /** The pods behind the fixed address. */
   readonly target: RegistryServiceTarget;
@@ -26,6 +27,7 @@ export interface RegistryServiceProps {
  * `registry` 5001 -> container port `distribution`.
  */
 export class RegistryService extends Construct {
+  /** The `registry` Service object. */
   public readonly resource: KubeService;
 
   constructor(scope: Construct, id: string, props: RegistryServiceProps) {

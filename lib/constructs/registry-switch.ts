@@ -5,8 +5,9 @@ import { managedDeckhouseRegistry, unmanagedDeckhouseRegistry } from '../model/d
 import { orchestratorHash } from '../model/module-settings';
 import { resolveImage } from '../model/resolver';
 import { checkStageResolution, checkSwitchAllowed, describeSettings, planSwitch, Side, StagePlan } from '../model/switch-plan';
-import { Cluster, parseContainerdBuild, parseWeight, Pki, resolveCluster } from '../settings/_cluster';
-import { parseRegistrySettings, Settings, Upstream } from '../settings/_registry-settings';
+import { Cluster, CLUSTER_PROPS, parseContainerdBuild, parseWeight, Pki, rejectUnknownProps, resolveCluster } from '../settings/_cluster';
+import { parseConnection, Settings, Upstream } from '../settings/_registry-settings';
+import { describeValue, invalid } from '../settings/_errors';
 import { RegistryClusterProps } from '../settings/cluster';
 import { ClusterType, ContainerdBuild, Cri, RegistryModeName } from '../settings/enums';
 import { RegistryMode, UnmanagedModeOptions } from '../settings/registry-mode';
@@ -16,6 +17,7 @@ import { bundleFiles, NodeBundle, renderNodeObjects } from './node-configuration
 import { RegistryService, RegistryServiceTarget } from './registry-service';
 import { bashibleConfigSecret, deckhouseRegistrySecret, registryConfigSecret, registryPkiSecret } from './_module-secrets';
 
+/** Props of `RegistrySwitch`: both settings and the cluster facts. */
 export interface RegistrySwitchProps extends RegistryClusterProps {
   /** The settings the cluster runs now. */
   readonly from: RegistryMode;
@@ -74,14 +76,16 @@ export interface SwitchStage {
  * Put it directly under an App (each stage is a Chart); write `toFiles()` to disk instead of `app.synth()`.
  */
 export class RegistrySwitch extends Construct {
+  /** The stages in the order to apply them. */
   public readonly stages: SwitchStage[] = [];
   private readonly summary: string;
 
   constructor(scope: Construct, id: string, props: RegistrySwitchProps) {
     super(scope, id);
     if (this.node.scopes.some((s) => s instanceof Chart)) throw new Error(`${this.node.path}: a RegistrySwitch renders one Chart per stage; create it directly under an App, not inside a Chart`);
+    rejectUnknownProps(props, [...CLUSTER_PROPS, 'from', 'to', 'bootstrapRegistry', 'containerdBuild', 'nodeConfigurationWeight']);
     for (const side of ['from', 'to'] as const) {
-      if (!(props[side] instanceof RegistryMode)) throw new Error(`${side}: expected a RegistryMode (RegistryMode.direct(…), …), got ${typeof props[side]}`);
+      if (!(props[side] instanceof RegistryMode)) invalid(side, 'a RegistryMode (RegistryMode.direct(…), RegistryMode.fromSettings(…), …)', describeValue(props[side]));
     }
     const from = props.from._settings;
     const to = props.to._settings;
@@ -106,8 +110,7 @@ export class RegistrySwitch extends Construct {
       if (!(from.mode === RegistryModeName.UNMANAGED && from.upstream === undefined)) {
         throw new Error(`bootstrapRegistry: only meaningful when from is the default Unmanaged mode; from is ${describeSettings(from)}`);
       }
-      const parsed = parseRegistrySettings({ mode: RegistryModeName.UNMANAGED, unmanaged: props.bootstrapRegistry }, 'bootstrapRegistry').settings;
-      bootstrap = parsed.mode === RegistryModeName.UNMANAGED ? parsed.upstream : undefined;
+      bootstrap = parseConnection('bootstrapRegistry', props.bootstrapRegistry);
     }
     const plan = planSwitch(from, to, clusters.to, digests, bootstrap);
     const modes = { from: props.from, to: props.to };

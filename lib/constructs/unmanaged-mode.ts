@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { BashibleConfig, bashibleConfig } from '../model/bashible';
+import { bashibleConfig } from '../model/bashible';
 import { unmanagedDeckhouseRegistry } from '../model/deckhouse-registry';
 import { unmanagedRouting } from '../model/routing';
 import { resolveCluster } from '../settings/_cluster';
@@ -8,6 +8,7 @@ import { RegistryModeName } from '../settings/enums';
 import { RegistryMode } from '../settings/registry-mode';
 import { bashibleConfigSecret, deckhouseRegistrySecret } from './_module-secrets';
 
+/** Props of `UnmanagedMode`. */
 export interface UnmanagedModeProps extends RegistryClusterProps {
   /** A `RegistryMode.unmanaged()` or `RegistryMode.unmanaged({ imagesRepo, … })`. */
   readonly mode: RegistryMode;
@@ -20,8 +21,8 @@ export interface UnmanagedModeProps extends RegistryClusterProps {
  * no proxy in either form.
  */
 export class UnmanagedMode extends Construct {
-  /** The node configuration payload; undefined for the default form. */
-  public readonly bashible?: BashibleConfig;
+  /** Version of the node configuration nodes report; undefined for the default form. */
+  public readonly bashibleVersion?: string;
 
   constructor(scope: Construct, id: string, props: UnmanagedModeProps) {
     super(scope, id);
@@ -33,7 +34,8 @@ export class UnmanagedMode extends Construct {
     const u = settings.upstream;
     if (u === undefined) return;
     deckhouseRegistrySecret(this, 'DeckhouseRegistry', unmanagedDeckhouseRegistry(u));
-    this.bashible = bashibleConfig(RegistryModeName.UNMANAGED, u.imagesRepo, unmanagedRouting(u));
-    bashibleConfigSecret(this, 'BashibleConfig', this.bashible);
+    const bashible = bashibleConfig(RegistryModeName.UNMANAGED, u.imagesRepo, unmanagedRouting(u));
+    this.bashibleVersion = bashible.version;
+    bashibleConfigSecret(this, 'BashibleConfig', bashible);
   }
 }

@@ -5,6 +5,7 @@ import * as TOML from '@iarna/toml';
 import { ContainerdBuild } from '../settings/enums';
 import { CONTAINERD_REGISTRY_DIR } from './constants';
 
+/** An image reference split the way containerd's reference parser does. */
 export interface ImageReference {
   /** Registry host as written (`registry.d8-system.svc:5001`); `docker.io` when the reference names none. */
   readonly host: string;
@@ -12,12 +13,15 @@ export interface ImageReference {
   readonly repository: string;
   /** Tag or digest. */
   readonly reference: string;
+  /** Whether `reference` is a digest. */
   readonly byDigest: boolean;
 }
 
+/** One registry endpoint containerd tries for an image. */
 export interface Endpoint {
   /** Where the endpoint comes from: a `[host]` table, the `server` key, or the image's own host as last resort. */
   readonly source: 'mirror' | 'server' | 'fallback';
+  /** `http` or `https`. */
   readonly scheme: 'http' | 'https';
   /** `host[:port]`. */
   readonly host: string;
@@ -25,6 +29,7 @@ export interface Endpoint {
   readonly path: string;
   /** Repository path requested from this endpoint (after a Deckhouse rewrite). */
   readonly repository: string;
+  /** `pull`, `resolve`, `push`. */
   readonly capabilities: readonly string[];
   /** Whether hosts.toml credentials are sent (Deckhouse's build only). */
   readonly auth: boolean;
@@ -32,6 +37,7 @@ export interface Endpoint {
   readonly manifestRequest: string;
 }
 
+/** What containerd does with a node's files for one image reference. */
 export interface Resolution {
   /** The hosts directory containerd uses, relative to config_path, or undefined when none exists. */
   readonly hostDir?: string;
@@ -41,6 +47,7 @@ export interface Resolution {
   readonly notes: readonly string[];
 }
 
+/** Which containerd reads the files. */
 export interface ResolveOptions {
   /** The containerd build; stock ignores `rewrite` and `auth`. */
   readonly build: ContainerdBuild;

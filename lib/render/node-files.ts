@@ -4,9 +4,11 @@ import { Cri } from '../settings/enums';
 import { CONFIG_PATH_FRAGMENT, configPathFragment } from './containerd-config';
 import { caFilePath, hostsToml, hostsTomlPath } from './hosts-toml';
 
+/** A file for a node: absolute path, content, permissions. */
 export interface NodeFile {
   /** Absolute node path. */
   readonly path: string;
+  /** File content (UTF-8). */
   readonly content: string;
   /** Octal permission bits: 0600 for files that may carry credentials, 0644 otherwise. */
   readonly mode: number;

@@ -1,7 +1,7 @@
 // Validation of the static cluster facts (node groups, control-plane count, images, PKI) against a mode.
 import { createHmac, X509Certificate } from 'crypto';
 import { ClusterType, ContainerdBuild, Cri, RegistryModeName } from './enums';
-import { describeValue, enumValue, field, invalid, isPlainObject, rejectUnknownKeys, violated } from './_errors';
+import { describeSecret, describeValue, enumValue, field, invalid, isPlainObject, rejectUnknownKeys, violated } from './_errors';
 import { parseCertificates, parsePrivateKey } from './_pem';
 import { Settings } from './_registry-settings';
 import { RegistryClusterProps } from './cluster';
@@ -83,7 +83,7 @@ export function parseNodeGroups(value: unknown, mode: RegistryModeName): NodeGro
   if (value === undefined) return [{ name: 'master', cri: Cri.CONTAINERD }];
   if (!Array.isArray(value) || value.length === 0) return invalid('nodeGroups', 'a non-empty array of { name, cri }', describeValue(value));
   const seen = new Set<string>();
-  return value.map((g, i) => {
+  return Array.from(value).map((g, i) => {
     const path = `nodeGroups[${i}]`;
     if (!isPlainObject(g)) return invalid(path, 'an object { name, cri }', describeValue(g));
     rejectUnknownKeys(path, g, ['name', 'cri']);
@@ -126,7 +126,7 @@ function parseControlPlane(value: unknown, count: unknown): ControlPlaneFacts[] 
   if (!Array.isArray(value) || value.length === 0) return invalid('controlPlane', 'a non-empty array of { name, address }', describeValue(value));
   const names = new Set<string>();
   const addresses = new Set<string>();
-  const nodes = value.map((n, i) => {
+  const nodes = Array.from(value).map((n, i) => {
     const path = `controlPlane[${i}]`;
     if (!isPlainObject(n)) return invalid(path, 'an object { name, address }', describeValue(n));
     rejectUnknownKeys(path, n, ['name', 'address']);
@@ -171,7 +171,7 @@ function parseIngress(value: unknown): IngressFacts {
   }
   const ranges = field(value, 'whitelistSourceRanges') ?? [];
   if (!Array.isArray(ranges)) invalid('ingress.whitelistSourceRanges', 'an array of CIDRs such as "10.0.0.0/8"', describeValue(ranges));
-  ranges.forEach((r, i) => {
+  Array.from(ranges).forEach((r, i) => {
     if (typeof r !== 'string' || !CIDR.test(r)) invalid(`ingress.whitelistSourceRanges[${i}]`, 'an IPv4 CIDR such as "10.0.0.0/8"', describeValue(r));
   });
   const ingressClass = field(value, 'ingressClass') ?? 'nginx';
@@ -215,7 +215,7 @@ function parsePki(value: unknown): Pki {
   const distribution = signed('distribution', true);
   const rawSecret = field(value, 'httpSecret');
   if (rawSecret !== undefined && (typeof rawSecret !== 'string' || !HTTP_SECRET.test(rawSecret))) {
-    invalid('pki.httpSecret', 'at least 16 characters from [a-zA-Z0-9]', typeof rawSecret === 'string' ? `a string of ${rawSecret.length} character(s) (value hidden)` : describeValue(rawSecret));
+    invalid('pki.httpSecret', 'at least 16 characters from [a-zA-Z0-9]', describeSecret(rawSecret));
   }
   const httpSecret = (rawSecret as string | undefined) ?? deriveSecret(ca.pair.privateKey, 'registry http.secret');
   return { ca: ca.pair, token, auth, distribution, httpSecret };
@@ -241,7 +241,7 @@ export function resolveCluster(props: RegistryClusterProps, settings: Settings):
   }
   const tolerations = p.customTolerationKeys ?? [];
   if (!Array.isArray(tolerations)) invalid('customTolerationKeys', 'an array of taint keys', describeValue(tolerations));
-  tolerations.forEach((k, i) => {
+  Array.from(tolerations).forEach((k, i) => {
     if (typeof k !== 'string' || k.length > 316 || !QUALIFIED_NAME.test(k)) invalid(`customTolerationKeys[${i}]`, 'a taint key such as "dedicated.example.com/registry"', describeValue(k));
   });
   const vpa = p.verticalPodAutoscaler ?? false;
@@ -292,4 +292,15 @@ export function parseWeight(value: unknown, path = 'weight'): number {
     return invalid(path, 'a whole number from 0 to 9999', describeValue(weight));
   }
   return weight;
+}
+
+/** Every cluster prop name; constructs add their own to reject typos such as `nodeGroup`. */
+export const CLUSTER_PROPS: readonly string[] = CLUSTER_FIELDS;
+
+/** Rejects props that no construct reads (a typo would otherwise be ignored silently). */
+export function rejectUnknownProps(props: unknown, allowed: readonly string[]): void {
+  if (props === null || typeof props !== 'object' || Array.isArray(props)) invalid('props', 'an object', describeValue(props));
+  for (const key of Object.keys(props as object).sort()) {
+    if (!allowed.includes(key)) violated(key, `unknown property; expected one of ${[...allowed].sort().join(', ')}`);
+  }
 }

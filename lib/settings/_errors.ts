@@ -15,9 +15,10 @@ export function describeValue(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-/** Description of a secret value: never its content. */
+/** Description of a secret value: never its content, whatever its type. */
 export function describeSecret(value: unknown): string {
   if (typeof value === 'string') return value.length === 0 ? 'an empty string' : `a string of ${value.length} character(s) (value hidden)`;
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return `a ${typeof value} (value hidden)`;
   return describeValue(value);
 }
 
@@ -58,11 +59,15 @@ export function enumValue<T extends string>(path: string, value: unknown, allowe
 }
 
 const CONTROL = /[\u0000-\u001f\u007f]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-/** A non-empty string without control characters. */
+/** A non-empty string of well-formed Unicode without control characters. */
 export function plainString(path: string, value: unknown, what: string, secret = false): string {
   const describe = secret ? describeSecret : describeValue;
   if (typeof value !== 'string' || value.length === 0) return invalid(path, `a non-empty string (${what})`, describe(value));
   if (CONTROL.test(value)) return invalid(path, `${what} without control characters (newlines, tabs, NUL)`, secret ? describeSecret(value) : 'a string with control characters');
+  if (LONE_SURROGATE.test(value)) {
+    return invalid(path, `${what} of well-formed Unicode (it would be written as a different value)`, secret ? describeSecret(value) : 'a string with a lone UTF-16 surrogate');
+  }
   return value;
 }

@@ -61,14 +61,26 @@ function ttlSeconds(m: RegExpMatchArray): number {
   return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
 }
 
+/** `imagesRepo` for an error message, with any `user:password@` part hidden. */
+function describeRepo(value: string): string {
+  return describeValue(value.replace(/^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)?[^/@]*@/, '$1<credentials hidden>@'));
+}
+
 function parseImagesRepo(path: string, value: unknown): { address: string; path: string } {
   const expected = 'host[:port]/path without a scheme or trailing slash, e.g. "registry.deckhouse.io/deckhouse/ee"';
   if (value === undefined) violated(path, `'imagesRepo' is required (${expected})`);
   if (typeof value !== 'string' || value.length === 0) return invalid(path, expected, describeValue(value));
   if (/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(value)) {
-    return invalid(path, `${expected}; the scheme belongs in 'scheme', not in 'imagesRepo'`, describeValue(value));
+    return invalid(path, `${expected}; the scheme belongs in 'scheme', not in 'imagesRepo'`, describeRepo(value));
   }
-  if (!IMAGES_REPO.test(value)) return invalid(path, expected, describeValue(value));
+  if (value.split('/')[0].includes('@')) {
+    return invalid(path, `${expected}; credentials belong in 'username'/'password' or 'license', not in 'imagesRepo'`, describeRepo(value));
+  }
+  const segments = value.split('/');
+  const host = segments[0].replace(/:\d+$/, '');
+  if (!IMAGES_REPO.test(value) || !/^[0-9a-zA-Z]([0-9a-zA-Z.-]*[0-9a-zA-Z])?$/.test(host) || host.includes('..') || segments.slice(1).some((p) => p === '.' || p === '..')) {
+    return invalid(path, expected, describeRepo(value));
+  }
   const slash = value.indexOf('/');
   const address = slash < 0 ? value : value.slice(0, slash);
   const port = address.includes(':') ? Number(address.split(':')[1]) : undefined;
@@ -107,7 +119,10 @@ function parseSection(path: string, value: unknown, withTtl: boolean): { upstrea
     creds = { username: LICENSE_USERNAME, password: plainString(`${path}.license`, license, 'a licence key', true), fromLicense: true };
   } else if (username !== undefined) {
     const user = plainString(`${path}.username`, username, 'a registry username');
-    if (user.includes(':')) invalid(`${path}.username`, 'a username without ":" (basic authentication joins username and password with ":")', describeValue(user));
+    if (user.includes(':')) {
+      invalid(`${path}.username`, 'a username without ":" (basic authentication joins username and password with ":")', 'a username containing ":" (value hidden: it may be a pasted user:password pair)');
+    }
+    if (user === '<<') invalid(`${path}.username`, 'a username other than "<<" (a YAML merge key in the auth configuration)', describeValue(user));
     if (typeof password !== 'string') invalid(`${path}.password`, 'a non-empty string (the registry password)', describeSecret(password));
     creds = { username: user, password: plainString(`${path}.password`, password, 'the registry password', true), fromLicense: false };
   }
@@ -132,6 +147,11 @@ function parseSection(path: string, value: unknown, withTtl: boolean): { upstrea
     ttl,
     written,
   };
+}
+
+/** Validates one connection section (`direct`/`unmanaged` shape) found at `path`, e.g. `bootstrapRegistry`. */
+export function parseConnection(path: string, value: unknown): Upstream {
+  return parseSection(path, value, false).upstream;
 }
 
 /**

@@ -1,0 +1,150 @@
+// `npm pack` produces a usable package: the tarball holds the compiled JS and .d.ts of lib/ and imports/ and the
+// docs, nothing else; unpacked into a scratch app next to its declared dependencies and peers (and nothing more),
+// a plain CommonJS cdk8s app can require it and synthesize, and a TypeScript app type-checks against its .d.ts.
+//
+// The scratch app gets no `npm install`: the tarball is extracted into node_modules/@deckhouse-registry/cdk8s and
+// every dependency and peer that the *packed* package.json declares is symlinked to this repository's node_modules.
+// That needs no registry or cache, takes a few seconds, and still catches a require of anything undeclared, since
+// the extracted package (a real directory, not a link) resolves modules only from the scratch app's node_modules.
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+const root = path.resolve(__dirname, '..');
+const PACKAGE = '@deckhouse-registry/cdk8s';
+
+function run(cmd: string, args: string[], cwd: string): string {
+  const env = { ...process.env };
+  delete env.NODE_PATH; // the scratch app must resolve modules from its own node_modules only
+  try {
+    return execFileSync(cmd, args, { cwd, env, stdio: 'pipe', timeout: 120_000, encoding: 'utf8' });
+  } catch (e) {
+    const err = e as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`${cmd} ${args.join(' ')} failed in ${cwd}: ${err.message}\n${err.stdout ?? ''}${err.stderr ?? ''}`);
+  }
+}
+
+/** `lib/a/b.ts` -> `a/b` for every .ts file under `dir` (relative to the repository root). */
+function tsModules(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(path.join(root, d), { withFileTypes: true })) {
+      const rel = `${d}/${e.name}`;
+      if (e.isDirectory()) walk(rel);
+      else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) out.push(rel.slice(0, -'.ts'.length));
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+describe('npm pack', () => {
+  let tmp: string;
+  let tarball: string;
+  let entries: string[];
+
+  beforeAll(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'package-test-'));
+    const dest = path.join(tmp, 'pack');
+    fs.mkdirSync(dest);
+    run('npm', ['pack', '--pack-destination', dest, '--loglevel', 'error'], root); // prepack builds build/
+    const tgz = fs.readdirSync(dest).filter((f) => f.endsWith('.tgz'));
+    expect(tgz).toHaveLength(1);
+    tarball = path.join(dest, tgz[0]);
+    entries = run('tar', ['-tzf', tarball], tmp).split('\n').filter((l) => l !== '').sort();
+  }, 120_000);
+
+  afterAll(() => {
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test('the tarball holds only build/lib, build/imports, README.md, API.md and package.json', () => {
+    const allowed = /^package\/(build\/(lib|imports)\/.+\.(js|d\.ts)|README\.md|API\.md|package\.json|LICENSE(\.md|\.txt)?)$/;
+    expect(entries.filter((e) => !allowed.test(e))).toEqual([]);
+    for (const must of ['package/package.json', 'package/README.md', 'package/API.md', 'package/build/lib/index.js', 'package/build/lib/index.d.ts']) {
+      expect(entries).toContain(must);
+    }
+  });
+
+  test('the compiled files match the sources exactly: every module built, nothing stale', () => {
+    const expected = [...tsModules('lib'), ...tsModules('imports')]
+      .flatMap((m) => [`package/build/${m}.d.ts`, `package/build/${m}.js`])
+      .sort();
+    const built = entries.filter((e) => e.startsWith('package/build/'));
+    const stale = built.filter((e) => !expected.includes(e));
+    const missing = expected.filter((e) => !built.includes(e));
+    if (stale.length > 0 || missing.length > 0) {
+      throw new Error(`the packed build/ does not match lib/ and imports/ (tsc never deletes outputs of removed sources: \`rm -rf build\` and pack again)\n`
+        + `  stale: ${JSON.stringify(stale)}\n  missing: ${JSON.stringify(missing)}`);
+    }
+  });
+
+  test('a plain CommonJS cdk8s app installs the tarball and synthesizes; a TypeScript app type-checks', () => {
+    const app = path.join(tmp, 'app');
+    const installed = path.join(app, 'node_modules', ...PACKAGE.split('/'));
+    fs.mkdirSync(installed, { recursive: true });
+    run('tar', ['-xzf', tarball, '-C', installed, '--strip-components=1'], tmp);
+
+    const manifest = JSON.parse(fs.readFileSync(path.join(installed, 'package.json'), 'utf8'));
+    expect(manifest.name).toBe(PACKAGE);
+    expect(manifest.main).toBe('build/lib/index.js');
+    expect(manifest.types).toBe('build/lib/index.d.ts');
+    const deps = Object.keys(manifest.dependencies ?? {});
+    const peers = Object.keys(manifest.peerDependencies ?? {});
+    expect(deps).toEqual(expect.arrayContaining(['@iarna/toml', 'yaml', 'bcryptjs']));
+    expect(peers).toEqual(expect.arrayContaining(['cdk8s', 'cdk8s-plus-28', 'constructs']));
+
+    // Exactly the declared dependencies and peers, from this repository's node_modules.
+    for (const name of [...deps, ...peers]) {
+      const target = path.join(root, 'node_modules', name);
+      if (!fs.existsSync(target)) throw new Error(`node_modules/${name} is missing in the repository: run \`npm ci\``);
+      const link = path.join(app, 'node_modules', name);
+      fs.mkdirSync(path.dirname(link), { recursive: true });
+      fs.symlinkSync(target, link, 'dir');
+    }
+    // What `npm install` would be given; recorded for a reader, not used (no install runs).
+    const repo = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+    fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({
+      name: 'scratch-app',
+      private: true,
+      dependencies: {
+        [PACKAGE]: `file:${tarball}`,
+        cdk8s: repo.devDependencies.cdk8s,
+        'cdk8s-plus-28': repo.devDependencies['cdk8s-plus-28'],
+        constructs: repo.devDependencies.constructs,
+      },
+    }, null, 2));
+
+    fs.writeFileSync(path.join(app, 'main.js'), [
+      "const { App, Chart } = require('cdk8s');",
+      `const { RegistryModule, RegistryMode } = require('${PACKAGE}');`,
+      'const app = new App();',
+      "const chart = new Chart(app, 'registry');",
+      "new RegistryModule(chart, 'R', { mode: RegistryMode.unmanaged({ imagesRepo: 'registry.example.com/deckhouse/ce' }) });",
+      'console.log(app.synthYaml());',
+      '',
+    ].join('\n'));
+    const yaml = run(process.execPath, ['main.js'], app);
+    expect(yaml).toContain('kind: ModuleConfig');
+    expect(yaml).toContain('registry-bashible-config');
+
+    // The same app in TypeScript, checked against the packed .d.ts (skipLibCheck off: the package's own
+    // declarations must resolve, e.g. their references into build/imports).
+    fs.writeFileSync(path.join(app, 'main.ts'), [
+      "import { App, Chart } from 'cdk8s';",
+      `import { RegistryModule, RegistryMode, RegistryModuleProps } from '${PACKAGE}';`,
+      'const app = new App();',
+      "const chart = new Chart(app, 'registry');",
+      "const props: RegistryModuleProps = { mode: RegistryMode.unmanaged({ imagesRepo: 'registry.example.com/deckhouse/ce' }) };",
+      "const module: RegistryModule = new RegistryModule(chart, 'R', props);",
+      'export const yaml: string = app.synthYaml() + String(module.node.id);',
+      '',
+    ].join('\n'));
+    fs.writeFileSync(path.join(app, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: { target: 'ES2020', module: 'commonjs', strict: true, noEmit: true, skipLibCheck: false, types: [] },
+      files: ['main.ts'],
+    }));
+    run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', app], app);
+  }, 120_000);
+});

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { NodeGroupConfiguration } from '../../imports/deckhouse-nodegroupconfiguration-deckhouse.io';
 import { Routing, routingFor, routingForBuild } from '../model/routing';
 import { NodeFile, nodeFiles, ownedHostDirs } from '../render/node-files';
-import { nodeScript } from '../render/node-script';
+import { nodeScriptBody, nodeScriptHeader } from '../render/node-script';
 import { Images, NodeGroupFacts, parseContainerdBuild, parseNodeGroups, parseWeight, Pki, resolveCluster } from '../settings/_cluster';
 import { RegistryClusterProps } from '../settings/cluster';
 import { isNodeServicesMode, modeNodes } from '../model/mode-nodes';
@@ -85,13 +85,23 @@ export function renderNodeObjects(scope: Construct, routing: Routing | undefined
   const bundles: NodeBundle[] = [];
   if (routing === undefined) return bundles;
   const nodeRouting = routingForBuild(routing, build);
+  const owned = ownedHostDirs(nodeRouting);
+  // Groups with the same runtime and the same extra files get the same files and script body: render them once.
+  const rendered = new Map<string, { files: NodeFile[]; body: string }>();
   for (const group of nodeGroups) {
     if (group.cri !== Cri.CONTAINERD && group.cri !== Cri.CONTAINERD_V2) continue;
-    const files = nodeFiles(nodeRouting, group.cri, extraFor(group.name));
-    bundles.push({ nodeGroup: group.name, cri: group.cri, files });
+    const extra = extraFor(group.name);
+    const key = `${group.cri}\u0000${extra.map((f) => f.path).join('\u0000')}`;
+    let r = rendered.get(key);
+    if (r === undefined) {
+      const files = nodeFiles(nodeRouting, group.cri, extra);
+      r = { files, body: nodeScriptBody(files, owned) };
+      rendered.set(key, r);
+    }
+    bundles.push({ nodeGroup: group.name, cri: group.cri, files: [...r.files] });
     new NodeGroupConfiguration(scope, group.name, {
       metadata: { name: `registry-containerd-${group.name}` },
-      spec: { nodeGroups: [group.name], bundles: ['*'], weight, content: nodeScript(group.name, files, ownedHostDirs(nodeRouting)) },
+      spec: { nodeGroups: [group.name], bundles: ['*'], weight, content: nodeScriptHeader(group.name) + r.body },
     });
   }
   return bundles;

@@ -197,8 +197,21 @@ export function deriveSecret(caPrivateKeyPem: string, purpose: string, length = 
   return out;
 }
 
+/** Parsed PKIs by input object: a module and its parts validate the same props several times. */
+const pkiCache = new WeakMap<object, Pki>();
+
 function parsePki(value: unknown): Pki {
   if (!isPlainObject(value)) return invalid('pki', 'an object { ca, token, auth, distribution } of PEM certificate/key pairs', describeValue(value));
+  const key = JSON.stringify(value);
+  const cached = pkiCache.get(value);
+  if (cached !== undefined && (cached as Pki & { _key?: string })._key === key) return cached;
+  const parsed = parsePkiUncached(value);
+  Object.defineProperty(parsed, '_key', { value: key, enumerable: false });
+  pkiCache.set(value, parsed);
+  return parsed;
+}
+
+function parsePkiUncached(value: Record<string, unknown>): Pki {
   rejectUnknownKeys('pki', value, ['ca', 'token', 'auth', 'distribution', 'httpSecret']);
   const ca = parsePair('pki.ca', field(value, 'ca'));
   const signed = (name: string, sans: boolean): KeyPair => {

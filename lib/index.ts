@@ -13,3 +13,4 @@ export { resolveImage, parseImageReference, firstManifestEndpoint } from './mode
 export type { ImageReference, Endpoint, Resolution, ResolveOptions } from './model/resolver';
 export * from './constructs/registry-switch';
 export * from './constructs/node-services-mode';
+export * from './settings/module-config';

@@ -59,8 +59,8 @@ describe('npm pack', () => {
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  test('the tarball holds only build/lib, build/imports, README.md, API.md and package.json', () => {
-    const allowed = /^package\/(build\/(lib|imports)\/.+\.(js|d\.ts)|README\.md|API\.md|package\.json|LICENSE(\.md|\.txt)?)$/;
+  test('the tarball holds only build/lib, build/imports, build/cli, README.md, API.md and package.json', () => {
+    const allowed = /^package\/(build\/(lib|imports|cli)\/.+\.(js|d\.ts)|README\.md|API\.md|package\.json|LICENSE(\.md|\.txt)?)$/;
     expect(entries.filter((e) => !allowed.test(e))).toEqual([]);
     for (const must of ['package/package.json', 'package/README.md', 'package/API.md', 'package/build/lib/index.js', 'package/build/lib/index.d.ts']) {
       expect(entries).toContain(must);
@@ -68,7 +68,7 @@ describe('npm pack', () => {
   });
 
   test('the compiled files match the sources exactly: every module built, nothing stale', () => {
-    const expected = [...tsModules('lib'), ...tsModules('imports')]
+    const expected = [...tsModules('lib'), ...tsModules('imports'), ...tsModules('cli')]
       .flatMap((m) => [`package/build/${m}.d.ts`, `package/build/${m}.js`])
       .sort();
     const built = entries.filter((e) => e.startsWith('package/build/'));

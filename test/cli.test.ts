@@ -1,0 +1,157 @@
+// The command line: ModuleConfig (+ cluster file) in, the same manifests and node files out; errors with file:line.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Chart } from 'cdk8s';
+import { main } from '../cli/main';
+import { RegistryMode, RegistryModule, RegistrySettings } from '../lib';
+import { EXAMPLE_IMAGES, TEST_PKI } from './support/fixtures';
+import { readTree } from './support/tree';
+
+const MC = (registry: string) => `apiVersion: deckhouse.io/v1alpha1
+kind: ModuleConfig
+metadata:
+  name: deckhouse
+spec:
+  version: 1
+  enabled: true
+  settings:
+    registry:
+${registry.split('\n').map((l) => `      ${l}`).join('\n')}
+`;
+const DIRECT = MC('mode: Direct\ndirect:\n  imagesRepo: registry.example.com/deckhouse/ee\n  username: puller\n  password: pw-cli');
+
+function scratch(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'cli-'));
+}
+
+function run(argv: string[]): { code: number; stdout: string; stderr: string } {
+  let stdout = '';
+  let stderr = '';
+  const out = jest.spyOn(process.stdout, 'write').mockImplementation((s: any) => { stdout += String(s); return true; });
+  const err = jest.spyOn(process.stderr, 'write').mockImplementation((s: any) => { stderr += String(s); return true; });
+  try {
+    return { code: main(argv), stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+/** A cluster file with the test PKI as PEM files beside it. */
+function clusterFile(dir: string, extra = ''): string {
+  for (const part of ['ca', 'token', 'auth', 'distribution'] as const) {
+    fs.writeFileSync(path.join(dir, `${part}.crt`), TEST_PKI[part].certificate);
+    fs.writeFileSync(path.join(dir, `${part}.key`), TEST_PKI[part].privateKey);
+  }
+  const file = path.join(dir, 'cluster.yaml');
+  fs.writeFileSync(file, [
+    'nodeGroups:',
+    '  - name: master',
+    '    cri: Containerd',
+    '  - name: worker',
+    '    cri: ContainerdV2',
+    'controlPlaneNodes: 3',
+    'images:',
+    `  dockerDistribution: "${EXAMPLE_IMAGES.dockerDistribution}"`,
+    `  dockerAuth: "${EXAMPLE_IMAGES.dockerAuth}"`,
+    'pki:',
+    ...['ca', 'token', 'auth', 'distribution'].flatMap((p) => [`  ${p}:`, `    certificateFile: ${p}.crt`, `    privateKeyFile: ${p}.key`]),
+    extra,
+  ].join('\n'));
+  return file;
+}
+
+test('Direct from a ModuleConfig and a cluster file renders what RegistryModule renders', () => {
+  const dir = scratch();
+  fs.writeFileSync(path.join(dir, 'mc.yaml'), DIRECT);
+  const out = path.join(dir, 'out');
+  const r = run(['synth', '-f', path.join(dir, 'mc.yaml'), '-c', clusterFile(dir), '-o', out]);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/^wrote \d+ file\(s\) to /);
+  const app = new App();
+  const module = new RegistryModule(new Chart(app, 'registry'), 'Registry', {
+    mode: RegistrySettings.fromModuleConfig(DIRECT),
+    nodeGroups: [{ name: 'master', cri: 'Containerd' as any }, { name: 'worker', cri: 'ContainerdV2' as any }],
+    controlPlaneNodes: 3, images: EXAMPLE_IMAGES, pki: TEST_PKI,
+  });
+  expect(readTree(out)).toEqual({ 'registry.k8s.yaml': app.synthYaml(), ...module.toFiles() });
+});
+
+test('--from renders a staged switch plan', () => {
+  const dir = scratch();
+  fs.writeFileSync(path.join(dir, 'old.yaml'), MC('mode: Unmanaged\nunmanaged:\n  imagesRepo: old.example.com/dkp/ce'));
+  fs.writeFileSync(path.join(dir, 'mc.yaml'), DIRECT);
+  const out = path.join(dir, 'plan');
+  expect(run(['synth', '-f', path.join(dir, 'mc.yaml'), '--from', path.join(dir, 'old.yaml'), '-c', clusterFile(dir), '-o', out]).code).toBe(0);
+  const files = Object.keys(readTree(out));
+  expect(files).toContain('PLAN.md');
+  expect(files).toContain('01-transition/registry.k8s.yaml');
+  expect(files.some((f) => f.startsWith('05-cleanup/') || f.startsWith('04-final/'))).toBe(true);
+});
+
+test('an Unmanaged ModuleConfig needs no cluster file', () => {
+  const dir = scratch();
+  fs.writeFileSync(path.join(dir, 'mc.yaml'), MC('mode: Unmanaged\nunmanaged:\n  imagesRepo: registry.example.com/dkp/ce'));
+  expect(run(['synth', '-f', path.join(dir, 'mc.yaml'), '-o', path.join(dir, 'o')]).code).toBe(0);
+  expect(fs.readFileSync(path.join(dir, 'o', 'nodes/master/etc/containerd/registry.d/registry.example.com/hosts.toml'), 'utf8')).toMatch(/\[host\."https:\/\/registry\.example\.com"\]/);
+});
+
+describe('fails with the file, the line and the field', () => {
+  test.each([
+    ['fails on invalid YAML', 'mode: Direct\ndirect: [a,\n', /mc\.yaml:\d+:\d+: invalid YAML: /],
+    ['fails on a bad imagesRepo, pointing at its line', 'mode: Direct\ndirect:\n  imagesRepo: https://registry.example.com/x', /mc\.yaml:12: spec\.settings\.registry\.direct\.imagesRepo: expected host\[:port\]\/path/],
+    ['fails on a missing password, pointing at the section', 'mode: Direct\ndirect:\n  imagesRepo: r.example.com/x\n  username: u', /mc\.yaml:11: spec\.settings\.registry\.direct\.password: 'password' is required/],
+    ['fails on a wrong mode', 'mode: direct', /mc\.yaml:10: spec\.settings\.registry\.mode: .*did you mean "Direct"/],
+  ])('%s', (_name, registry, message) => {
+    const dir = scratch();
+    fs.writeFileSync(path.join(dir, 'mc.yaml'), MC(registry));
+    const r = run(['synth', '-f', path.join(dir, 'mc.yaml'), '-o', path.join(dir, 'out')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(message);
+    expect(fs.existsSync(path.join(dir, 'out'))).toBe(false);
+  });
+
+  test('fails on a bad cluster file field with its line, and writes nothing', () => {
+    const dir = scratch();
+    fs.writeFileSync(path.join(dir, 'mc.yaml'), DIRECT);
+    const file = clusterFile(dir);
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('cri: ContainerdV2', 'cri: Docker'));
+    const r = run(['synth', '-f', path.join(dir, 'mc.yaml'), '-c', file, '-o', path.join(dir, 'out')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/cluster\.yaml:5: nodeGroups\[1\]\.cri: managed modes \(Direct, Proxy, Local\) need containerd on all nodes/);
+    expect(fs.existsSync(path.join(dir, 'out'))).toBe(false);
+  });
+
+  test('fails on a missing PEM file', () => {
+    const dir = scratch();
+    fs.writeFileSync(path.join(dir, 'mc.yaml'), DIRECT);
+    const file = clusterFile(dir);
+    fs.rmSync(path.join(dir, 'ca.key'));
+    expect(run(['synth', '-f', path.join(dir, 'mc.yaml'), '-c', file]).stderr).toMatch(/ca\.key: cannot read \(ENOENT\)/);
+  });
+
+  test('fails on a non-empty output folder without --force, and replaces it with --force', () => {
+    const dir = scratch();
+    fs.writeFileSync(path.join(dir, 'mc.yaml'), MC('mode: Unmanaged'));
+    fs.mkdirSync(path.join(dir, 'out'));
+    fs.writeFileSync(path.join(dir, 'out', 'keep.txt'), 'x');
+    expect(run(['synth', '-f', path.join(dir, 'mc.yaml'), '-o', path.join(dir, 'out')]).stderr).toMatch(/the output folder is not empty; pass --force/);
+    expect(run(['synth', '-f', path.join(dir, 'mc.yaml'), '-o', path.join(dir, 'out'), '--force']).code).toBe(0);
+    expect(fs.readdirSync(path.join(dir, 'out'))).toEqual(['registry.k8s.yaml']);
+  });
+
+  test('fails on an unknown option and prints usage on --help', () => {
+    expect(run(['synth', '--bogus']).stderr).toMatch(/unknown option "--bogus"/);
+    const help = run(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^usage: registry-cdk8s synth -f MODULECONFIG\.yaml/);
+  });
+});
+
+test('RegistrySettings.fromModuleConfig ignores other documents and needs exactly one ModuleConfig/deckhouse', () => {
+  expect(RegistrySettings.fromModuleConfig(`kind: ConfigMap\nmetadata: {name: x}\n---\n${DIRECT}`).name).toBe('Direct');
+  expect(() => RegistrySettings.fromModuleConfig('kind: ModuleConfig\nmetadata: {name: other}\n', 'f.yaml')).toThrow(/^f\.yaml: expected exactly one ModuleConfig named "deckhouse"/);
+  expect(RegistrySettings.fromModuleConfig(MC('{}'))._settings).toEqual(RegistryMode.unmanaged()._settings);
+});

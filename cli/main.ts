@@ -118,7 +118,7 @@ function render(args: Args): Record<string, string> {
     const { bootstrapRegistry: _ignored, ...moduleProps } = cluster;
     const chart = new Chart(app, 'registry');
     const module = new RegistryModule(chart, 'Registry', { ...moduleProps, mode: to });
-    return { 'registry.k8s.yaml': app.synthYaml(), ...module.toFiles() };
+    return { 'registry.k8s.yaml': app.synthYaml(), 'DIAGRAM.md': `\`\`\`mermaid\n${module.diagram()}\`\`\`\n`, ...module.toFiles() };
   } catch (e) {
     throw locate(e as Error, args.cluster, cluster);
   }

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
-import { NodeConfiguration, RegistrySwitch } from '../lib';
+import { NodeConfiguration, RegistryModule, RegistrySwitch } from '../lib';
 import { directLicense } from './direct-license';
 import { directPrivate } from './direct-private';
 import { local } from './local';
@@ -46,5 +46,8 @@ export function writeExample(name: string, outdir: string): void {
     return;
   }
   app.synth();
-  for (const c of result.node.findAll()) if (c instanceof NodeConfiguration) writeFiles(dir, c.toFiles());
+  for (const c of result.node.findAll()) {
+    if (c instanceof NodeConfiguration) writeFiles(dir, c.toFiles());
+    if (c instanceof RegistryModule) writeFiles(dir, { 'DIAGRAM.md': `\`\`\`mermaid\n${c.diagram()}\`\`\`\n` });
+  }
 }

@@ -76,7 +76,7 @@ test('Direct from a ModuleConfig and a cluster file renders what RegistryModule 
     nodeGroups: [{ name: 'master', cri: 'Containerd' as any }, { name: 'worker', cri: 'ContainerdV2' as any }],
     controlPlaneNodes: 3, images: EXAMPLE_IMAGES, pki: TEST_PKI,
   });
-  expect(readTree(out)).toEqual({ 'registry.k8s.yaml': app.synthYaml(), ...module.toFiles() });
+  expect(readTree(out)).toEqual({ 'registry.k8s.yaml': app.synthYaml(), 'DIAGRAM.md': `\`\`\`mermaid\n${module.diagram()}\`\`\`\n`, ...module.toFiles() });
 });
 
 test('--from renders a staged switch plan', () => {
@@ -139,7 +139,7 @@ describe('fails with the file, the line and the field', () => {
     fs.writeFileSync(path.join(dir, 'out', 'keep.txt'), 'x');
     expect(run(['synth', '-f', path.join(dir, 'mc.yaml'), '-o', path.join(dir, 'out')]).stderr).toMatch(/the output folder is not empty; pass --force/);
     expect(run(['synth', '-f', path.join(dir, 'mc.yaml'), '-o', path.join(dir, 'out'), '--force']).code).toBe(0);
-    expect(fs.readdirSync(path.join(dir, 'out'))).toEqual(['registry.k8s.yaml']);
+    expect(fs.readdirSync(path.join(dir, 'out')).sort()).toEqual(['DIAGRAM.md', 'registry.k8s.yaml']);
   });
 
   test('fails on an unknown option and prints usage on --help', () => {

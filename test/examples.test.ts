@@ -39,3 +39,12 @@ test('the validator itself rejects a broken object (it can fail)', () => {
   const out = execFileSync(process.execPath, [path.join(__dirname, 'support', 'validate-k8s.mjs')], { input: JSON.stringify(bad) });
   expect(JSON.parse(out.toString())[0].error).toMatch(/replicas must be integer/);
 });
+
+test('the README embeds the current diagram of every example it shows (run `npm run synth` to refresh)', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { withDiagrams } = require('../scripts/readme-diagrams');
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  for (const name of Object.keys(EXAMPLES)) writeExample(name, fresh);
+  expect(readme).toMatch(/<!-- diagram:direct-private -->\n```mermaid\nflowchart LR/);
+  expect(withDiagrams(readme, fresh)).toBe(readme);
+});

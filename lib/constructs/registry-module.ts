@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { modeNodes } from '../model/mode-nodes';
+import { modeDiagram } from '../render/diagram';
 import { routingForBuild } from '../model/routing';
 import { CLUSTER_PROPS, parseContainerdBuild, parseWeight, rejectUnknownProps, resolveCluster } from '../settings/_cluster';
 import { describeValue, invalid } from '../settings/_errors';
@@ -51,6 +52,7 @@ export class RegistryModule extends Construct {
   public readonly modeConstruct: Construct;
   /** The per-node containerd files and their delivery. */
   public readonly nodeConfiguration: NodeConfiguration;
+  private readonly diagramText: string;
 
   constructor(scope: Construct, id: string, props: RegistryModuleProps = {}) {
     super(scope, id);
@@ -81,6 +83,12 @@ export class RegistryModule extends Construct {
         this.modeConstruct = new UnmanagedMode(this, 'Unmanaged', modeProps);
     }
     this.nodeConfiguration = new NodeConfiguration(this, 'NodeConfiguration', { ...props, mode: this.mode, containerdBuild: build, weight });
+    this.diagramText = modeDiagram(settings, cluster, routing);
+  }
+
+  /** A Mermaid flowchart of what the mode deploys and where every node's pulls go. */
+  public diagram(): string {
+    return this.diagramText;
   }
 
   /** The node file trees: `nodes/<group>/<absolute node path without the leading slash>` -> content. */

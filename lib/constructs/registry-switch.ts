@@ -11,6 +11,7 @@ import { describeValue, invalid } from '../settings/_errors';
 import { RegistryClusterProps } from '../settings/cluster';
 import { ClusterType, ContainerdBuild, Cri, RegistryModeName } from '../settings/enums';
 import { RegistryMode, UnmanagedModeOptions } from '../settings/registry-mode';
+import { planDiagram } from '../render/diagram';
 import { InClusterProxy } from './in-cluster-proxy';
 import { DeckhouseModuleConfig } from './module-config';
 import { bundleFiles, NodeBundle, renderNodeObjects } from './node-configuration';
@@ -163,7 +164,13 @@ export class RegistrySwitch extends Construct {
       lines.push(`| ${s.index} | ${s.name} | \`${s.folder}/\` | ${s.waitFor.map((c) => `\`${c}\``).join(', ')} | ${s.disruptions.join('<br>')} | ${s.prune.length === 0 ? '—' : s.prune.map((p) => `\`${p}\``).join('<br>')} |`);
     }
     lines.push('', 'Node files of each stage are under `<stage>/nodes/<node-group>/`; the NodeGroupConfiguration objects in the stage\'s manifests deliver them.', '');
+    lines.push('```mermaid', this.diagram().trimEnd(), '```', '');
     return lines.join('\n');
+  }
+
+  /** A Mermaid flowchart of the stages and the conditions between them. */
+  public diagram(): string {
+    return planDiagram(this.stages);
   }
 
   private renderStage(chart: Chart, stage: StagePlan, props: RegistrySwitchProps, modes: Record<Side, RegistryMode>,

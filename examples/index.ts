@@ -6,7 +6,7 @@ import { directLicense } from './direct-license';
 import { directPrivate } from './direct-private';
 import { local } from './local';
 import { proxy } from './proxy';
-import { switchDirectToDirect, switchDirectToUnmanaged, switchUnmanagedToDefault, switchUnmanagedToDirect } from './switch-plans';
+import { switchDirectToDirect, switchDirectToProxy, switchDirectToUnmanaged, switchUnmanagedToDefault, switchUnmanagedToDirect } from './switch-plans';
 import { unmanagedConfigurable } from './unmanaged-configurable';
 import { unmanagedDefault } from './unmanaged-default';
 
@@ -22,6 +22,7 @@ export const EXAMPLES: { readonly [name: string]: (app: App) => Chart | Registry
   'switch-direct-to-direct': switchDirectToDirect,
   'switch-direct-to-unmanaged': switchDirectToUnmanaged,
   'switch-unmanaged-to-default': switchUnmanagedToDefault,
+  'switch-direct-to-proxy': switchDirectToProxy,
 };
 
 function writeFiles(dir: string, files: { [file: string]: string }): void {

@@ -136,7 +136,7 @@ describe('fails on forbidden switches, naming the route', () => {
     ['fails on Local -> default Unmanaged', { from: RegistryMode.local(), to: RegistryMode.unmanaged() }, /Local to the default Unmanaged mode.*Local -> Unmanaged with an 'unmanaged' section -> Unmanaged/],
     ['fails on the same settings', { from: EE, to: RegistryMode.direct({ imagesRepo: 'registry.deckhouse.ru/deckhouse/ee', license: 'OLD-KEY' }) }, /from and to are the same settings/],
     ['fails on Proxy in a cloud cluster', { from: EE, to: RegistryMode.proxy({ imagesRepo: 'r.example/dkp' }), clusterType: ClusterType.CLOUD }, /^clusterType: Proxy and Local are unsupported for non-static clusters/],
-    ['fails on a staged switch into Local (not rendered yet)', { from: EE, to: RegistryMode.local(), ...staticCluster }, /staged switches into or out of 'Local' are not rendered by this version/],
+    ['fails on Local without its control-plane nodes', { from: EE, to: RegistryMode.local(), ...staticCluster }, /^controlPlane: mode 'Local' runs the registry on every control-plane node/],
     ['fails on bootstrapRegistry with a managed source', { from: EE, to: NEW, bootstrapRegistry: { imagesRepo: 'a.example/b' } }, /^bootstrapRegistry: only meaningful when from is the default Unmanaged mode/],
     ['fails on a bad bootstrapRegistry', { from: RegistryMode.unmanaged(), to: EE, bootstrapRegistry: { imagesRepo: 'https://a.example/b' } }, /^bootstrapRegistry\.imagesRepo:/],
     ['fails on a Docker node group when the target is managed', { from: RegistryMode.unmanaged(), to: EE, nodeGroups: [{ name: 'old', cri: Cri.DOCKER }] }, /^nodeGroups\[0\]\.cri: managed modes/],
@@ -177,4 +177,59 @@ test('stage charts render with the same ids and names in every stage', () => {
   const p = new RegistrySwitch(new App(), 'S', { ...CLUSTER, from: EE, to: NEW });
   expect(p.stages.map((s) => s.chart.node.id)).toEqual(['01-transition', '02-in-cluster-proxy', '03-switch', '04-final']);
   for (const s of p.stages) expect(new Set(kinds(s)).size).toBe(kinds(s).length);
+});
+
+describe('into and out of the node-services modes', () => {
+  const NS = {
+    clusterType: ClusterType.STATIC,
+    controlPlane: [{ name: 'master-0', address: '10.0.0.10' }, { name: 'master-1', address: '10.0.0.11' }],
+    ingress: { publicDomainTemplate: '%s.kube.example.com', clientCa: TEST_UPSTREAM_CA },
+  };
+  const PROXY = RegistryMode.proxy({ imagesRepo: 'registry.deckhouse.ru/deckhouse/ee', license: 'OLD-KEY' });
+
+  test('Direct -> Proxy: the load balancer with the transition, node services, switch, final, cleanup of the In-Cluster Proxy', () => {
+    const p = plan({ from: EE, to: PROXY, ...NS });
+    expect(p.stages.map((s) => [s.folder, s.waitFor])).toEqual([
+      ['01-transition', ['RegistryContainsRequiredImages', 'ContainerdConfigPreflightReady', 'TransitionContainerdConfigReady']],
+      ['02-node-services', ['NodeServicesReady']],
+      ['03-switch', ['DeckhouseRegistrySwitchReady']],
+      ['04-final', ['FinalContainerdConfigReady']],
+      ['05-cleanup', ['CleanupInClusterProxy', 'Ready']],
+    ]);
+    const files = p.toFiles();
+    expect(Object.keys(hostsOf(p, '01-transition', 'worker').host)).toEqual(['https://registry.deckhouse.ru', 'https://127.0.0.1:5001']);
+    expect(Object.keys(hostsOf(p, '04-final', 'worker').host)).toEqual(['https://127.0.0.1:5001']);
+    expect(files['01-transition/nodes/worker/etc/kubernetes/registry-proxy/nginx.conf']).toContain('server 10.0.0.10:5001;');
+    expect(files['01-transition/nodes/master/etc/kubernetes/manifests/registry-nodeservices.yaml']).toBeUndefined();
+    expect(files['02-node-services/nodes/master/etc/kubernetes/manifests/registry-nodeservices.yaml']).toBeDefined();
+    expect(kinds(p.stages[1])).toEqual(expect.arrayContaining(['Secret/registry-user-ro', 'Secret/registry-node-config-master-0', 'Deployment/registry-incluster-proxy']));
+    const svc = (i: number) => p.stages[i].chart.toJson().find((o: any) => o.kind === 'Service').spec.selector.type;
+    expect([svc(0), svc(1), svc(2), svc(4)]).toEqual(['incluster-proxy', 'incluster-proxy', 'node-services', 'node-services']);
+    const user = (i: number) => JSON.parse(Buffer.from(p.stages[i].chart.toJson().find((o: any) => o.metadata.name === 'deckhouse-registry').data['.dockerconfigjson'], 'base64').toString()).auths[FIXED].username;
+    expect([user(1), user(2)]).toEqual(['license-token', 'ro']);
+    expect(p.toFiles()['05-cleanup/prune.txt']).toContain('Deployment d8-system/registry-incluster-proxy');
+    expect(kinds(p.stages[4])).not.toContain('Deployment/registry-incluster-proxy');
+  });
+
+  test('Local -> Direct: node services leave the masters at cleanup, with their users and per-node configs pruned', () => {
+    const p = plan({ from: RegistryMode.local(), to: EE, ...NS });
+    expect(p.stages.map((s) => s.folder)).toEqual(['01-transition', '02-in-cluster-proxy', '03-switch', '04-final', '05-cleanup']);
+    const cleanup = p.stages[4];
+    expect(cleanup.waitFor).toEqual(['CleanupNodeServices', 'Ready']);
+    expect(cleanup.prune).toEqual(expect.arrayContaining([
+      'Secret d8-system/registry-user-rw', 'Secret d8-system/registry-node-config-master-1', 'Service d8-system/registry-push', 'Ingress d8-system/registry',
+    ]));
+    const files = Object.keys(p.toFiles());
+    expect(files.filter((f) => f.startsWith('04-final/nodes/master/etc/kubernetes/manifests/'))).toEqual([
+      '04-final/nodes/master/etc/kubernetes/manifests/registry-nodeservices.yaml', '04-final/nodes/master/etc/kubernetes/manifests/registry-proxy.yaml',
+    ]);
+    expect(files.filter((f) => f.startsWith('05-cleanup/nodes/') && f.includes('/etc/kubernetes/'))).toEqual([]);
+  });
+
+  test('into Local the plan asks for the push before the switch', () => {
+    const p = plan({ from: EE, to: RegistryMode.local(), ...NS });
+    const ns = p.stages.find((s) => s.name === 'node-services')!;
+    expect(ns.waitFor).toEqual(['NodeServicesReady', 'RegistryContainsRequiredImages']);
+    expect(ns.disruptions.join('\n')).toMatch(/d8 mirror push --registry-login=rw/);
+  });
 });

@@ -5,7 +5,7 @@ import { REGISTRY_IMAGES_BASE, REGISTRY_NAMESPACE, REGISTRY_PORT } from '../mode
 import { managedDeckhouseRegistry } from '../model/deckhouse-registry';
 import { modeNodes } from '../model/mode-nodes';
 import { orchestratorHash } from '../model/module-settings';
-import { nodeConfig, proxyEndpoints, registryUsers } from '../model/node-services';
+import { nodeConfig, proxyEndpoints, RegistryUser, registryUsers } from '../model/node-services';
 import { Routing } from '../model/routing';
 import { toYaml } from '../render/yaml';
 import { Cluster, IngressFacts, Pki, resolveCluster } from '../settings/_cluster';
@@ -24,13 +24,11 @@ export interface NodeServicesModeProps extends RegistryClusterProps {
   readonly mode: RegistryMode;
 }
 
-/** Objects Proxy and Local share; returns the bashible payload. */
-function renderNodeServicesObjects(scope: Construct, settings: Settings, cluster: Cluster): BashibleConfig {
+/** The users and per-node configuration Secrets of a node-services mode. @internal */
+export function renderNodeServicesSecrets(scope: Construct, settings: Settings, cluster: Cluster): void {
   const pki = cluster.pki as Pki;
   const hash = orchestratorHash(settings, cluster);
   const users = registryUsers(settings.mode, pki);
-  const ro = users.find((u) => u.name === 'ro') as NonNullable<(typeof users)[number]>;
-  registryPkiSecret(scope, 'Pki', pki, hash);
   for (const u of users) {
     secret(scope, `User-${u.name}`, {
       name: `registry-user-${u.name.replace(/_/g, '-')}`,
@@ -49,7 +47,21 @@ function renderNodeServicesObjects(scope: Construct, settings: Settings, cluster
       data: { config: toYaml(c.config), version: c.version },
     });
   }
-  deckhouseRegistrySecret(scope, 'DeckhouseRegistry', managedDeckhouseRegistry(pki.ca.certificate, ro.name, ro.password));
+}
+
+/** `deckhouse-registry` of a node-services mode: the fixed address with the read-only user. @internal */
+export function nodeServicesDeckhouseRegistry(settings: Settings, pki: Pki): Record<string, string> {
+  const ro = registryUsers(settings.mode, pki).find((u) => u.name === 'ro') as RegistryUser;
+  return managedDeckhouseRegistry(pki.ca.certificate, ro.name, ro.password);
+}
+
+/** Objects Proxy and Local share; returns the bashible payload. */
+function renderNodeServicesObjects(scope: Construct, settings: Settings, cluster: Cluster): BashibleConfig {
+  const pki = cluster.pki as Pki;
+  const hash = orchestratorHash(settings, cluster);
+  registryPkiSecret(scope, 'Pki', pki, hash);
+  renderNodeServicesSecrets(scope, settings, cluster);
+  deckhouseRegistrySecret(scope, 'DeckhouseRegistry', nodeServicesDeckhouseRegistry(settings, pki));
   const bashible = bashibleConfig(settings.mode, REGISTRY_IMAGES_BASE, modeNodes(settings, cluster).routing as Routing, proxyEndpoints(cluster.controlPlane));
   bashibleConfigSecret(scope, 'BashibleConfig', bashible);
   new RegistryService(scope, 'Service', { target: RegistryServiceTarget.NODE_SERVICES, configHash: hash });
@@ -94,54 +106,58 @@ export class LocalMode extends Construct {
     super(scope, id);
     const { settings, cluster } = check(this, props, RegistryModeName.LOCAL, 'RegistryMode.local()');
     this.bashibleVersion = renderNodeServicesObjects(this, settings, cluster).version;
-    const ingress = cluster.ingress as IngressFacts;
-    this.pushHost = ingress.host;
-    const labels = { heritage: 'deckhouse', module: 'registry', app: 'registry' };
-    new KubeService(this, 'PushService', {
-      metadata: { name: 'registry-push', namespace: REGISTRY_NAMESPACE, labels },
-      spec: {
-        selector: { component: 'registry-service', type: 'node-services' },
-        ports: [{ name: 'registry', port: REGISTRY_PORT, protocol: 'TCP', targetPort: IntOrString.fromString('distribution') }],
-      },
+    this.pushHost = renderLocalPush(this, cluster.ingress as IngressFacts);
+  }
+}
+
+/** Local's push endpoint: Service `registry-push`, the `registry` Ingress and its TLS. Returns the host. @internal */
+export function renderLocalPush(scope: Construct, ingress: IngressFacts): string {
+  const labels = { heritage: 'deckhouse', module: 'registry', app: 'registry' };
+  new KubeService(scope, 'PushService', {
+    metadata: { name: 'registry-push', namespace: REGISTRY_NAMESPACE, labels },
+    spec: {
+      selector: { component: 'registry-service', type: 'node-services' },
+      ports: [{ name: 'registry', port: REGISTRY_PORT, protocol: 'TCP', targetPort: IntOrString.fromString('distribution') }],
+    },
+  });
+  if (ingress.tls.kind === 'CustomCertificate') {
+    secret(scope, 'IngressTls', {
+      name: 'registry-ingress-tls',
+      type: 'kubernetes.io/tls',
+      labels,
+      data: { 'tls.crt': ingress.tls.certificate.certificate, 'tls.key': ingress.tls.certificate.privateKey },
     });
-    if (ingress.tls.kind === 'CustomCertificate') {
-      secret(this, 'IngressTls', {
-        name: 'registry-ingress-tls',
-        type: 'kubernetes.io/tls',
-        labels,
-        data: { 'tls.crt': ingress.tls.certificate.certificate, 'tls.key': ingress.tls.certificate.privateKey },
-      });
-    } else {
-      new ApiObject(this, 'Certificate', {
-        apiVersion: 'cert-manager.io/v1',
-        kind: 'Certificate',
-        metadata: { name: 'registry-ingress-tls', namespace: REGISTRY_NAMESPACE, labels },
-        spec: { secretName: 'registry-ingress-tls', dnsNames: [ingress.host], issuerRef: { name: ingress.tls.clusterIssuer, kind: 'ClusterIssuer' } },
-      });
-    }
-    const annotations: Record<string, string> = {
-      'nginx.ingress.kubernetes.io/backend-protocol': 'HTTPS',
-      'nginx.ingress.kubernetes.io/upstream-hash-by': '$remote_addr',
-      'nginx.ingress.kubernetes.io/proxy-body-size': '0',
-      'nginx.ingress.kubernetes.io/configuration-snippet': [
-        'proxy_ssl_certificate /etc/nginx/ssl/client.crt;',
-        'proxy_ssl_certificate_key /etc/nginx/ssl/client.key;',
-        'proxy_ssl_protocols TLSv1.2;',
-        'proxy_ssl_session_reuse on;',
-        '',
-      ].join('\n'),
-    };
-    if (ingress.whitelistSourceRanges.length > 0) annotations['nginx.ingress.kubernetes.io/whitelist-source-range'] = ingress.whitelistSourceRanges.join(',');
-    new KubeIngress(this, 'Ingress', {
-      metadata: { name: 'registry', namespace: REGISTRY_NAMESPACE, labels, annotations },
-      spec: {
-        ingressClassName: ingress.ingressClass,
-        tls: [{ hosts: [ingress.host], secretName: 'registry-ingress-tls' }],
-        rules: [{
-          host: ingress.host,
-          http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'registry-push', port: { number: REGISTRY_PORT } } } }] },
-        }],
-      },
+  } else {
+    new ApiObject(scope, 'Certificate', {
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Certificate',
+      metadata: { name: 'registry-ingress-tls', namespace: REGISTRY_NAMESPACE, labels },
+      spec: { secretName: 'registry-ingress-tls', dnsNames: [ingress.host], issuerRef: { name: ingress.tls.clusterIssuer, kind: 'ClusterIssuer' } },
     });
   }
+  const annotations: Record<string, string> = {
+    'nginx.ingress.kubernetes.io/backend-protocol': 'HTTPS',
+    'nginx.ingress.kubernetes.io/upstream-hash-by': '$remote_addr',
+    'nginx.ingress.kubernetes.io/proxy-body-size': '0',
+    'nginx.ingress.kubernetes.io/configuration-snippet': [
+      'proxy_ssl_certificate /etc/nginx/ssl/client.crt;',
+      'proxy_ssl_certificate_key /etc/nginx/ssl/client.key;',
+      'proxy_ssl_protocols TLSv1.2;',
+      'proxy_ssl_session_reuse on;',
+      '',
+    ].join('\n'),
+  };
+  if (ingress.whitelistSourceRanges.length > 0) annotations['nginx.ingress.kubernetes.io/whitelist-source-range'] = ingress.whitelistSourceRanges.join(',');
+  new KubeIngress(scope, 'Ingress', {
+    metadata: { name: 'registry', namespace: REGISTRY_NAMESPACE, labels, annotations },
+    spec: {
+      ingressClassName: ingress.ingressClass,
+      tls: [{ hosts: [ingress.host], secretName: 'registry-ingress-tls' }],
+      rules: [{
+        host: ingress.host,
+        http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'registry-push', port: { number: REGISTRY_PORT } } } }] },
+      }],
+    },
+  });
+  return ingress.host;
 }

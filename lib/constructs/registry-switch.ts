@@ -5,13 +5,18 @@ import { managedDeckhouseRegistry, unmanagedDeckhouseRegistry } from '../model/d
 import { orchestratorHash } from '../model/module-settings';
 import { resolveImage } from '../model/resolver';
 import { checkStageResolution, checkSwitchAllowed, describeSettings, planSwitch, Side, StagePlan } from '../model/switch-plan';
-import { Cluster, CLUSTER_PROPS, parseContainerdBuild, parseWeight, Pki, rejectUnknownProps, resolveCluster } from '../settings/_cluster';
+import { Cluster, CLUSTER_PROPS, Images, IngressFacts, parseContainerdBuild, parseWeight, Pki, rejectUnknownProps, resolveCluster } from '../settings/_cluster';
 import { parseConnection, Settings, Upstream } from '../settings/_registry-settings';
 import { describeValue, invalid } from '../settings/_errors';
 import { RegistryClusterProps } from '../settings/cluster';
-import { ClusterType, ContainerdBuild, Cri, RegistryModeName } from '../settings/enums';
+import { ContainerdBuild, Cri, RegistryModeName } from '../settings/enums';
 import { RegistryMode, UnmanagedModeOptions } from '../settings/registry-mode';
 import { planDiagram } from '../render/diagram';
+import { modeNodes } from '../model/mode-nodes';
+import { CONTROL_PLANE_GROUP, proxyEndpoints, registryUsers } from '../model/node-services';
+import { NodeFile } from '../render/node-files';
+import { nodeServicesFiles, registryProxyFiles } from '../render/node-services-files';
+import { nodeServicesDeckhouseRegistry, renderLocalPush, renderNodeServicesSecrets } from './node-services-mode';
 import { InClusterProxy } from './in-cluster-proxy';
 import { DeckhouseModuleConfig } from './module-config';
 import { bundleFiles, NodeBundle, renderNodeObjects } from './node-configuration';
@@ -91,16 +96,6 @@ export class RegistrySwitch extends Construct {
     const from = props.from._settings;
     const to = props.to._settings;
     checkSwitchAllowed(from, to);
-    for (const s of [from, to]) {
-      if (s.mode === RegistryModeName.PROXY || s.mode === RegistryModeName.LOCAL) {
-        resolveCluster({ clusterType: props.clusterType }, { mode: RegistryModeName.UNMANAGED });
-        if (props.clusterType !== ClusterType.STATIC) {
-          throw new Error(`clusterType: Proxy and Local are unsupported for non-static clusters; mode is '${s.mode}' and clusterType is "${props.clusterType ?? ClusterType.CLOUD}"`);
-        }
-        throw new Error(`switch: staged switches into or out of '${s.mode}' are not rendered by this version of the library (the rules are checked); `
-          + `render the target with RegistryModule and let the module stage the switch`);
-      }
-    }
     const clusters = { from: resolveCluster(props, from), to: resolveCluster(props, to) };
     const build = parseContainerdBuild(props.containerdBuild);
     const weight = parseWeight(props.nodeConfigurationWeight, 'nodeConfigurationWeight');
@@ -113,7 +108,7 @@ export class RegistrySwitch extends Construct {
       }
       bootstrap = parseConnection('bootstrapRegistry', props.bootstrapRegistry);
     }
-    const plan = planSwitch(from, to, clusters.to, digests, bootstrap);
+    const plan = planSwitch(from, to, clusters.to, digests, (x) => modeNodes(x, clusters.to).routing, bootstrap);
     const modes = { from: props.from, to: props.to };
     const settings = { from: plan.effectiveFrom, to: plan.effectiveTo };
 
@@ -182,20 +177,54 @@ export class RegistrySwitch extends Construct {
       registryPkiSecret(chart, 'Pki', clusters[side].pki as Pki, orchestratorHash(settings[side], clusters[side]));
     }
     if (stage.deckhouseRegistry !== undefined) {
-      const s = settings[stage.deckhouseRegistry];
+      const side = stage.deckhouseRegistry;
+      const s = settings[side];
+      const pki = clusters[side].pki as Pki;
       if (s.mode === RegistryModeName.DIRECT) {
-        deckhouseRegistrySecret(chart, 'DeckhouseRegistry', managedDeckhouseRegistry((clusters[stage.deckhouseRegistry].pki as Pki).ca.certificate, s.upstream.username, s.upstream.password));
-      } else if (s.mode === RegistryModeName.UNMANAGED && s.upstream !== undefined) {
+        deckhouseRegistrySecret(chart, 'DeckhouseRegistry', managedDeckhouseRegistry(pki.ca.certificate, s.upstream.username, s.upstream.password));
+      } else if (s.mode === RegistryModeName.PROXY || s.mode === RegistryModeName.LOCAL) {
+        deckhouseRegistrySecret(chart, 'DeckhouseRegistry', nodeServicesDeckhouseRegistry(s, pki));
+      } else if (s.upstream !== undefined) {
         deckhouseRegistrySecret(chart, 'DeckhouseRegistry', unmanagedDeckhouseRegistry(s.upstream));
       }
     }
-    if (stage.routing !== undefined) bashibleConfigSecret(chart, 'BashibleConfig', bashibleConfig(stage.bashibleMode, stage.imagesBase, stage.routing));
-    if (stage.inClusterProxy !== undefined) new InClusterProxy(chart, 'InClusterProxy', { ...props, mode: modes[stage.inClusterProxy] });
-    if (stage.service) {
-      const side: Side = modes.to.name === RegistryModeName.DIRECT ? 'to' : 'from';
-      new RegistryService(chart, 'Service', { target: RegistryServiceTarget.IN_CLUSTER_PROXY, configHash: orchestratorHash(settings[side], clusters[side]) });
+    const endpoints = stage.registryProxy ? proxyEndpoints(clusters.to.controlPlane) : [];
+    if (stage.routing !== undefined) bashibleConfigSecret(chart, 'BashibleConfig', bashibleConfig(stage.bashibleMode, stage.imagesBase, stage.routing, endpoints));
+    if (stage.inClusterProxy !== undefined) new InClusterProxy(chart, 'InClusterProxy', { ...clusterProps(props), mode: modes[stage.inClusterProxy] });
+    if (stage.nodeServices !== undefined) {
+      const side = stage.nodeServices;
+      renderNodeServicesSecrets(chart, settings[side], clusters[side]);
+      if (settings[side].mode === RegistryModeName.LOCAL) renderLocalPush(chart, clusters[side].ingress as IngressFacts);
+    }
+    if (stage.service !== undefined) {
+      const side: Side = serviceSide(stage.service, settings);
+      const target = stage.service === 'incluster-proxy' ? RegistryServiceTarget.IN_CLUSTER_PROXY : RegistryServiceTarget.NODE_SERVICES;
+      new RegistryService(chart, 'Service', { target, configHash: orchestratorHash(settings[side], clusters[side]) });
     }
     const node = new Construct(chart, 'NodeConfiguration');
-    return renderNodeObjects(node, stage.routing, clusters.to.nodeGroups, build, weight);
+    const c = clusters.to;
+    const images = (c.images ?? clusters.from.images) as Images;
+    const lb = stage.registryProxy ? registryProxyFiles(c.controlPlane, images) : [];
+    let services: NodeFile[] = [];
+    if (stage.nodeServices !== undefined) {
+      const side = stage.nodeServices;
+      const sc = clusters[side];
+      services = nodeServicesFiles(settings[side], sc.pki as Pki, sc.images as Images, registryUsers(settings[side].mode, sc.pki as Pki), sc.controlPlane,
+        orchestratorHash(settings[side], sc));
+    }
+    return renderNodeObjects(node, stage.routing, c.nodeGroups, build, weight, (group) => (group === CONTROL_PLANE_GROUP ? [...lb, ...services] : lb));
   }
+
+}
+
+/** The side whose settings the Service's target belongs to. */
+function serviceSide(target: 'incluster-proxy' | 'node-services', settings: Record<Side, Settings>): Side {
+  const matches = (s: Settings) => (target === 'incluster-proxy' ? s.mode === RegistryModeName.DIRECT : s.mode === RegistryModeName.PROXY || s.mode === RegistryModeName.LOCAL);
+  return matches(settings.to) ? 'to' : 'from';
+}
+
+/** The cluster facts of switch props, without the switch's own props. */
+function clusterProps(props: RegistrySwitchProps): RegistryClusterProps {
+  const { from: _f, to: _t, bootstrapRegistry: _b, containerdBuild: _c, nodeConfigurationWeight: _w, ...rest } = props;
+  return rest;
 }

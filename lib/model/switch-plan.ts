@@ -5,14 +5,15 @@ import { Cluster } from '../settings/_cluster';
 import { Settings, Upstream } from '../settings/_registry-settings';
 import { Cri, RegistryModeName } from '../settings/enums';
 import { canonicalJson } from './_hash';
-import { REGISTRY_IMAGES_BASE } from './constants';
+import { REGISTRY_IMAGES_BASE, REGISTRY_PATH } from './constants';
+import { LOCAL_ENDPOINT } from './node-services';
 import { IN_CLUSTER_PROXY_OBJECTS } from './in-cluster-proxy';
 import { firstManifestEndpoint, Resolution } from './resolver';
-import { mergeRouting, Routing, routingFor, unmanagedRouting } from './routing';
+import { mergeRouting, Routing, unmanagedRouting } from './routing';
 
 export type Side = 'from' | 'to';
 
-export type StageName = 'transition' | 'in-cluster-proxy' | 'switch' | 'final' | 'cleanup';
+export type StageName = 'transition' | 'in-cluster-proxy' | 'node-services' | 'switch' | 'final' | 'cleanup';
 
 /** An image reference in use and the (host, repository) pairs that may serve it at a stage. */
 export interface ImageCheck {
@@ -32,8 +33,12 @@ export interface StagePlan {
   readonly deckhouseRegistry?: Side;
   /** Whose In-Cluster Proxy runs. */
   readonly inClusterProxy?: Side;
-  /** Whether the `registry` Service selects the In-Cluster Proxy. */
-  readonly service: boolean;
+  /** Whose node services (static pods on the masters, users, per-node configs) run. */
+  readonly nodeServices?: Side;
+  /** Whether every node runs the registry-proxy load balancer on 127.0.0.1:5001. */
+  readonly registryProxy: boolean;
+  /** What the `registry` Service selects; undefined renders no Service. */
+  readonly service?: 'incluster-proxy' | 'node-services';
   /** Whose PKI `registry-pki` holds. */
   readonly pki?: Side;
   readonly checks: readonly ImageCheck[];
@@ -86,6 +91,10 @@ export function checkSwitchAllowed(from: Settings, to: Settings): void {
 
 function checksFor(s: Settings, images: readonly string[]): ImageCheck[] {
   const base = imagesBaseOf(s);
+  if (s.mode === RegistryModeName.PROXY || s.mode === RegistryModeName.LOCAL) {
+    // Nodes pull the fixed address through the local load balancer; the node services map the path themselves.
+    return images.map((digest) => ({ image: `${base}@${digest}`, accepts: [{ host: LOCAL_ENDPOINT, repository: REGISTRY_PATH.slice(1) }] }));
+  }
   const u = upstreamOf(s);
   if (base === undefined || u === undefined) return [];
   const upstreamRepo = u.path.replace(/^\//, '');
@@ -102,11 +111,36 @@ function mergeChecks(...lists: ImageCheck[][]): ImageCheck[] {
   return [...out.values()];
 }
 
+function isNodeServices(s: Settings): boolean {
+  return s.mode === RegistryModeName.PROXY || s.mode === RegistryModeName.LOCAL;
+}
+
+function serviceOf(s: Settings): StagePlan['service'] {
+  if (s.mode === RegistryModeName.DIRECT) return 'incluster-proxy';
+  return isNodeServices(s) ? 'node-services' : undefined;
+}
+
+/** Objects of a mode's node services, as `Kind namespace/name`, for pruning. */
+function nodeServicesObjects(s: Settings, cluster: Cluster): string[] {
+  const users = s.mode === RegistryModeName.LOCAL ? ['ro', 'rw', 'mirror-puller', 'mirror-pusher'] : ['ro'];
+  const out = [
+    ...users.map((u) => `Secret d8-system/registry-user-${u}`),
+    ...cluster.controlPlane.map((n) => `Secret d8-system/registry-node-config-${n.name}`),
+  ];
+  if (s.mode === RegistryModeName.LOCAL) {
+    out.push('Service d8-system/registry-push', 'Ingress d8-system/registry', cluster.ingress?.tls.kind === 'CustomCertificate'
+      ? 'Secret d8-system/registry-ingress-tls' : 'Certificate d8-system/registry-ingress-tls');
+  }
+  return out;
+}
+
 /**
  * The staged plan from one setting to another; the caller has checked that the switch is allowed. `bootstrap` is
- * the registry a default-Unmanaged cluster uses (what `deckhouse-registry` holds), when known.
+ * the registry a default-Unmanaged cluster uses (what `deckhouse-registry` holds), when known. `routingOf` gives a
+ * mode's node routing (Proxy and Local need the PKI for it).
  */
-export function planSwitch(declaredFrom: Settings, to: Settings, cluster: Cluster, images: readonly string[], bootstrap?: Upstream): SwitchPlan {
+export function planSwitch(declaredFrom: Settings, to: Settings, cluster: Cluster, images: readonly string[],
+  routingOf: (s: Settings) => Routing | undefined, bootstrap?: Upstream): SwitchPlan {
   // Nodes of a default-Unmanaged cluster run the legacy configuration built from deckhouse-registry.
   const legacyNodes = declaredFrom.mode === RegistryModeName.UNMANAGED && declaredFrom.upstream === undefined;
   const from: Settings = legacyNodes && bootstrap !== undefined ? { mode: RegistryModeName.UNMANAGED, upstream: bootstrap } : declaredFrom;
@@ -115,14 +149,16 @@ export function planSwitch(declaredFrom: Settings, to: Settings, cluster: Cluste
   const effectiveTo: Settings = to.mode === RegistryModeName.UNMANAGED && to.upstream === undefined && fromUpstream !== undefined
     ? { mode: RegistryModeName.UNMANAGED, upstream: fromUpstream }
     : to;
-  const fromRouting = from.mode === RegistryModeName.UNMANAGED && from.upstream === undefined ? undefined : routingFor(from);
-  const toRouting = effectiveTo.mode === RegistryModeName.UNMANAGED && effectiveTo.upstream === undefined
-    ? undefined
-    : effectiveTo.mode === RegistryModeName.UNMANAGED ? unmanagedRouting(effectiveTo.upstream as Upstream) : routingFor(effectiveTo);
+  const routingFrom = (s: Settings) => (s.mode === RegistryModeName.UNMANAGED ? (s.upstream === undefined ? undefined : unmanagedRouting(s.upstream)) : routingOf(s));
+  const fromRouting = routingFrom(from);
+  const toRouting = routingFrom(effectiveTo);
   const fromBase = imagesBaseOf(from);
   const toBase = imagesBaseOf(effectiveTo) as string;
-  const fromDirect = from.mode === RegistryModeName.DIRECT;
-  const toDirect = to.mode === RegistryModeName.DIRECT;
+  const proxyFrom = from.mode === RegistryModeName.DIRECT;
+  const proxyTo = to.mode === RegistryModeName.DIRECT;
+  const nsFrom = isNodeServices(from);
+  const nsTo = isNodeServices(to);
+  const managed = (s: Settings) => s.mode !== RegistryModeName.UNMANAGED;
   const fromChecks = checksFor(from, images);
   const toChecks = checksFor(effectiveTo, images);
   const bothChecks = mergeChecks(fromChecks, toChecks);
@@ -131,42 +167,68 @@ export function planSwitch(declaredFrom: Settings, to: Settings, cluster: Cluste
   const stages: StagePlan[] = [];
   const routingChanges = canonicalJson(fromRouting ?? null) !== canonicalJson(toRouting ?? null);
   const dual = toRouting === undefined ? fromRouting : fromRouting === undefined ? toRouting : mergeRouting(fromRouting, toRouting);
+  const local = to.mode === RegistryModeName.LOCAL;
+  // What runs before the switch (the old side, plus what the new side has started), and after it.
+  const before = {
+    deckhouseRegistry: deckhouseRegistryFrom, inClusterProxy: proxyFrom ? 'from' as Side : undefined, nodeServices: nsFrom ? 'from' as Side : undefined,
+    registryProxy: nsFrom || nsTo, service: serviceOf(from), pki: managed(from) ? 'from' as Side : undefined,
+  };
+  const after = {
+    deckhouseRegistry: 'to' as Side,
+    inClusterProxy: proxyTo ? 'to' as Side : proxyFrom ? 'from' as Side : undefined,
+    nodeServices: nsTo ? 'to' as Side : nsFrom ? 'from' as Side : undefined,
+    registryProxy: nsFrom || nsTo,
+    service: serviceOf(to) ?? serviceOf(from),
+    pki: managed(to) ? 'to' as Side : managed(from) ? 'from' as Side : undefined,
+  };
 
   if (routingChanges) {
     const disruptions = [fromRouting === undefined
       ? `every node moves to config_path with routing for ${describeSettings(to)}; images of the bootstrap registry are pulled from their own host (its CA and credentials from the legacy configuration no longer apply; pass bootstrapRegistry to keep them routed)`
       : `every node receives routing for both ${describeSettings(from)} and ${describeSettings(to)}; hosts.toml edits apply without restarting containerd`];
+    if (nsTo && !nsFrom) disruptions.push('every node starts the registry-proxy load balancer on 127.0.0.1:5001 (static pod)');
     if (legacyNodes && v1Groups.length > 0) {
       disruptions.push(`containerd 1.x restarts once on the nodes of ${v1Groups.map((g) => `"${g}"`).join(', ')}: they move from the legacy registry.mirrors configuration to config_path`);
     }
     stages.push({
       name: 'transition',
-      waitFor: ['RegistryContainsRequiredImages', 'ContainerdConfigPreflightReady', 'TransitionContainerdConfigReady'],
-      routing: dual, bashibleMode: to.mode, imagesBase: fromBase ?? toBase,
-      deckhouseRegistry: deckhouseRegistryFrom, inClusterProxy: fromDirect ? 'from' : undefined, service: fromDirect, pki: fromDirect ? 'from' : undefined,
-      checks: bothChecks, disruptions, prune: [],
+      waitFor: local ? ['ContainerdConfigPreflightReady', 'TransitionContainerdConfigReady'] : ['RegistryContainsRequiredImages', 'ContainerdConfigPreflightReady', 'TransitionContainerdConfigReady'],
+      routing: dual, bashibleMode: to.mode, imagesBase: fromBase ?? toBase, ...before, checks: bothChecks, disruptions, prune: [],
     });
   }
-  if (toDirect) {
+  if (proxyTo) {
     stages.push({
       name: 'in-cluster-proxy',
       waitFor: ['InClusterProxyReady'],
-      routing: dual, bashibleMode: to.mode, imagesBase: fromBase ?? toBase,
-      deckhouseRegistry: deckhouseRegistryFrom, inClusterProxy: 'to', service: fromDirect, pki: 'to',
+      routing: dual, bashibleMode: to.mode, imagesBase: fromBase ?? toBase, ...before, inClusterProxy: 'to', pki: 'to',
       checks: bothChecks,
-      disruptions: [fromDirect
+      disruptions: [proxyFrom
         ? 'registry-incluster-proxy rolls to the new upstream (nodes already route to both, so the old proxy is not replaced before they do)'
         : 'registry-incluster-proxy starts on the control-plane nodes'],
       prune: [],
     });
   }
-  const registryChanges = fromBase !== toBase || deckhouseRegistryFrom === undefined || canonicalJson(fromUpstream ?? null) !== canonicalJson(upstreamOf(effectiveTo) ?? null);
+  if (nsTo) {
+    stages.push({
+      name: 'node-services',
+      waitFor: local ? ['NodeServicesReady', 'RegistryContainsRequiredImages'] : ['NodeServicesReady'],
+      routing: dual, bashibleMode: to.mode, imagesBase: fromBase ?? toBase, ...before, nodeServices: 'to', pki: 'to',
+      checks: bothChecks,
+      disruptions: [
+        `the registry starts on every control-plane node (static pod registry-nodeservices, ${local ? 'the local copy' : 'a pull-through cache'} on /opt/deckhouse/registry)`,
+        ...(local ? ['fill the local copy now: d8 mirror push --registry-login=rw --registry-password=<registry-user-rw password> <bundle> registry.<public domain>/system/deckhouse; '
+          + 'RegistryContainsRequiredImages stays False until the images are there'] : []),
+      ],
+      prune: [],
+    });
+  }
+  const registryChanges = fromBase !== toBase || deckhouseRegistryFrom === undefined || from.mode !== to.mode
+    || canonicalJson(fromUpstream ?? null) !== canonicalJson(upstreamOf(effectiveTo) ?? null);
   if (registryChanges) {
     stages.push({
       name: 'switch',
       waitFor: ['DeckhouseRegistrySwitchReady'],
-      routing: dual, bashibleMode: to.mode, imagesBase: toBase,
-      deckhouseRegistry: 'to', inClusterProxy: toDirect ? 'to' : fromDirect ? 'from' : undefined, service: toDirect || fromDirect, pki: toDirect ? 'to' : fromDirect ? 'from' : undefined,
+      routing: dual, bashibleMode: to.mode, imagesBase: toBase, ...after,
       checks: bothChecks,
       disruptions: [fromBase === toBase
         ? `only Deckhouse restarts: deckhouse-registry changes, image references stay ${toBase}`
@@ -178,22 +240,36 @@ export function planSwitch(declaredFrom: Settings, to: Settings, cluster: Cluste
     stages.push({
       name: 'final',
       waitFor: ['FinalContainerdConfigReady'],
-      routing: toRouting, bashibleMode: to.mode, imagesBase: toBase,
-      deckhouseRegistry: 'to', inClusterProxy: toDirect ? 'to' : fromDirect ? 'from' : undefined, service: toDirect || fromDirect, pki: toDirect ? 'to' : fromDirect ? 'from' : undefined,
+      routing: toRouting, bashibleMode: to.mode, imagesBase: toBase, ...after,
       checks: toChecks,
       disruptions: [`nodes keep only the routing for ${describeSettings(to)}; no restart`],
       prune: [],
     });
   }
-  if (fromDirect && !toDirect) {
+  const dropProxy = proxyFrom && !proxyTo;
+  const dropNodeServices = nsFrom && !nsTo;
+  if (dropProxy || dropNodeServices) {
+    const prune = [
+      ...(dropProxy ? IN_CLUSTER_PROXY_OBJECTS : []),
+      ...(dropNodeServices ? nodeServicesObjects(from, cluster) : []),
+      ...(serviceOf(to) === undefined ? ['Service d8-system/registry'] : []),
+      ...(managed(to) ? [] : ['Secret d8-system/registry-pki']),
+    ];
+    const gone = [
+      ...(dropProxy ? ['the In-Cluster Proxy'] : []),
+      ...(dropNodeServices ? ['the node services (their static pods and files leave the masters) and the registry-proxy load balancer on every node'] : []),
+      ...(serviceOf(to) === undefined ? ['the registry Service'] : []),
+      ...(managed(to) ? [] : ['the module PKI']),
+    ];
     stages.push({
       name: 'cleanup',
-      waitFor: ['CleanupInClusterProxy', 'Ready'],
+      waitFor: [...(dropProxy ? ['CleanupInClusterProxy'] : []), ...(dropNodeServices ? ['CleanupNodeServices'] : []), 'Ready'],
       routing: toRouting, bashibleMode: to.mode, imagesBase: toBase,
-      deckhouseRegistry: 'to', service: false,
+      deckhouseRegistry: 'to', inClusterProxy: proxyTo ? 'to' : undefined, nodeServices: nsTo ? 'to' : undefined, registryProxy: nsTo,
+      service: serviceOf(to), pki: managed(to) ? 'to' : undefined,
       checks: toChecks,
-      disruptions: ['the In-Cluster Proxy, its Service and the module PKI are removed'],
-      prune: [...IN_CLUSTER_PROXY_OBJECTS, 'Service d8-system/registry', 'Secret d8-system/registry-pki'],
+      disruptions: [`${gone.join(', ')} ${gone.length === 1 ? 'is' : 'are'} removed`],
+      prune,
     });
   }
   if (stages.length === 0) {
@@ -201,7 +277,7 @@ export function planSwitch(declaredFrom: Settings, to: Settings, cluster: Cluste
       name: 'final',
       waitFor: ['Ready'],
       routing: toRouting, bashibleMode: to.mode, imagesBase: toBase,
-      deckhouseRegistry: deckhouseRegistryFrom === undefined ? undefined : 'to', service: toDirect, pki: toDirect ? 'to' : undefined, inClusterProxy: toDirect ? 'to' : undefined,
+      deckhouseRegistry: deckhouseRegistryFrom === undefined ? undefined : 'to', registryProxy: false,
       checks: toChecks,
       disruptions: ['none: only the settings change; registry-bashible-config is kept (helm.sh/resource-policy: keep) with the same routing. '
         + 'To return containerd 1.x to the legacy mirrors format, delete it by hand (d8 k -n d8-system delete secret registry-bashible-config)'],

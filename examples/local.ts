@@ -1,5 +1,6 @@
 import { App, Chart } from 'cdk8s';
 import { ClusterType, Cri, IngressTls, RegistryMode, RegistryModule } from '../lib';
+import { TEST_INGRESS_TLS } from './fixtures/test-ingress';
 import { TEST_PKI, TEST_UPSTREAM_CA } from './fixtures/test-pki';
 import { EXAMPLE_IMAGES } from './fixtures/values';
 
@@ -17,7 +18,7 @@ export function local(app: App): Chart {
     ingress: {
       publicDomainTemplate: '%s.kube.example.com',
       clientCa: TEST_UPSTREAM_CA,
-      tls: IngressTls.customCertificate(TEST_PKI.distribution),
+      tls: IngressTls.customCertificate(TEST_INGRESS_TLS),
       whitelistSourceRanges: ['10.0.0.0/8'],
     },
     images: EXAMPLE_IMAGES,

@@ -131,3 +131,10 @@ describe('fails on every rule of the settings schema', () => {
     }
   });
 });
+
+test('RegistryMode exposes the name, whether it is managed and the upstream imagesRepo', () => {
+  expect([RegistryMode.local().managed, RegistryMode.unmanaged().managed]).toEqual([true, false]);
+  expect(RegistryMode.unmanaged().imagesRepo).toBeUndefined();
+  expect(RegistryMode.unmanaged({ imagesRepo: 'r.example/x' }).imagesRepo).toBe('r.example/x');
+  expect(RegistryMode.local().imagesRepo).toBeUndefined();
+});

@@ -131,8 +131,9 @@ export class RegistryMode {
     return this.name !== RegistryModeName.UNMANAGED;
   }
 
-  /** Whether this is the configurable Unmanaged form (an `unmanaged` section is set). */
-  public get configurable(): boolean {
-    return this._parsed.settings.mode !== RegistryModeName.LOCAL && this._parsed.settings.upstream !== undefined;
+  /** The upstream `imagesRepo` of the `direct`, `unmanaged` or `proxy` section; undefined for Local and default Unmanaged. */
+  public get imagesRepo(): string | undefined {
+    const s = this._parsed.settings;
+    return s.mode === RegistryModeName.LOCAL ? undefined : s.upstream?.imagesRepo;
   }
 }

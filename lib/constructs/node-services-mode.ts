@@ -5,7 +5,7 @@ import { REGISTRY_IMAGES_BASE, REGISTRY_NAMESPACE, REGISTRY_PORT } from '../mode
 import { managedDeckhouseRegistry } from '../model/deckhouse-registry';
 import { modeNodes } from '../model/mode-nodes';
 import { orchestratorHash } from '../model/module-settings';
-import { nodeConfig, proxyEndpoints, RegistryUser, registryUsers } from '../model/node-services';
+import { nodeConfig, proxyEndpoints, RegistryUser, registryUsers, userSecretName } from '../model/node-services';
 import { Routing } from '../model/routing';
 import { toYaml } from '../render/yaml';
 import { Cluster, IngressFacts, Pki, resolveCluster } from '../settings/_cluster';
@@ -31,7 +31,7 @@ export function renderNodeServicesSecrets(scope: Construct, settings: Settings, 
   const users = registryUsers(settings.mode, pki);
   for (const u of users) {
     secret(scope, `User-${u.name}`, {
-      name: `registry-user-${u.name.replace(/_/g, '-')}`,
+      name: userSecretName(u.name),
       type: 'registry/user',
       labels: { app: 'registry', type: 'registry-user' },
       data: { name: u.name, password: u.password, passwordHash: u.passwordHash },

@@ -6,7 +6,7 @@ import { orchestratorHash } from '../model/module-settings';
 import { resolveImage } from '../model/resolver';
 import { checkStageResolution, checkSwitchAllowed, describeSettings, planSwitch, Side, StagePlan } from '../model/switch-plan';
 import { Cluster, CLUSTER_PROPS, Images, IngressFacts, parseContainerdBuild, parseWeight, Pki, rejectUnknownProps, resolveCluster } from '../settings/_cluster';
-import { parseConnection, Settings, Upstream } from '../settings/_registry-settings';
+import { isNodeServicesMode, parseConnection, Settings, Upstream } from '../settings/_registry-settings';
 import { describeValue, invalid } from '../settings/_errors';
 import { RegistryClusterProps } from '../settings/cluster';
 import { ContainerdBuild, Cri, RegistryModeName } from '../settings/enums';
@@ -182,7 +182,7 @@ export class RegistrySwitch extends Construct {
       const pki = clusters[side].pki as Pki;
       if (s.mode === RegistryModeName.DIRECT) {
         deckhouseRegistrySecret(chart, 'DeckhouseRegistry', managedDeckhouseRegistry(pki.ca.certificate, s.upstream.username, s.upstream.password));
-      } else if (s.mode === RegistryModeName.PROXY || s.mode === RegistryModeName.LOCAL) {
+      } else if (isNodeServicesMode(s)) {
         deckhouseRegistrySecret(chart, 'DeckhouseRegistry', nodeServicesDeckhouseRegistry(s, pki));
       } else if (s.upstream !== undefined) {
         deckhouseRegistrySecret(chart, 'DeckhouseRegistry', unmanagedDeckhouseRegistry(s.upstream));
@@ -219,7 +219,7 @@ export class RegistrySwitch extends Construct {
 
 /** The side whose settings the Service's target belongs to. */
 function serviceSide(target: 'incluster-proxy' | 'node-services', settings: Record<Side, Settings>): Side {
-  const matches = (s: Settings) => (target === 'incluster-proxy' ? s.mode === RegistryModeName.DIRECT : s.mode === RegistryModeName.PROXY || s.mode === RegistryModeName.LOCAL);
+  const matches = (s: Settings) => (target === 'incluster-proxy' ? s.mode === RegistryModeName.DIRECT : isNodeServicesMode(s));
   return matches(settings.to) ? 'to' : 'from';
 }
 

@@ -1,8 +1,7 @@
 // What every node of a group receives for a mode: the routing and, for Proxy and Local, the static pods.
 // (Model-level decision; the files themselves are rendered in lib/render.)
 import { Cluster, Pki } from '../settings/_cluster';
-import { Settings } from '../settings/_registry-settings';
-import { RegistryModeName } from '../settings/enums';
+import { isNodeServicesMode, Settings } from '../settings/_registry-settings';
 import { nodeServicesRouting, registryUsers } from './node-services';
 import { Routing, routingFor } from './routing';
 
@@ -12,9 +11,6 @@ export interface ModeNodes {
   readonly nodeServices: boolean;
 }
 
-export function isNodeServicesMode(s: Settings): boolean {
-  return s.mode === RegistryModeName.PROXY || s.mode === RegistryModeName.LOCAL;
-}
 
 /** The node routing of a mode (Proxy and Local need the PKI: the read-only user and the registry CA). */
 export function modeNodes(settings: Settings, cluster: Pick<Cluster, 'pki'>): ModeNodes {

@@ -1,7 +1,7 @@
 // What module `deckhouse` derives from `spec.settings.registry`: the ModuleConfig document itself (with
 // credentials as placeholders), the `registry-config` Secret, and the orchestrator's input hash.
 import { Cluster } from '../settings/_cluster';
-import { ParsedSettings, Settings, Upstream } from '../settings/_registry-settings';
+import { ParsedSettings, Settings, upstreamOf } from '../settings/_registry-settings';
 import { RegistryModeName } from '../settings/enums';
 import { canonicalJson, secretFingerprint, sha256 } from './_hash';
 
@@ -30,22 +30,6 @@ export function moduleConfigRegistry(parsed: ParsedSettings): Record<string, unk
     out[key] = section;
   }
   return out;
-}
-
-/** The credential values behind the placeholders of `moduleConfigRegistry`, by variable name. */
-export function moduleConfigCredentials(parsed: ParsedSettings): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(parsed.written)) {
-    if (key === 'mode') continue;
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      if (SECRET_FIELDS.includes(k)) out[credentialVariable(key, k)] = v as string;
-    }
-  }
-  return out;
-}
-
-function upstreamOf(s: Settings): Upstream | undefined {
-  return s.mode === RegistryModeName.LOCAL ? undefined : s.upstream;
 }
 
 /** Module values `deckhouse.registry` with the schema defaults applied (the source of `raw_config`). */

@@ -41,10 +41,19 @@ const USER_ACTIONS: Record<string, string[]> = {
   mirror_pusher: ['pull', 'push'],
 };
 
-/** Proxy: `ro`; Local adds `rw`, `mirror_puller`, `mirror_pusher`. Passwords derive from the CA key (stable, secret). */
+/** The module's users: Proxy has `ro`; Local adds `rw`, `mirror_puller`, `mirror_pusher`. */
+export function registryUserNames(mode: RegistryModeName): string[] {
+  return mode === RegistryModeName.LOCAL ? ['ro', 'rw', 'mirror_puller', 'mirror_pusher'] : ['ro'];
+}
+
+/** Name of a user's Secret: `registry-user-<name>` with `_` as `-` (Kubernetes names allow no `_`). */
+export function userSecretName(name: string): string {
+  return `registry-user-${name.replace(/_/g, '-')}`;
+}
+
+/** The module's users with passwords derived from the CA key (stable, secret) and their bcrypt hashes. */
 export function registryUsers(mode: RegistryModeName, pki: Pki): RegistryUser[] {
-  const names = mode === RegistryModeName.LOCAL ? ['ro', 'rw', 'mirror_puller', 'mirror_pusher'] : ['ro'];
-  return names.map((name) => {
+  return registryUserNames(mode).map((name) => {
     const password = deriveSecret(pki.ca.privateKey, `registry user ${name}`, 32);
     return { name, password, passwordHash: bcryptDeterministic(password, `registry-user ${name}`), actions: USER_ACTIONS[name] };
   });

@@ -2,14 +2,14 @@
 // gets routing for the old and the new source, then components switch, then only the new routing stays, then the
 // old mode's objects go. Each stage is a complete desired state; the invariants are checked with the resolver.
 import { Cluster } from '../settings/_cluster';
-import { Settings, Upstream } from '../settings/_registry-settings';
+import { isNodeServicesMode, Settings, Upstream, upstreamOf } from '../settings/_registry-settings';
 import { Cri, RegistryModeName } from '../settings/enums';
 import { canonicalJson } from './_hash';
 import { REGISTRY_IMAGES_BASE, REGISTRY_PATH } from './constants';
-import { LOCAL_ENDPOINT } from './node-services';
+import { LOCAL_ENDPOINT, registryUserNames, userSecretName } from './node-services';
 import { IN_CLUSTER_PROXY_OBJECTS } from './in-cluster-proxy';
 import { firstManifestEndpoint, Resolution } from './resolver';
-import { mergeRouting, Routing, unmanagedRouting } from './routing';
+import { mergeRouting, Routing } from './routing';
 
 export type Side = 'from' | 'to';
 
@@ -56,10 +56,6 @@ export interface SwitchPlan {
   readonly stages: readonly StagePlan[];
 }
 
-function upstreamOf(s: Settings): Upstream | undefined {
-  return s.mode === RegistryModeName.LOCAL ? undefined : s.upstream;
-}
-
 /** `global.modulesImages.registry.base`: the fixed address in the managed modes, else the upstream, else unknown. */
 export function imagesBaseOf(s: Settings): string | undefined {
   if (s.mode !== RegistryModeName.UNMANAGED) return REGISTRY_IMAGES_BASE;
@@ -91,7 +87,7 @@ export function checkSwitchAllowed(from: Settings, to: Settings): void {
 
 function checksFor(s: Settings, images: readonly string[]): ImageCheck[] {
   const base = imagesBaseOf(s);
-  if (s.mode === RegistryModeName.PROXY || s.mode === RegistryModeName.LOCAL) {
+  if (isNodeServicesMode(s)) {
     // Nodes pull the fixed address through the local load balancer; the node services map the path themselves.
     return images.map((digest) => ({ image: `${base}@${digest}`, accepts: [{ host: LOCAL_ENDPOINT, repository: REGISTRY_PATH.slice(1) }] }));
   }
@@ -111,20 +107,15 @@ function mergeChecks(...lists: ImageCheck[][]): ImageCheck[] {
   return [...out.values()];
 }
 
-function isNodeServices(s: Settings): boolean {
-  return s.mode === RegistryModeName.PROXY || s.mode === RegistryModeName.LOCAL;
-}
-
 function serviceOf(s: Settings): StagePlan['service'] {
   if (s.mode === RegistryModeName.DIRECT) return 'incluster-proxy';
-  return isNodeServices(s) ? 'node-services' : undefined;
+  return isNodeServicesMode(s) ? 'node-services' : undefined;
 }
 
 /** Objects of a mode's node services, as `Kind namespace/name`, for pruning. */
 function nodeServicesObjects(s: Settings, cluster: Cluster): string[] {
-  const users = s.mode === RegistryModeName.LOCAL ? ['ro', 'rw', 'mirror-puller', 'mirror-pusher'] : ['ro'];
   const out = [
-    ...users.map((u) => `Secret d8-system/registry-user-${u}`),
+    ...registryUserNames(s.mode).map((u) => `Secret d8-system/${userSecretName(u)}`),
     ...cluster.controlPlane.map((n) => `Secret d8-system/registry-node-config-${n.name}`),
   ];
   if (s.mode === RegistryModeName.LOCAL) {
@@ -149,15 +140,14 @@ export function planSwitch(declaredFrom: Settings, to: Settings, cluster: Cluste
   const effectiveTo: Settings = to.mode === RegistryModeName.UNMANAGED && to.upstream === undefined && fromUpstream !== undefined
     ? { mode: RegistryModeName.UNMANAGED, upstream: fromUpstream }
     : to;
-  const routingFrom = (s: Settings) => (s.mode === RegistryModeName.UNMANAGED ? (s.upstream === undefined ? undefined : unmanagedRouting(s.upstream)) : routingOf(s));
-  const fromRouting = routingFrom(from);
-  const toRouting = routingFrom(effectiveTo);
+  const fromRouting = routingOf(from);
+  const toRouting = routingOf(effectiveTo);
   const fromBase = imagesBaseOf(from);
   const toBase = imagesBaseOf(effectiveTo) as string;
   const proxyFrom = from.mode === RegistryModeName.DIRECT;
   const proxyTo = to.mode === RegistryModeName.DIRECT;
-  const nsFrom = isNodeServices(from);
-  const nsTo = isNodeServices(to);
+  const nsFrom = isNodeServicesMode(from);
+  const nsTo = isNodeServicesMode(to);
   const managed = (s: Settings) => s.mode !== RegistryModeName.UNMANAGED;
   const fromChecks = checksFor(from, images);
   const toChecks = checksFor(effectiveTo, images);

@@ -149,6 +149,16 @@ function parseSection(path: string, value: unknown, withTtl: boolean): { upstrea
   };
 }
 
+/** The upstream of a setting (its `direct`, `unmanaged` or `proxy` section); undefined for Local and default Unmanaged. */
+export function upstreamOf(s: Settings): Upstream | undefined {
+  return s.mode === RegistryModeName.LOCAL ? undefined : s.upstream;
+}
+
+/** Proxy and Local: the registry runs on the control-plane nodes behind a per-node load balancer. */
+export function isNodeServicesMode(s: Settings): s is Extract<Settings, { mode: RegistryModeName.PROXY | RegistryModeName.LOCAL }> {
+  return s.mode === RegistryModeName.PROXY || s.mode === RegistryModeName.LOCAL;
+}
+
 /** Validates one connection section (`direct`/`unmanaged` shape) found at `path`, e.g. `bootstrapRegistry`. */
 export function parseConnection(path: string, value: unknown): Upstream {
   return parseSection(path, value, false).upstream;

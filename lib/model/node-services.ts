@@ -85,7 +85,7 @@ export function nodeServicesAuthConfig(users: readonly RegistryUser[]): Record<s
  */
 export function nodeServicesDistributionConfig(settings: Settings, httpSecret: string): Record<string, unknown> {
   return distributionConfig({
-    pkiDir: PKI, dataDir: NODE_SERVICES_DATA, readOnly: false, debugAddr: '127.0.0.1:5002', httpSecret,
+    pkiDir: PKI, dataDir: NODE_SERVICES_DATA, readOnly: false, debugAddr: '127.0.0.1:5002', httpSecret, auth: true,
     proxy: settings.mode === RegistryModeName.PROXY ? upstreamProxy(settings.upstream, `${PKI}/upstream-registry-ca.crt`, { ttl: settings.ttl }) : undefined,
   });
 }

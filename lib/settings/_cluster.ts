@@ -60,6 +60,18 @@ export interface Cluster {
   /** Control-plane nodes sorted by address (empty when not given). */
   readonly controlPlane: readonly ControlPlaneFacts[];
   readonly ingress?: IngressFacts;
+  /** The cluster proxy (`clusterConfiguration.proxy`), when set. */
+  readonly proxy?: ProxyFacts;
+}
+
+/** `clusterConfiguration.proxy` with what `NO_PROXY` is composed of. */
+export interface ProxyFacts {
+  readonly httpProxy?: string;
+  readonly httpsProxy?: string;
+  readonly noProxy: readonly string[];
+  readonly clusterDomain: string;
+  readonly podSubnetCIDR: string;
+  readonly serviceSubnetCIDR: string;
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -69,10 +81,45 @@ const HTTP_SECRET = /^[a-zA-Z0-9]{16,}$/;
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const LEAF_SANS = { hosts: ['localhost', 'registry.d8-system.svc'], ips: ['127.0.0.1'] };
 
-const CLUSTER_FIELDS = ['nodeGroups', 'controlPlaneNodes', 'clusterType', 'images', 'pki', 'customTolerationKeys', 'verticalPodAutoscaler', 'controlPlane', 'ingress'];
+const CLUSTER_FIELDS = ['nodeGroups', 'controlPlaneNodes', 'clusterType', 'images', 'pki', 'customTolerationKeys', 'verticalPodAutoscaler', 'controlPlane', 'ingress',
+  'highAvailability', 'httpProxy', 'httpsProxy', 'noProxy', 'clusterDomain', 'podSubnetCIDR', 'serviceSubnetCIDR'];
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const CIDR = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}(\/(3[0-2]|[12]?\d))?$/;
+
+const PROXY_URL = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/?$/;
+const NO_PROXY_ENTRY = /^[A-Za-z0-9.*_:/-]+$/;
+
+function parseProxy(p: Record<string, unknown>): ProxyFacts | undefined {
+  const url = (key: 'httpProxy' | 'httpsProxy'): string | undefined => {
+    const v = p[key];
+    if (v === undefined) return undefined;
+    if (typeof v === 'string' && /^[a-z]+:\/\/[^/]*@/i.test(v)) {
+      return invalid(key, 'a proxy URL without credentials (it lands in pod environment variables, which are not Secrets)', 'a URL with user information (value hidden)');
+    }
+    if (typeof v !== 'string' || !PROXY_URL.test(v)) return invalid(key, 'a proxy URL such as "http://proxy.corp:3128"', describeValue(v));
+    return v;
+  };
+  const httpProxy = url('httpProxy');
+  const httpsProxy = url('httpsProxy');
+  const rawNoProxy = p.noProxy;
+  if (rawNoProxy !== undefined && !Array.isArray(rawNoProxy)) invalid('noProxy', 'an array of hosts, domains or CIDRs such as ".corp.local" or "10.0.0.0/8"', describeValue(rawNoProxy));
+  const noProxy = Array.from((rawNoProxy ?? []) as unknown[]).map((e, i) => {
+    if (typeof e !== 'string' || !NO_PROXY_ENTRY.test(e)) return invalid(`noProxy[${i}]`, 'a host, domain or CIDR such as ".corp.local" or "10.0.0.0/8"', describeValue(e));
+    return e;
+  });
+  const clusterDomain = p.clusterDomain ?? 'cluster.local';
+  if (typeof clusterDomain !== 'string' || clusterDomain.length > 253 || !DNS_SUBDOMAIN.test(clusterDomain)) invalid('clusterDomain', 'a DNS domain such as "cluster.local"', describeValue(clusterDomain));
+  const cidr = (key: 'podSubnetCIDR' | 'serviceSubnetCIDR', fallback: string): string => {
+    const v = p[key] ?? fallback;
+    if (typeof v !== 'string' || !CIDR.test(v) || !v.includes('/')) return invalid(key, 'an IPv4 CIDR such as "10.111.0.0/16"', describeValue(v));
+    return v;
+  };
+  const podSubnetCIDR = cidr('podSubnetCIDR', '10.111.0.0/16');
+  const serviceSubnetCIDR = cidr('serviceSubnetCIDR', '10.222.0.0/16');
+  if (p.httpProxy === undefined && p.httpsProxy === undefined && rawNoProxy === undefined) return undefined;
+  return { httpProxy, httpsProxy, noProxy, clusterDomain: clusterDomain as string, podSubnetCIDR, serviceSubnetCIDR };
+}
 
 /** Modes whose containerd configuration the module manages (they need containerd on every node). */
 export function isManaged(mode: RegistryModeName): boolean {
@@ -279,10 +326,13 @@ export function resolveCluster(props: RegistryClusterProps, settings: Settings):
     violated('ingress', `mode 'Local' is filled through the Ingress registry.<public domain>: ingress: { publicDomainTemplate: '%s.kube.example.com', clientCa }`);
   }
   const count = controlPlane.length > 0 ? controlPlane.length : cpn as number;
+  const ha = p.highAvailability ?? count > 1;
+  if (typeof ha !== 'boolean') invalid('highAvailability', 'true or false', describeValue(ha));
   return {
     nodeGroups,
     controlPlaneNodes: count,
-    highAvailability: count > 1,
+    highAvailability: ha as boolean,
+    proxy: parseProxy(p),
     clusterType,
     images: p.images === undefined ? undefined : parseImages(p.images, mode),
     pki: p.pki === undefined ? undefined : parsePki(p.pki),

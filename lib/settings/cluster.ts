@@ -186,4 +186,50 @@ export interface RegistryClusterProps {
    * @default false
    */
   readonly verticalPodAutoscaler?: boolean;
+
+  /**
+   * Whether Deckhouse runs its workloads highly available (`registry.highAvailability` or `global.highAvailability`):
+   * the In-Cluster Proxy then runs one replica per control-plane node with a PodDisruptionBudget that allows one down.
+   * @default - more than one control-plane node (`global.discovery.clusterControlPlaneIsHighlyAvailable`)
+   */
+  readonly highAvailability?: boolean;
+
+  /**
+   * The cluster's HTTP proxy for outgoing HTTP (`clusterConfiguration.proxy.httpProxy`), e.g. `http://proxy.corp:3128`.
+   * Proxy credentials are refused: the value lands in pod environment variables, not in a Secret.
+   * @default - no HTTP proxy
+   */
+  readonly httpProxy?: string;
+
+  /**
+   * The cluster's HTTP proxy for outgoing HTTPS (`clusterConfiguration.proxy.httpsProxy`).
+   * @default - no HTTPS proxy
+   */
+  readonly httpsProxy?: string;
+
+  /**
+   * Extra destinations that bypass the proxy (`clusterConfiguration.proxy.noProxy`), appended to `NO_PROXY` after
+   * `127.0.0.1`, `169.254.169.254`, the cluster domain and the pod and service subnets. Giving any of `httpProxy`,
+   * `httpsProxy` or `noProxy` turns the cluster proxy on.
+   * @default - none
+   */
+  readonly noProxy?: string[];
+
+  /**
+   * The cluster domain (`clusterConfiguration.clusterDomain`), part of `NO_PROXY`.
+   * @default 'cluster.local'
+   */
+  readonly clusterDomain?: string;
+
+  /**
+   * The pod subnet (`clusterConfiguration.podSubnetCIDR`), part of `NO_PROXY`.
+   * @default '10.111.0.0/16'
+   */
+  readonly podSubnetCIDR?: string;
+
+  /**
+   * The service subnet (`clusterConfiguration.serviceSubnetCIDR`), part of `NO_PROXY`.
+   * @default '10.222.0.0/16'
+   */
+  readonly serviceSubnetCIDR?: string;
 }

@@ -120,7 +120,7 @@ function nodeServicesObjects(s: Settings, cluster: Cluster): string[] {
   ];
   if (s.mode === RegistryModeName.LOCAL) {
     out.push('Service d8-system/registry-push', 'Ingress d8-system/registry', cluster.ingress?.tls.kind === 'CustomCertificate'
-      ? 'Secret d8-system/registry-ingress-tls' : 'Certificate d8-system/registry-ingress-tls');
+      ? 'Secret d8-system/registry-ingress-tls-customcertificate' : 'Certificate d8-system/registry-ingress');
   }
   return out;
 }

@@ -2,7 +2,7 @@
 import { createHmac, X509Certificate } from 'crypto';
 import { ClusterType, ContainerdBuild, Cri, RegistryModeName } from './enums';
 import { describeSecret, describeValue, enumValue, field, invalid, isPlainObject, rejectUnknownKeys, violated } from './_errors';
-import { parseCertificates, parsePrivateKey } from './_pem';
+import { parseCertificates, parsePrivateKey, parseSingleCertificate } from './_pem';
 import { Settings } from './_registry-settings';
 import { RegistryClusterProps } from './cluster';
 
@@ -18,12 +18,19 @@ export interface KeyPair {
   readonly privateKey: string;
 }
 
+export interface NodePki {
+  readonly auth: KeyPair;
+  readonly distribution: KeyPair;
+}
+
 export interface Pki {
   readonly ca: KeyPair;
   readonly token: KeyPair;
   readonly auth: KeyPair;
   readonly distribution: KeyPair;
   readonly httpSecret: string;
+  /** Per control-plane node name (Proxy and Local). */
+  readonly nodes: { readonly [node: string]: NodePki };
 }
 
 export interface Images {
@@ -201,7 +208,8 @@ function parseIngress(value: unknown): IngressFacts {
   if (typeof template !== 'string' || (template.match(/%s/g) ?? []).length !== 1 || !DNS_SUBDOMAIN.test(template.replace('%s', 'registry'))) {
     invalid('ingress.publicDomainTemplate', 'a domain template with one "%s", such as "%s.kube.example.com"', describeValue(template));
   }
-  const clientCa = parseCertificates('ingress.clientCa', field(value, 'clientCa'), 'one or more PEM certificates (the CA of the ingress controller\'s client certificate)').pem;
+  // The module keeps one certificate, re-encoded (ingress_client_ca of the node-services config).
+  const clientCa = parseSingleCertificate('ingress.clientCa', field(value, 'clientCa'), 'the CA of the ingress controller\'s client certificate');
   const rawTls = field(value, 'tls');
   let tls: IngressFacts['tls'] = { kind: 'CertManager', clusterIssuer: 'letsencrypt' };
   if (rawTls !== undefined) {
@@ -259,17 +267,19 @@ function parsePki(value: unknown): Pki {
 }
 
 function parsePkiUncached(value: Record<string, unknown>): Pki {
-  rejectUnknownKeys('pki', value, ['ca', 'token', 'auth', 'distribution', 'httpSecret']);
+  rejectUnknownKeys('pki', value, ['ca', 'token', 'auth', 'distribution', 'httpSecret', 'nodes']);
   const ca = parsePair('pki.ca', field(value, 'ca'));
-  const signed = (name: string, sans: boolean): KeyPair => {
-    const p = parsePair(`pki.${name}`, field(value, name));
-    if (!p.certificate.verify(ca.certificate.publicKey)) violated(`pki.${name}.certificate`, 'the certificate is not signed by pki.ca');
-    if (sans) {
-      for (const h of LEAF_SANS.hosts) if (p.certificate.checkHost(h) === undefined) violated(`pki.${name}.certificate`, `the certificate must be valid for "${h}" (SANs 127.0.0.1, localhost, registry.d8-system.svc)`);
-      for (const ip of LEAF_SANS.ips) if (p.certificate.checkIP(ip) === undefined) violated(`pki.${name}.certificate`, `the certificate must be valid for IP ${ip} (SANs 127.0.0.1, localhost, registry.d8-system.svc)`);
+  const signedAt = (path: string, raw: unknown, ips: readonly string[] | undefined): KeyPair => {
+    const p = parsePair(path, raw);
+    if (!p.certificate.verify(ca.certificate.publicKey)) violated(`${path}.certificate`, 'the certificate is not signed by pki.ca');
+    if (ips !== undefined) {
+      const sans = `SANs ${[...ips, ...LEAF_SANS.hosts].join(', ')}`;
+      for (const h of LEAF_SANS.hosts) if (p.certificate.checkHost(h) === undefined) violated(`${path}.certificate`, `the certificate must be valid for "${h}" (${sans})`);
+      for (const ip of ips) if (p.certificate.checkIP(ip) === undefined) violated(`${path}.certificate`, `the certificate must be valid for IP ${ip} (${sans})`);
     }
     return p.pair;
   };
+  const signed = (name: string, sans: boolean): KeyPair => signedAt(`pki.${name}`, field(value, name), sans ? LEAF_SANS.ips : undefined);
   const token = signed('token', false);
   const auth = signed('auth', true);
   const distribution = signed('distribution', true);
@@ -278,7 +288,39 @@ function parsePkiUncached(value: Record<string, unknown>): Pki {
     invalid('pki.httpSecret', 'at least 16 characters from [a-zA-Z0-9]', describeSecret(rawSecret));
   }
   const httpSecret = (rawSecret as string | undefined) ?? deriveSecret(ca.pair.privateKey, 'registry http.secret');
-  return { ca: ca.pair, token, auth, distribution, httpSecret };
+  const rawNodes = field(value, 'nodes') ?? {};
+  if (!isPlainObject(rawNodes)) invalid('pki.nodes', 'an object { <node name>: { auth, distribution } }', describeValue(rawNodes));
+  const nodes: Record<string, NodePki> = {};
+  for (const name of Object.keys(rawNodes).sort()) {
+    const n = rawNodes[name];
+    const path = `pki.nodes.${name}`;
+    if (!isPlainObject(n)) invalid(path, 'an object { auth, distribution } of certificate/key pairs', describeValue(n));
+    rejectUnknownKeys(path, n, ['auth', 'distribution']);
+    // SANs are checked against the node's address once the control-plane list is known (resolveCluster).
+    nodes[name] = { auth: signedAt(`${path}.auth`, field(n, 'auth'), undefined), distribution: signedAt(`${path}.distribution`, field(n, 'distribution'), undefined) };
+  }
+  return { ca: ca.pair, token, auth, distribution, httpSecret, nodes };
+}
+
+/** Proxy and Local: every control-plane node has its pairs, valid for its address; no pair for an unknown node. */
+function checkNodePki(pki: Pki, controlPlane: readonly ControlPlaneFacts[]): void {
+  for (const name of Object.keys(pki.nodes)) {
+    if (!controlPlane.some((n) => n.name === name)) violated(`pki.nodes.${name}`, `no control-plane node "${name}" in controlPlane (${controlPlane.map((n) => n.name).join(', ')})`);
+  }
+  for (const node of controlPlane) {
+    const pair = pki.nodes[node.name];
+    if (pair === undefined) {
+      violated(`pki.nodes.${node.name}`, `the node services on "${node.name}" need their own auth and distribution pairs with the node's address ${node.address} in `
+        + 'the SANs, as the module issues them: pki.nodes: { <node name>: { auth, distribution } } (registry-cdk8s pki creates them)');
+    }
+    for (const part of ['auth', 'distribution'] as const) {
+      const cert = new X509Certificate(pair[part].certificate);
+      const path = `pki.nodes.${node.name}.${part}.certificate`;
+      const sans = `SANs 127.0.0.1, ${node.address}, localhost, registry.d8-system.svc`;
+      for (const ip of ['127.0.0.1', node.address]) if (cert.checkIP(ip) === undefined) violated(path, `the certificate must be valid for IP ${ip} (${sans})`);
+      for (const h of LEAF_SANS.hosts) if (cert.checkHost(h) === undefined) violated(path, `the certificate must be valid for "${h}" (${sans})`);
+    }
+  }
 }
 
 /** Validates the cluster facts for a mode; throws naming the field path, the bad value and what is expected. */
@@ -325,6 +367,8 @@ export function resolveCluster(props: RegistryClusterProps, settings: Settings):
   if (mode === RegistryModeName.LOCAL && p.ingress === undefined) {
     violated('ingress', `mode 'Local' is filled through the Ingress registry.<public domain>: ingress: { publicDomainTemplate: '%s.kube.example.com', clientCa }`);
   }
+  const pki = p.pki === undefined ? undefined : parsePki(p.pki);
+  if (nodeServices && pki !== undefined) checkNodePki(pki, controlPlane);
   const count = controlPlane.length > 0 ? controlPlane.length : cpn as number;
   const ha = p.highAvailability ?? count > 1;
   if (typeof ha !== 'boolean') invalid('highAvailability', 'true or false', describeValue(ha));
@@ -335,7 +379,7 @@ export function resolveCluster(props: RegistryClusterProps, settings: Settings):
     proxy: parseProxy(p),
     clusterType,
     images: p.images === undefined ? undefined : parseImages(p.images, mode),
-    pki: p.pki === undefined ? undefined : parsePki(p.pki),
+    pki,
     customTolerationKeys: [...new Set(tolerations as string[])],
     verticalPodAutoscaler: vpa as boolean,
     controlPlane,

@@ -51,7 +51,7 @@ export interface Upstream {
 export type Settings =
   | { readonly mode: RegistryModeName.DIRECT; readonly upstream: Upstream }
   | { readonly mode: RegistryModeName.UNMANAGED; readonly upstream?: Upstream }
-  | { readonly mode: RegistryModeName.PROXY; readonly upstream: Upstream; readonly ttl: string }
+  | { readonly mode: RegistryModeName.PROXY; readonly upstream: Upstream; readonly ttl: string; readonly ttlWritten: boolean }
   | { readonly mode: RegistryModeName.LOCAL };
 
 /** Validated settings plus the user's own document, as written, for `ModuleConfig/deckhouse`. */
@@ -212,7 +212,7 @@ export function parseRegistrySettings(value: unknown, path = 'registry'): Parsed
     case RegistryModeName.PROXY: {
       const s = parseSection(`${path}.proxy`, field(raw, 'proxy'), true);
       written.proxy = s.written;
-      return { settings: { mode, upstream: s.upstream, ttl: s.ttl as string }, written };
+      return { settings: { mode, upstream: s.upstream, ttl: s.ttl as string, ttlWritten: s.written.ttl !== undefined }, written };
     }
     case RegistryModeName.UNMANAGED: {
       if (!has('unmanaged')) return { settings: { mode }, written };

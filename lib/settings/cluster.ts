@@ -20,6 +20,14 @@ export interface CertificateKeyPair {
   readonly privateKey: string;
 }
 
+/** The per-node TLS pairs of the Proxy/Local node services on one control-plane node. */
+export interface NodeServicesCertificates {
+  /** TLS pair of the node's auth server, signed by the CA, SANs IP `127.0.0.1` and the node's InternalIP, DNS `localhost` and `registry.d8-system.svc`. */
+  readonly auth: CertificateKeyPair;
+  /** TLS pair of the node's distribution, signed by the CA, with the same SANs. */
+  readonly distribution: CertificateKeyPair;
+}
+
 /**
  * Key material of the module's PKI. Synth never generates keys: Deckhouse generates these once at run time and
  * keeps them in Secrets, so a static renderer takes them as inputs.
@@ -39,6 +47,13 @@ export interface RegistryPki {
    * @default - 25 characters derived from the CA private key with HMAC-SHA256, so the same PKI gives the same value
    */
   readonly httpSecret?: string;
+
+  /**
+   * Proxy and Local: per control-plane node (by node name), the auth and distribution pairs of its node services, as
+   * the module issues them (the node's InternalIP in the SANs). `registry-cdk8s pki` creates them.
+   * @default - none; required by Proxy and Local for every control-plane node
+   */
+  readonly nodes?: { [nodeName: string]: NodeServicesCertificates };
 }
 
 /**

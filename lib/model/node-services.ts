@@ -67,9 +67,9 @@ export function nodeServicesRouting(ro: RegistryUser, registryCa: string): Routi
   return { [REGISTRY_ADDRESS]: { mirrors: [{ host: LOCAL_ENDPOINT, scheme: 'https', ca: registryCa, auth: { username: ro.name, password: ro.password } }] } };
 }
 
-/** `proxyEndpoints` of the bashible payload: the masters' `IP:5001`, sorted. */
+/** `proxyEndpoints` of the bashible payload: the masters' `IP:5001`, sorted as strings (as the module sorts them). */
 export function proxyEndpoints(controlPlane: readonly ControlPlaneFacts[]): string[] {
-  return controlPlane.map((n) => `${n.address}:${REGISTRY_PORT}`);
+  return controlPlane.map((n) => `${n.address}:${REGISTRY_PORT}`).sort();
 }
 
 const PKI = `${NODE_SERVICES_DIR}/pki`;

@@ -2,7 +2,7 @@
 import { createHmac, X509Certificate } from 'crypto';
 import { ClusterType, ContainerdBuild, Cri, RegistryModeName } from './enums';
 import { describeSecret, describeValue, enumValue, field, invalid, isPlainObject, rejectUnknownKeys, violated } from './_errors';
-import { parseCertificates, parsePrivateKey, parseSingleCertificate } from './_pem';
+import { canonicalCertificatePem, parseCertificates, parsePrivateKey, parseSingleCertificate } from './_pem';
 import { Settings } from './_registry-settings';
 import { RegistryClusterProps } from './cluster';
 
@@ -64,7 +64,7 @@ export interface Cluster {
   readonly pki?: Pki;
   readonly customTolerationKeys: readonly string[];
   readonly verticalPodAutoscaler: boolean;
-  /** Control-plane nodes sorted by address (empty when not given). */
+  /** Control-plane nodes sorted by name (empty when not given). */
   readonly controlPlane: readonly ControlPlaneFacts[];
   readonly ingress?: IngressFacts;
   /** The cluster proxy (`clusterConfiguration.proxy`), when set. */
@@ -166,11 +166,11 @@ function parseImages(value: unknown, mode: RegistryModeName): Images {
     if (typeof v !== 'string' || !DIGEST.test(v)) return invalid(`images.${k}`, 'an image digest "sha256:<64 lower-case hex digits>"', describeValue(v));
     return v;
   };
-  const nodeServices = mode === RegistryModeName.PROXY || mode === RegistryModeName.LOCAL;
   return {
     dockerDistribution: digest('dockerDistribution', true) as string,
     dockerAuth: digest('dockerAuth', true) as string,
-    registryProxy: digest('registryProxy', nodeServices),
+    // Unused since registry-proxy runs the locally imported deckhouse.local/images:registry-proxy (errata §8).
+    registryProxy: digest('registryProxy', false),
     mirrorer: digest('mirrorer', mode === RegistryModeName.LOCAL),
   };
 }
@@ -197,8 +197,8 @@ function parseControlPlane(value: unknown, count: unknown): ControlPlaneFacts[] 
   if (count !== undefined && count !== nodes.length) {
     violated('controlPlaneNodes', `controlPlaneNodes is ${describeValue(count)} but controlPlane lists ${nodes.length} node(s); give one or make them agree`);
   }
-  const key = (a: string) => a.split('.').map((x) => x.padStart(3, '0')).join('.');
-  return nodes.sort((a, b) => (key(a.address) < key(b.address) ? -1 : 1));
+  // By name, as Helm ranges over the module's map of nodes (registry-node-config-<node> order).
+  return nodes.sort((a, b) => (a.name < b.name ? -1 : 1));
 }
 
 function parseIngress(value: unknown): IngressFacts {
@@ -241,7 +241,8 @@ function parsePair(path: string, value: unknown): { pair: KeyPair; certificate: 
   if (cert.certificates.length !== 1) violated(`${path}.certificate`, `expected one PEM certificate, found ${cert.certificates.length}`);
   const key = parsePrivateKey(`${path}.privateKey`, field(value, 'privateKey'));
   if (!cert.certificates[0].checkPrivateKey(key.key)) violated(`${path}.privateKey`, 'the private key does not belong to the certificate');
-  return { pair: { certificate: cert.pem, privateKey: key.pem }, certificate: cert.certificates[0] };
+  // Certificates as the module writes them (pki.EncodeCertificate): canonical PEM, whatever the input's line layout.
+  return { pair: { certificate: canonicalCertificatePem(cert.certificates[0]), privateKey: key.pem }, certificate: cert.certificates[0] };
 }
 
 /** 25 characters of [a-zA-Z0-9] from HMAC-SHA256(CA private key, purpose): stable for a given PKI, secret like the key. */
@@ -352,7 +353,7 @@ export function resolveCluster(props: RegistryClusterProps, settings: Settings):
   const runsComponents = mode !== RegistryModeName.UNMANAGED;
   const nodeServices = mode === RegistryModeName.PROXY || mode === RegistryModeName.LOCAL;
   if (runsComponents && p.images === undefined) {
-    violated('images', `mode '${mode}' runs ${nodeServices ? 'the registry on the control-plane nodes' : 'the in-cluster proxy'} and needs the digests of its images: images: { dockerDistribution: 'sha256:…', dockerAuth: 'sha256:…'${nodeServices ? ', registryProxy: \'sha256:…\'' : ''} }`);
+    violated('images', `mode '${mode}' runs ${nodeServices ? 'the registry on the control-plane nodes' : 'the in-cluster proxy'} and needs the digests of its images: images: { dockerDistribution: 'sha256:…', dockerAuth: 'sha256:…' }`);
   }
   if (runsComponents && p.pki === undefined) {
     violated('pki', `mode '${mode}' needs the module's PKI (CA, token, auth and distribution certificates with their keys): pki: { ca, token, auth, distribution }`);

@@ -67,8 +67,9 @@ export interface RegistryImages {
   readonly dockerAuth: string;
 
   /**
-   * Digest of the `registryProxy` (nginx) image of the per-node load balancer.
-   * @default - none; required by Proxy and Local
+   * Not used: the per-node load balancer runs `deckhouse.local/images:registry-proxy`, which Deckhouse imports and
+   * pins on every node from its registry package (errata §8). Accepted for compatibility.
+   * @default - none
    */
   readonly registryProxy?: string;
 
@@ -94,7 +95,7 @@ export class IngressTls {
     return new IngressTls('CertManager', clusterIssuer);
   }
 
-  /** A certificate you supply: written to Secret `registry-ingress-tls`. */
+  /** A certificate you supply: written to Secret `registry-ingress-tls-customcertificate`. */
   public static customCertificate(certificate: CertificateKeyPair): IngressTls {
     return new IngressTls('CustomCertificate', undefined, certificate);
   }
@@ -122,7 +123,7 @@ export interface RegistryIngressOptions {
 
   /**
    * PEM CA of the client certificate the ingress controller presents to the backend (`/etc/nginx/ssl/client.crt`);
-   * the node services accept pushes from it.
+   * the node services accept pushes from it. Exactly one certificate, as the module keeps it.
    */
   readonly clientCa: string;
 

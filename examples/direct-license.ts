@@ -1,9 +1,11 @@
 import { App, Chart } from 'cdk8s';
 import { Cri, RegistryMode, RegistryModule, Scheme } from '../lib';
-import { TEST_PKI } from './fixtures/test-pki';
-import { EXAMPLE_IMAGES, EXAMPLE_LICENSE } from './fixtures/values';
+import { EXAMPLE_LICENSE } from './fixtures/values';
 
-/** Direct mode against the Deckhouse EE registry with a licence, three control-plane nodes, two CRIs. */
+/**
+ * Direct mode against the Deckhouse EE registry with a licence, three control-plane nodes, two CRIs. With the module
+ * (the default target) no PKI or image digests are needed: the module has its own, and the expected state marks them.
+ */
 export function directLicense(app: App): Chart {
   const chart = new Chart(app, 'registry');
   new RegistryModule(chart, 'Registry', {
@@ -13,8 +15,6 @@ export function directLicense(app: App): Chart {
       { name: 'worker', cri: Cri.CONTAINERD_V2 },
     ],
     controlPlaneNodes: 3,
-    images: EXAMPLE_IMAGES,
-    pki: TEST_PKI,
   });
   return chart;
 }

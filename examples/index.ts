@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
-import { NodeConfiguration, RegistryModule, RegistrySwitch } from '../lib';
+import { DeliveryTarget, RegistryModule, RegistrySwitch } from '../lib';
 import { directLicense } from './direct-license';
 import { directPrivate } from './direct-private';
 import { local } from './local';
@@ -23,6 +23,12 @@ export const EXAMPLES: { readonly [name: string]: (app: App) => Chart | Registry
   'switch-direct-to-unmanaged': switchDirectToUnmanaged,
   'switch-unmanaged-to-default': switchUnmanagedToDefault,
   'switch-direct-to-proxy': switchDirectToProxy,
+  // Without the module: the pipeline applies everything (at least one example per mode).
+  'direct-private-without-module': (app) => directPrivate(app, DeliveryTarget.WITHOUT_MODULE),
+  'unmanaged-configurable-without-module': (app) => unmanagedConfigurable(app, DeliveryTarget.WITHOUT_MODULE),
+  'proxy-without-module': (app) => proxy(app, DeliveryTarget.WITHOUT_MODULE),
+  'local-without-module': (app) => local(app, DeliveryTarget.WITHOUT_MODULE),
+  'switch-direct-to-proxy-without-module': (app) => switchDirectToProxy(app, DeliveryTarget.WITHOUT_MODULE),
 };
 
 function writeFiles(dir: string, files: { [file: string]: string }): void {
@@ -46,9 +52,6 @@ export function writeExample(name: string, outdir: string): void {
     writeFiles(dir, result.toFiles());
     return;
   }
-  app.synth();
-  for (const c of result.node.findAll()) {
-    if (c instanceof NodeConfiguration) writeFiles(dir, c.toFiles());
-    if (c instanceof RegistryModule) writeFiles(dir, { 'DIAGRAM.md': `\`\`\`mermaid\n${c.diagram()}\`\`\`\n` });
-  }
+  // The module's whole output (apply/, expected/, READMEs); the chart holds nothing else.
+  for (const c of result.node.findAll()) if (c instanceof RegistryModule) writeFiles(dir, c.toFiles());
 }

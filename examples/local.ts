@@ -1,5 +1,5 @@
 import { App, Chart } from 'cdk8s';
-import { ClusterType, Cri, IngressTls, RegistryMode, RegistryModule } from '../lib';
+import { ClusterType, Cri, DeliveryTarget, IngressTls, RegistryMode, RegistryModule } from '../lib';
 import { TEST_INGRESS_TLS } from './fixtures/test-ingress';
 import { testPkiFor } from './fixtures/pki';
 import { TEST_UPSTREAM_CA } from './fixtures/test-pki';
@@ -11,7 +11,7 @@ const CONTROL_PLANE = [
 ];
 
 /** Local: a full copy on two masters, filled with `d8 mirror push` through registry.kube.example.com. */
-export function local(app: App): Chart {
+export function local(app: App, target: DeliveryTarget = DeliveryTarget.WITH_MODULE): Chart {
   const chart = new Chart(app, 'registry');
   new RegistryModule(chart, 'Registry', {
     mode: RegistryMode.local(),
@@ -24,8 +24,9 @@ export function local(app: App): Chart {
       tls: IngressTls.customCertificate(TEST_INGRESS_TLS),
       whitelistSourceRanges: ['10.0.0.0/8'],
     },
-    images: EXAMPLE_IMAGES,
-    pki: testPkiFor(CONTROL_PLANE),
+    // With the module the PKI is the module's own; without it, per-node pairs included, it is an input.
+    ...(target === DeliveryTarget.WITHOUT_MODULE ? { pki: testPkiFor(CONTROL_PLANE), images: EXAMPLE_IMAGES } : {}),
+    target,
   });
   return chart;
 }

@@ -1,5 +1,5 @@
 import { App, Chart } from 'cdk8s';
-import { ClusterType, Cri, RegistryMode, RegistryModule, Scheme } from '../lib';
+import { ClusterType, Cri, DeliveryTarget, RegistryMode, RegistryModule, Scheme } from '../lib';
 import { testPkiFor } from './fixtures/pki';
 import { EXAMPLE_IMAGES, EXAMPLE_LICENSE } from './fixtures/values';
 
@@ -10,15 +10,16 @@ const CONTROL_PLANE = [
 ];
 
 /** Proxy: a caching registry on three masters of a static cluster, a load balancer on every node. */
-export function proxy(app: App): Chart {
+export function proxy(app: App, target: DeliveryTarget = DeliveryTarget.WITH_MODULE): Chart {
   const chart = new Chart(app, 'registry');
   new RegistryModule(chart, 'Registry', {
     mode: RegistryMode.proxy({ imagesRepo: 'registry.deckhouse.ru/deckhouse/ee', scheme: Scheme.HTTPS, license: EXAMPLE_LICENSE, ttl: '72h' }),
     clusterType: ClusterType.STATIC,
     nodeGroups: [{ name: 'master', cri: Cri.CONTAINERD }, { name: 'worker', cri: Cri.CONTAINERD_V2 }],
     controlPlane: CONTROL_PLANE,
-    images: EXAMPLE_IMAGES,
-    pki: testPkiFor(CONTROL_PLANE),
+    // With the module the PKI is the module's own; without it, per-node pairs included, it is an input.
+    ...(target === DeliveryTarget.WITHOUT_MODULE ? { pki: testPkiFor(CONTROL_PLANE), images: EXAMPLE_IMAGES } : {}),
+    target,
   });
   return chart;
 }

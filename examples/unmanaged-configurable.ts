@@ -1,9 +1,9 @@
 import { App, Chart } from 'cdk8s';
-import { Cri, RegistryMode, RegistryModule, Scheme } from '../lib';
+import { Cri, DeliveryTarget, RegistryMode, RegistryModule, Scheme } from '../lib';
 import { EXAMPLE_LICENSE } from './fixtures/values';
 
 /** Configurable Unmanaged: the cluster pulls straight from the upstream given here (no fixed address). */
-export function unmanagedConfigurable(app: App): Chart {
+export function unmanagedConfigurable(app: App, target: DeliveryTarget = DeliveryTarget.WITH_MODULE): Chart {
   const chart = new Chart(app, 'registry');
   new RegistryModule(chart, 'Registry', {
     mode: RegistryMode.unmanaged({ imagesRepo: 'registry.deckhouse.ru/deckhouse/ee', scheme: Scheme.HTTPS, license: EXAMPLE_LICENSE }),
@@ -11,6 +11,7 @@ export function unmanagedConfigurable(app: App): Chart {
       { name: 'master', cri: Cri.CONTAINERD },
       { name: 'worker', cri: Cri.CONTAINERD_V2 },
     ],
+    target,
   });
   return chart;
 }

@@ -1,41 +1,72 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ModuleConfig } from '../../imports/deckhouse-moduleconfig-deckhouse.io';
-import { moduleConfigRegistry } from '../model/module-settings';
+import { moduleConfigDocument } from '../model/module-settings';
+import { moduleConfigYaml } from '../render/module-config';
+import { CredentialForm } from '../settings/enums';
+import { describeValue, enumValue, invalid } from '../settings/_errors';
 import { RegistryMode } from '../settings/registry-mode';
-import { assertClusterScope } from './_objects';
 
 /** Props of `DeckhouseModuleConfig`. */
 export interface DeckhouseModuleConfigProps {
-  /** The registry settings to write under `spec.settings.registry`. */
+  /**
+   * The registry settings to write under `spec.settings.registry`. A mode read with
+   * `RegistrySettings.fromModuleConfig` carries the user's whole document, which is kept as given otherwise.
+   */
   readonly mode: RegistryMode;
 
   /**
-   * `spec.version` of the `deckhouse` module's settings schema.
+   * `spec.version` of the `deckhouse` module's settings schema, when the mode carries no document of its own.
    * @default 1
    */
   readonly version?: number;
+
+  /**
+   * How the credentials are written.
+   * @default CredentialForm.PLACEHOLDER
+   */
+  readonly credentials?: CredentialForm;
 }
 
 /**
- * `ModuleConfig/deckhouse` with `spec.settings.registry` as the user wrote it. Credentials (`license`,
- * `password`) are written as `${REGISTRY_<SECTION>_<FIELD>}` placeholders, to be substituted at apply time,
- * because a ModuleConfig is not a Secret.
+ * `ModuleConfig/deckhouse`, the one object a pipeline applies where Deckhouse runs its `registry` module. With a
+ * document read by `RegistrySettings.fromModuleConfig`, everything but `spec.settings.registry` stays as the user
+ * wrote it. Credentials (`license`, `password`) are `${REGISTRY_<SECTION>_<FIELD>}` placeholders in literal block
+ * scalars, substitution-safe for any value, or inline for a pipeline that encrypts the file.
  *
- * The object is cluster-scoped: the chart that holds it must have no namespace.
+ * The object is written as a file (`toYaml()`), not synthesized into a chart: the placeholders must keep their block
+ * style, which a chart's YAML would not.
  */
 export class DeckhouseModuleConfig extends Construct {
-  /** The `ModuleConfig/deckhouse` object (a typed `ModuleConfig` from the CRD import). */
-  public readonly resource: ApiObject;
+  /** What was kept from the user's document besides the registry settings, e.g. `spec.version`. */
+  public readonly kept: string[];
+  /** Names of the variables to substitute (empty with inline credentials). */
+  public readonly variables: string[];
+  /** Whether the YAML holds credentials in clear text (inline form with credentials). */
+  public readonly inlineCredentials: boolean;
+  private readonly text: string;
 
   constructor(scope: Construct, id: string, props: DeckhouseModuleConfigProps) {
     super(scope, id);
-    assertClusterScope(this, 'ModuleConfig');
+    if (!(props.mode instanceof RegistryMode)) invalid('mode', 'a RegistryMode', describeValue(props.mode));
     const version = props.version ?? 1;
-    if (!Number.isInteger(version) || version < 1) throw new Error(`${this.node.path}: expected version to be a whole number >= 1, got ${version}`);
-    this.resource = new ModuleConfig(this, 'Resource', {
-      metadata: { name: 'deckhouse' },
-      spec: { version, enabled: true, settings: { registry: moduleConfigRegistry(props.mode._parsed) } },
-    });
+    if (!Number.isInteger(version) || version < 1) invalid('version', 'a whole number >= 1', describeValue(version));
+    const form = props.credentials === undefined ? CredentialForm.PLACEHOLDER : enumValue('credentials', props.credentials, [CredentialForm.PLACEHOLDER, CredentialForm.INLINE]);
+    const source = props.mode._source;
+    const m = moduleConfigDocument(props.mode._parsed, source);
+    if (source === undefined) (m.document.spec as Record<string, unknown>).version = version;
+    const inline = form === CredentialForm.INLINE;
+    this.kept = [...m.kept];
+    this.variables = inline ? [] : m.credentials.map((c) => c.variable);
+    this.inlineCredentials = inline && m.credentials.length > 0;
+    const header = inline && m.credentials.length > 0
+      ? ['This file holds registry credentials in clear text: encrypt it (for example with SOPS) before it is committed.']
+      : m.credentials.length > 0
+        ? [`Substitute ${this.variables.map((v) => `$${v}`).join(', ')} before applying, e.g. envsubst '${this.variables.map((v) => `$${v}`).join(' ')}' < moduleconfig.yaml.`]
+        : [];
+    this.text = moduleConfigYaml(m.document, m.credentials, inline, header);
+  }
+
+  /** The ModuleConfig as YAML, ready for a file of its own. */
+  public toYaml(): string {
+    return this.text;
   }
 }

@@ -2,16 +2,19 @@ import { Construct } from 'constructs';
 import { NodeGroupConfiguration } from '../../imports/deckhouse-nodegroupconfiguration-deckhouse.io';
 import { Routing, routingFor, routingForBuild } from '../model/routing';
 import { NodeFile, nodeFiles, ownedHostDirs } from '../render/node-files';
-import { nodeScriptBody, nodeScriptHeader } from '../render/node-script';
+import { nodeScriptBody, nodeScriptHeader, secretKey } from '../render/node-script';
 import { Images, NodeGroupFacts, parseContainerdBuild, parseNodeGroups, parseWeight, Pki, resolveCluster } from '../settings/_cluster';
 import { RegistryClusterProps } from '../settings/cluster';
 import { modeNodes } from '../model/mode-nodes';
 import { isNodeServicesMode } from '../settings/_registry-settings';
 import { orchestratorHash } from '../model/module-settings';
 import { nodeServicesExtra } from '../render/node-services-files';
-import { ContainerdBuild, Cri } from '../settings/enums';
+import { ContainerdBuild, Cri, DeliveryTarget } from '../settings/enums';
 import { RegistryMode } from '../settings/registry-mode';
-import { assertClusterScope } from './_objects';
+import { assertClusterScope, secret } from './_objects';
+import { REGISTRY_LABELS } from './_module-secrets';
+import { KubeRole, KubeRoleBinding } from '../../imports/k8s';
+import { REGISTRY_NAMESPACE } from '../model/constants';
 
 export type { NodeFile };
 
@@ -69,18 +72,20 @@ export class NodeConfiguration extends Construct {
 
   constructor(scope: Construct, id: string, props: NodeConfigurationProps) {
     super(scope, id);
-    assertClusterScope(this, 'NodeGroupConfiguration');
     const settings = props.mode._settings;
     const build = parseContainerdBuild(props.containerdBuild);
     const weight = parseWeight(props.weight);
+    // With the module, bashible writes the node files: they are expected state, delivered by no object of ours.
+    const deliver = (props.target ?? DeliveryTarget.WITH_MODULE) === DeliveryTarget.WITHOUT_MODULE;
+    if (deliver) assertClusterScope(this, 'NodeGroupConfiguration');
     if (!isNodeServicesMode(settings)) {
-      this.bundles = renderNodeObjects(this, routingFor(settings), parseNodeGroups(props.nodeGroups, settings.mode), build, weight);
+      this.bundles = renderNodeObjects(deliver ? this : undefined, routingFor(settings), parseNodeGroups(props.nodeGroups, settings.mode), build, weight);
       return;
     }
     const cluster = resolveCluster(props, settings);
     const pki = cluster.pki as Pki;
     const extra = nodeServicesExtra(settings, pki, cluster.images as Images, cluster.controlPlane, orchestratorHash(settings, cluster), cluster.proxy);
-    this.bundles = renderNodeObjects(this, modeNodes(settings, cluster).routing, cluster.nodeGroups, build, weight, extra);
+    this.bundles = renderNodeObjects(deliver ? this : undefined, modeNodes(settings, cluster).routing, cluster.nodeGroups, build, weight, extra);
   }
 
   /** Every bundle as a file tree: `nodes/<group>/<absolute node path without the leading slash>` -> content. */
@@ -90,22 +95,27 @@ export class NodeConfiguration extends Construct {
 }
 
 /**
- * One NodeGroupConfiguration per containerd node group for a routing (none when the routing is undefined);
- * returns the bundles. Ids are the node group names.
+ * One NodeGroupConfiguration per containerd node group for a routing (none when the routing is undefined, or without
+ * a scope: the files are then only expected state); returns the bundles. Ids are the node group names.
  * @internal
  */
-export function renderNodeObjects(scope: Construct, routing: Routing | undefined, nodeGroups: readonly NodeGroupFacts[], build: ContainerdBuild, weight: number,
+export function renderNodeObjects(scope: Construct | undefined, routing: Routing | undefined, nodeGroups: readonly NodeGroupFacts[], build: ContainerdBuild, weight: number,
   extra: ExtraFiles = NO_EXTRA): NodeBundle[] {
   const bundles: NodeBundle[] = [];
   if (routing === undefined) return bundles;
   const nodeRouting = routingForBuild(routing, build);
   const owned = ownedHostDirs(nodeRouting);
+  const groupSecrets: string[] = [];
   // Groups with the same runtime and the same extra files get the same files and script body: render them once.
   const rendered = new Map<string, { files: NodeFile[]; body: string }>();
   for (const group of nodeGroups) {
     if (group.cri !== Cri.CONTAINERD && group.cri !== Cri.CONTAINERD_V2) continue;
     const groupExtra = extra.group(group.name);
     const perNode = extra.node(group.name);
+    const groupFiles = nodeFiles(nodeRouting, group.cri, groupExtra);
+    // Files that hold a credential or a key travel in a Secret the script reads, never in the script itself.
+    const groupSecret = scope !== undefined && groupFiles.some((f) => f.secret === true) ? nodeFilesSecret(scope, `Group-${group.name}`, groupSecretName(group.name), groupFiles) : undefined;
+    if (groupSecret !== undefined) groupSecrets.push(groupSecret);
     if (perNode.size > 0) {
       // Every node gets the group's files plus its own; the script picks the node's set by bashible's node name.
       const nodeFilesOf: { [node: string]: NodeFile[] } = {};
@@ -113,31 +123,94 @@ export function renderNodeObjects(scope: Construct, routing: Routing | undefined
       for (const [node, own] of [...perNode.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
         const files = nodeFiles(nodeRouting, group.cri, [...groupExtra, ...own]);
         nodeFilesOf[node] = own;
-        arms.push(`  ${shellWord(node)})\n${nodeScriptBody(files, owned)}    ;;`);
+        const secrets = groupSecret === undefined ? [] : [groupSecret];
+        if (scope !== undefined && own.some((f) => f.secret === true)) {
+          secrets.push(nodeFilesSecret(scope, `Node-${node}`, nodeSecretName(node), own));
+          nodeReader(scope, node);
+        }
+        arms.push(`  ${shellWord(node)})\n${nodeScriptBody(files, owned, scope === undefined ? undefined : secrets)}    ;;`);
       }
       const content = `${nodeScriptHeader(group.name)}node_name=\${D8_NODE_HOSTNAME:-$(hostname)}\ncase "$node_name" in\n${arms.join('\n')}\n`
         + '  *) echo "registry node files: node $node_name is not a known control-plane node of this group" >&2; exit 1 ;;\nesac\n';
-      bundles.push({ nodeGroup: group.name, cri: group.cri, files: nodeFiles(nodeRouting, group.cri, groupExtra), nodeFiles: nodeFilesOf });
-      new NodeGroupConfiguration(scope, group.name, {
-        metadata: { name: `registry-containerd-${group.name}` },
-        spec: { nodeGroups: [group.name], bundles: ['*'], weight, content },
-      });
+      bundles.push({ nodeGroup: group.name, cri: group.cri, files: groupFiles, nodeFiles: nodeFilesOf });
+      if (scope !== undefined) {
+        new NodeGroupConfiguration(scope, group.name, {
+          metadata: { name: `registry-containerd-${group.name}` },
+          spec: { nodeGroups: [group.name], bundles: ['*'], weight, content },
+        });
+      }
       continue;
     }
-    const key = `${group.cri}\u0000${groupExtra.map((f) => f.path).join('\u0000')}`;
+    const key = `${group.cri}\u0000${groupSecret ?? ''}\u0000${groupExtra.map((f) => f.path).join('\u0000')}`;
     let r = rendered.get(key);
     if (r === undefined) {
-      const files = nodeFiles(nodeRouting, group.cri, groupExtra);
-      r = { files, body: nodeScriptBody(files, owned) };
+      r = { files: groupFiles, body: nodeScriptBody(groupFiles, owned, scope === undefined ? undefined : groupSecret === undefined ? [] : [groupSecret]) };
       rendered.set(key, r);
     }
     bundles.push({ nodeGroup: group.name, cri: group.cri, files: [...r.files] });
-    new NodeGroupConfiguration(scope, group.name, {
-      metadata: { name: `registry-containerd-${group.name}` },
-      spec: { nodeGroups: [group.name], bundles: ['*'], weight, content: nodeScriptHeader(group.name) + r.body },
-    });
+    if (scope !== undefined) {
+      new NodeGroupConfiguration(scope, group.name, {
+        metadata: { name: `registry-containerd-${group.name}` },
+        spec: { nodeGroups: [group.name], bundles: ['*'], weight, content: nodeScriptHeader(group.name) + r.body },
+      });
+    }
   }
+  if (scope !== undefined && groupSecrets.length > 0) groupReader(scope, groupSecrets);
   return bundles;
+}
+
+/** Whether a bundle has files that hold a credential or a key. @internal */
+export function hasSecretFiles(b: NodeBundle): boolean {
+  return b.files.some((f) => f.secret === true) || Object.values(b.nodeFiles ?? {}).some((files) => files.some((f) => f.secret === true));
+}
+
+/** Secret holding the secret node files of every node of a group. */
+export function groupSecretName(group: string): string {
+  return `registry-node-files-group-${group}`;
+}
+
+/** Secret holding the secret node files of one node (the node services of a control-plane node). */
+export function nodeSecretName(node: string): string {
+  return `registry-node-files-node-${node}`;
+}
+
+function nodeFilesSecret(scope: Construct, id: string, name: string, files: readonly NodeFile[]): string {
+  const data: Record<string, string> = {};
+  for (const f of files) if (f.secret === true) data[secretKey(f.path)] = f.content;
+  secret(scope, `NodeFiles${id}`, { name, labels: { ...REGISTRY_LABELS, app: 'registry', type: 'registry-node-files' }, data });
+  return name;
+}
+
+/**
+ * Every node may read the group Secrets (each holds what every node of a group writes on disk anyway): a Role on
+ * exactly those names, bound to the group `system:nodes`. The Node authorizer has no opinion on these reads, so RBAC
+ * decides.
+ */
+function groupReader(scope: Construct, names: readonly string[]): void {
+  const name = 'registry-node-files';
+  new KubeRole(scope, 'NodeFilesReader', {
+    metadata: { name, namespace: REGISTRY_NAMESPACE, labels: { ...REGISTRY_LABELS, app: 'registry' } },
+    rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: [...names], verbs: ['get'] }],
+  });
+  new KubeRoleBinding(scope, 'NodeFilesReaderBinding', {
+    metadata: { name, namespace: REGISTRY_NAMESPACE, labels: { ...REGISTRY_LABELS, app: 'registry' } },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+    subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'system:nodes' }],
+  });
+}
+
+/** A node's own Secret (its node-services keys) is readable by that node's identity `system:node:<node>` only. */
+function nodeReader(scope: Construct, node: string): void {
+  const name = nodeSecretName(node);
+  new KubeRole(scope, `NodeFilesReader-${node}`, {
+    metadata: { name, namespace: REGISTRY_NAMESPACE, labels: { ...REGISTRY_LABELS, app: 'registry' } },
+    rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: [name], verbs: ['get'] }],
+  });
+  new KubeRoleBinding(scope, `NodeFilesReaderBinding-${node}`, {
+    metadata: { name, namespace: REGISTRY_NAMESPACE, labels: { ...REGISTRY_LABELS, app: 'registry' } },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+    subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: `system:node:${node}` }],
+  });
 }
 
 /** A node name as a single-quoted shell word (node names are validated DNS subdomains). */

@@ -1,3 +1,4 @@
+import { ApiObject, App, Chart, Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
 import { modeNodes } from '../model/mode-nodes';
 import { modeDiagram } from '../render/diagram';
@@ -5,11 +6,13 @@ import { routingForBuild } from '../model/routing';
 import { CLUSTER_PROPS, parseContainerdBuild, parseWeight, rejectUnknownProps, resolveCluster } from '../settings/_cluster';
 import { describeValue, invalid } from '../settings/_errors';
 import { RegistryClusterProps } from '../settings/cluster';
-import { ContainerdBuild, RegistryModeName } from '../settings/enums';
+import { ContainerdBuild, CredentialForm, DeliveryTarget, RegistryModeName } from '../settings/enums';
+import { applyReadme, expectedReadme, kustomization, rootReadme } from '../render/output-readme';
+import { describeSettings } from '../model/switch-plan';
 import { RegistryMode } from '../settings/registry-mode';
 import { DirectMode } from './direct-mode';
 import { DeckhouseModuleConfig } from './module-config';
-import { NodeConfiguration } from './node-configuration';
+import { bundleFiles, hasSecretFiles, NodeConfiguration } from './node-configuration';
 import { LocalMode, ProxyMode } from './node-services-mode';
 import { UnmanagedMode } from './unmanaged-mode';
 import { registryConfigSecret } from './_module-secrets';
@@ -34,11 +37,23 @@ export interface RegistryModuleProps extends RegistryClusterProps {
    * @default 30
    */
   readonly nodeConfigurationWeight?: number;
+
+  /**
+   * How `ModuleConfig/deckhouse` carries the registry credentials.
+   * @default CredentialForm.PLACEHOLDER
+   */
+  readonly moduleConfigCredentials?: CredentialForm;
 }
 
 /**
  * The Deckhouse `registry` module: `ModuleConfig/deckhouse` with the registry settings, the `registry-config`
- * Secret module `deckhouse` derives from them, and every object the mode converges to.
+ * Secret module `deckhouse` derives from them, and every object and node file the mode converges to.
+ *
+ * The target decides what is applied and what is expected, never what an object contains. With the module (the
+ * default) the pipeline applies only the ModuleConfig; every other object lives in a chart of its own that no
+ * `app.synth()` writes (`expectedChart`), and node files are those bashible writes. Without the module the objects
+ * are created in the enclosing chart, NodeGroupConfigurations deliver the node files, and Secrets carry the files
+ * that hold credentials or keys. `toFiles()` gives the whole output: `apply/`, `expected/`, their READMEs.
  *
  * Construct ids are part of the API: `ModuleConfig`, `RegistryConfig`, `Direct`, `Unmanaged`, `Proxy` or
  * `Local`, then `NodeConfiguration`.
@@ -52,11 +67,16 @@ export class RegistryModule extends Construct {
   public readonly modeConstruct: Construct;
   /** The per-node containerd files and their delivery. */
   public readonly nodeConfiguration: NodeConfiguration;
+  /** Who writes the objects and node files. */
+  public readonly target: DeliveryTarget;
+  /** With the module: the chart holding the expected objects (not part of the app, never synthesized by it). */
+  public readonly expectedChart?: Chart;
   private readonly diagramText: string;
+  private readonly summary: string;
 
   constructor(scope: Construct, id: string, props: RegistryModuleProps = {}) {
     super(scope, id);
-    rejectUnknownProps(props, [...CLUSTER_PROPS, 'mode', 'containerdBuild', 'nodeConfigurationWeight']);
+    rejectUnknownProps(props, [...CLUSTER_PROPS, 'mode', 'containerdBuild', 'nodeConfigurationWeight', 'moduleConfigCredentials']);
     this.mode = props.mode ?? RegistryMode.unmanaged();
     if (!(this.mode instanceof RegistryMode)) invalid('mode', 'mode to be a RegistryMode (RegistryMode.direct(…), RegistryMode.fromSettings(…), …)', describeValue(this.mode));
     const settings = this.mode._settings;
@@ -66,24 +86,39 @@ export class RegistryModule extends Construct {
     const weight = parseWeight(props.nodeConfigurationWeight, 'nodeConfigurationWeight');
     const routing = modeNodes(settings, cluster).routing;
     if (routing !== undefined) routingForBuild(routing, build);
-    const modeProps = { ...props, mode: this.mode };
-    this.moduleConfig = new DeckhouseModuleConfig(this, 'ModuleConfig', { mode: this.mode });
-    registryConfigSecret(this, 'RegistryConfig', this.mode._parsed);
+    const { moduleConfigCredentials: credentials, ...clusterAndMode } = props;
+    const modeProps = { ...clusterAndMode, mode: this.mode };
+    this.target = cluster.target;
+    this.moduleConfig = new DeckhouseModuleConfig(this, 'ModuleConfig', { mode: this.mode, credentials });
+    // With the module, what it renders is expected state: a chart outside the app, so no synth applies it by accident.
+    if (this.target === DeliveryTarget.WITH_MODULE) this.expectedChart = new Chart(new App(), 'expected');
+    const home: Construct = this.expectedChart ?? this;
+    registryConfigSecret(home, 'RegistryConfig', this.mode._parsed);
     switch (settings.mode) {
       case RegistryModeName.DIRECT:
-        this.modeConstruct = new DirectMode(this, 'Direct', modeProps);
+        this.modeConstruct = new DirectMode(home, 'Direct', modeProps);
         break;
       case RegistryModeName.PROXY:
-        this.modeConstruct = new ProxyMode(this, 'Proxy', modeProps);
+        this.modeConstruct = new ProxyMode(home, 'Proxy', modeProps);
         break;
       case RegistryModeName.LOCAL:
-        this.modeConstruct = new LocalMode(this, 'Local', modeProps);
+        this.modeConstruct = new LocalMode(home, 'Local', modeProps);
         break;
       default:
-        this.modeConstruct = new UnmanagedMode(this, 'Unmanaged', modeProps);
+        this.modeConstruct = new UnmanagedMode(home, 'Unmanaged', modeProps);
     }
-    this.nodeConfiguration = new NodeConfiguration(this, 'NodeConfiguration', { ...props, mode: this.mode, containerdBuild: build, weight });
+    this.nodeConfiguration = new NodeConfiguration(home, 'NodeConfiguration', { ...modeProps, containerdBuild: build, weight });
+    if (this.target === DeliveryTarget.WITHOUT_MODULE) {
+      // Every applied object but the ModuleConfig (a file of its own) is kept out of Flux's post-build substitution.
+      for (const o of this.appliedObjects()) o.metadata.addAnnotation('kustomize.toolkit.fluxcd.io/substitute', 'disabled');
+    }
     this.diagramText = modeDiagram(settings, cluster, routing);
+    this.summary = describeSettings(settings);
+  }
+
+  /** The objects this module puts into the enclosing chart (without the module: all of them; with it: none). */
+  private appliedObjects(): ApiObject[] {
+    return this.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject);
   }
 
   /** A Mermaid flowchart of what the mode deploys and where every node's pulls go. */
@@ -91,8 +126,30 @@ export class RegistryModule extends Construct {
     return this.diagramText;
   }
 
-  /** The node file trees: `nodes/<group>/<absolute node path without the leading slash>` -> content. */
+  /**
+   * The whole output as files: `README.md`; `apply/` (`moduleconfig.yaml`, without the module also
+   * `registry.k8s.yaml`, a `kustomization.yaml` and a README); `expected/` (with the module `registry.k8s.yaml`, the
+   * node files under `nodes/<group>/…`, `DIAGRAM.md` and a README).
+   */
   public toFiles(): { [path: string]: string } {
-    return this.nodeConfiguration.toFiles();
+    const withModule = this.target === DeliveryTarget.WITH_MODULE;
+    const facts = {
+      target: this.target, summary: this.summary, variables: this.moduleConfig.variables, inline: this.moduleConfig.inlineCredentials,
+      kept: this.moduleConfig.kept, nodeGroups: this.nodeConfiguration.bundles.map((b) => b.nodeGroup),
+      secretDelivery: !withModule && this.nodeConfiguration.bundles.some(hasSecretFiles),
+    };
+    const applied = withModule ? [] : this.appliedObjects().map((o) => o.toJson());
+    const out: { [path: string]: string } = {
+      'README.md': rootReadme(facts),
+      'apply/README.md': applyReadme(facts),
+      'apply/kustomization.yaml': kustomization(applied.length > 0 ? ['moduleconfig.yaml', 'registry.k8s.yaml'] : ['moduleconfig.yaml']),
+      'apply/moduleconfig.yaml': this.moduleConfig.toYaml(),
+      'expected/README.md': expectedReadme(facts),
+      'expected/DIAGRAM.md': `\`\`\`mermaid\n${this.diagramText}\`\`\`\n`,
+    };
+    if (applied.length > 0) out['apply/registry.k8s.yaml'] = Yaml.stringify(...applied);
+    if (this.expectedChart !== undefined) out['expected/registry.k8s.yaml'] = Yaml.stringify(...this.expectedChart.toJson());
+    Object.assign(out, bundleFiles(this.nodeConfiguration.bundles, 'expected/'));
+    return out;
   }
 }

@@ -1,4 +1,4 @@
-import { Chart, Yaml } from 'cdk8s';
+import { ApiObject, App, Chart, Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
 import { bashibleConfig } from '../model/bashible';
 import { managedDeckhouseRegistry, unmanagedDeckhouseRegistry } from '../model/deckhouse-registry';
@@ -9,9 +9,10 @@ import { Cluster, CLUSTER_PROPS, Images, IngressFacts, parseContainerdBuild, par
 import { isNodeServicesMode, parseConnection, Settings, Upstream } from '../settings/_registry-settings';
 import { describeValue, invalid } from '../settings/_errors';
 import { RegistryClusterProps } from '../settings/cluster';
-import { ContainerdBuild, Cri, RegistryModeName } from '../settings/enums';
+import { ContainerdBuild, CredentialForm, Cri, DeliveryTarget, RegistryModeName } from '../settings/enums';
 import { RegistryMode, UnmanagedModeOptions } from '../settings/registry-mode';
 import { planDiagram } from '../render/diagram';
+import { applyReadme, expectedReadme, kustomization, rootReadme } from '../render/output-readme';
 import { modeNodes } from '../model/mode-nodes';
 import { proxyEndpoints } from '../model/node-services';
 import { NodeFile } from '../render/node-files';
@@ -19,7 +20,7 @@ import { nodeServicesExtra, registryProxyFiles } from '../render/node-services-f
 import { nodeServicesDeckhouseRegistry, renderLocalPush, renderNodeServicesSecrets } from './node-services-mode';
 import { InClusterProxy } from './in-cluster-proxy';
 import { DeckhouseModuleConfig } from './module-config';
-import { bundleFiles, NodeBundle, renderNodeObjects } from './node-configuration';
+import { bundleFiles, hasSecretFiles, NodeBundle, renderNodeObjects } from './node-configuration';
 import { RegistryService, RegistryServiceTarget } from './registry-service';
 import { bashibleConfigSecret, deckhouseRegistrySecret, registryConfigSecret, registryPkiSecret } from './_module-secrets';
 
@@ -48,6 +49,12 @@ export interface RegistrySwitchProps extends RegistryClusterProps {
    * @default 30
    */
   readonly nodeConfigurationWeight?: number;
+
+  /**
+   * How `ModuleConfig/deckhouse` carries the registry credentials.
+   * @default CredentialForm.PLACEHOLDER
+   */
+  readonly moduleConfigCredentials?: CredentialForm;
 }
 
 /** One stage of a switch: a complete desired state, applied after the previous stage's conditions hold. */
@@ -82,14 +89,18 @@ export interface SwitchStage {
  * Put it directly under an App (each stage is a Chart); write `toFiles()` to disk instead of `app.synth()`.
  */
 export class RegistrySwitch extends Construct {
-  /** The stages in the order to apply them. */
+  /** The stages in the order to apply them (without the module) or to expect (with it). */
   public readonly stages: SwitchStage[] = [];
+  /** Who performs the stages: the module (the pipeline applies the new ModuleConfig once) or the pipeline. */
+  public readonly target: DeliveryTarget;
+  /** The new `ModuleConfig/deckhouse`. */
+  public readonly moduleConfig: DeckhouseModuleConfig;
   private readonly summary: string;
 
   constructor(scope: Construct, id: string, props: RegistrySwitchProps) {
     super(scope, id);
     if (this.node.scopes.some((s) => s instanceof Chart)) throw new Error(`${this.node.path}: a RegistrySwitch renders one Chart per stage; create it directly under an App, not inside a Chart`);
-    rejectUnknownProps(props, [...CLUSTER_PROPS, 'from', 'to', 'bootstrapRegistry', 'containerdBuild', 'nodeConfigurationWeight']);
+    rejectUnknownProps(props, [...CLUSTER_PROPS, 'from', 'to', 'bootstrapRegistry', 'containerdBuild', 'nodeConfigurationWeight', 'moduleConfigCredentials']);
     for (const side of ['from', 'to'] as const) {
       if (!(props[side] instanceof RegistryMode)) invalid(side, 'a RegistryMode (RegistryMode.direct(…), RegistryMode.fromSettings(…), …)', describeValue(props[side]));
     }
@@ -111,10 +122,14 @@ export class RegistrySwitch extends Construct {
     const plan = planSwitch(from, to, clusters.to, digests, (x) => modeNodes(x, clusters.to).routing, bootstrap);
     const modes = { from: props.from, to: props.to };
     const settings = { from: plan.effectiveFrom, to: plan.effectiveTo };
+    this.target = clusters.to.target;
+    this.moduleConfig = new DeckhouseModuleConfig(this, 'ModuleConfig', { mode: props.to, credentials: props.moduleConfigCredentials });
+    // With the module the stages are what to expect and wait for: their charts live outside the app.
+    const stageParent: Construct = this.target === DeliveryTarget.WITH_MODULE ? new App() : this;
 
     plan.stages.forEach((stage, i) => {
       const folder = `${String(i + 1).padStart(2, '0')}-${stage.name}`;
-      const chart = new Chart(this, folder);
+      const chart = new Chart(stageParent, folder);
       const bundles = this.renderStage(chart, stage, props, modes, settings, clusters, build, weight);
       for (const b of bundles) {
         const files: Record<string, string> = {};
@@ -128,37 +143,85 @@ export class RegistrySwitch extends Construct {
       });
     });
     this.summary = `${describeSettings(from)} -> ${describeSettings(to)}`;
+    if (this.target === DeliveryTarget.WITHOUT_MODULE) {
+      for (const st of this.stages) {
+        for (const o of st.chart.node.findAll()) if (o instanceof ApiObject) o.metadata.addAnnotation('kustomize.toolkit.fluxcd.io/substitute', 'disabled');
+      }
+    }
   }
 
   /**
-   * The plan as files: `<NN>-<stage>/registry.k8s.yaml`, `<NN>-<stage>/nodes/<group>/…`, `<NN>-<stage>/prune.txt`
-   * when the stage removes objects, and `PLAN.md`.
+   * The plan as files: `README.md`, `PLAN.md`; with the module `apply/moduleconfig.yaml` and
+   * `expected/<NN>-<stage>/registry.k8s.yaml`; without it `apply/<NN>-<stage>/` (manifests, ModuleConfig, kustomization,
+   * `prune.txt` when the stage removes objects); node files under `expected/<NN>-<stage>/nodes/<group>/…`.
    */
   public toFiles(): { [path: string]: string } {
-    const out: { [path: string]: string } = { 'PLAN.md': this.planMarkdown() };
-    for (const s of this.stages) {
-      out[`${s.folder}/registry.k8s.yaml`] = Yaml.stringify(...s.chart.toJson());
-      Object.assign(out, bundleFiles(s.bundles, `${s.folder}/`));
-      if (s.prune.length > 0) out[`${s.folder}/prune.txt`] = `${s.prune.join('\n')}\n`;
+    const withModule = this.target === DeliveryTarget.WITH_MODULE;
+    const facts = {
+      target: this.target, summary: this.summary, variables: this.moduleConfig.variables, inline: this.moduleConfig.inlineCredentials,
+      kept: this.moduleConfig.kept, nodeGroups: [...new Set(this.stages.flatMap((st) => st.bundles.map((b) => b.nodeGroup)))],
+      secretDelivery: !withModule && this.stages.some((st) => st.bundles.some(hasSecretFiles)),
+    };
+    const out: { [path: string]: string } = {
+      'README.md': rootReadme(facts),
+      'PLAN.md': this.planMarkdown(),
+      'apply/README.md': applyReadme(facts),
+      'expected/README.md': expectedReadme(facts),
+    };
+    if (withModule) {
+      out['apply/moduleconfig.yaml'] = this.moduleConfig.toYaml();
+      out['apply/kustomization.yaml'] = kustomization(['moduleconfig.yaml']);
+    }
+    for (const st of this.stages) {
+      const manifests = Yaml.stringify(...st.chart.toJson());
+      if (withModule) {
+        out[`expected/${st.folder}/registry.k8s.yaml`] = manifests;
+      } else {
+        out[`apply/${st.folder}/moduleconfig.yaml`] = this.moduleConfig.toYaml();
+        out[`apply/${st.folder}/registry.k8s.yaml`] = manifests;
+        out[`apply/${st.folder}/kustomization.yaml`] = kustomization(['moduleconfig.yaml', 'registry.k8s.yaml']);
+        if (st.prune.length > 0) out[`apply/${st.folder}/prune.txt`] = `${st.prune.join('\n')}\n`;
+      }
+      Object.assign(out, bundleFiles(st.bundles, `expected/${st.folder}/`));
     }
     return out;
   }
 
-  /** A readable plan: per stage, what to apply, what to wait for, what it disrupts and what to prune. */
+  /**
+   * A readable plan: per stage, what happens, what to wait for, what it disrupts and what goes. With the module, the
+   * pipeline applies the new ModuleConfig once and the module performs the stages; without it, the pipeline applies
+   * the stage folders in order.
+   */
   public planMarkdown(): string {
+    const withModule = this.target === DeliveryTarget.WITH_MODULE;
     const lines = [
       `# Registry switch: ${this.summary}`,
       '',
-      'Apply the stages in order. Before applying the next stage, wait until every listed condition of',
-      '`d8-system/registry-state` is `True` (`d8 k -n d8-system get secret registry-state -o yaml`).',
-      '',
-      '| # | stage | apply | wait for | what it causes | prune |',
+      ...(withModule
+        ? [
+          'Target: **with the module**. The pipeline applies `apply/moduleconfig.yaml` once; Deckhouse\'s `registry` module then performs',
+          'these stages by itself, in this order. Nothing here is applied by hand: each stage is what to expect and to wait for. The module',
+          'moves on when every listed condition of `d8-system/registry-state` is `True` (`d8 k -n d8-system get secret registry-state -o yaml`);',
+          '`expected/<stage>/` holds the objects and node files of each stage for review and `registry-cdk8s verify`.',
+          '',
+          '| # | stage | expected state | the module waits for | what it causes | the module removes |',
+        ]
+        : [
+          'Target: **without the module**. The pipeline applies the stages in order: `apply/<stage>/`, then waits until the listed',
+          'conditions hold (or, with no module to report them, until the check in the table holds), then the next stage; prune what a',
+          'stage lists. NodeGroupConfigurations in each stage deliver its node files; `expected/<stage>/nodes/` shows them.',
+          '',
+          '| # | stage | apply | wait for | what it causes | prune |',
+        ]),
       '|---|---|---|---|---|---|',
     ];
-    for (const s of this.stages) {
-      lines.push(`| ${s.index} | ${s.name} | \`${s.folder}/\` | ${s.waitFor.map((c) => `\`${c}\``).join(', ')} | ${s.disruptions.join('<br>')} | ${s.prune.length === 0 ? '—' : s.prune.map((p) => `\`${p}\``).join('<br>')} |`);
+    for (const st of this.stages) {
+      const where = withModule ? `\`expected/${st.folder}/\`` : `\`apply/${st.folder}/\``;
+      lines.push(`| ${st.index} | ${st.name} | ${where} | ${st.waitFor.map((c) => `\`${c}\``).join(', ')} | ${st.disruptions.join('<br>')} | ${st.prune.length === 0 ? '—' : st.prune.map((p) => `\`${p}\``).join('<br>')} |`);
     }
-    lines.push('', 'Node files of each stage are under `<stage>/nodes/<node-group>/`; the NodeGroupConfiguration objects in the stage\'s manifests deliver them.', '');
+    lines.push('', withModule
+      ? 'Node files of each stage are under `expected/<stage>/nodes/<node-group>/`: bashible writes them from `registry-bashible-config`, and its containerd step restarts containerd when the `config_path` configuration changes.'
+      : 'Node files of each stage are under `expected/<stage>/nodes/<node-group>/`; the NodeGroupConfiguration objects in the stage\'s manifests deliver them and restart containerd only when its `config_path` fragment changed.', '');
     lines.push('```mermaid', this.diagram().trimEnd(), '```', '');
     return lines.join('\n');
   }
@@ -170,7 +233,6 @@ export class RegistrySwitch extends Construct {
 
   private renderStage(chart: Chart, stage: StagePlan, props: RegistrySwitchProps, modes: Record<Side, RegistryMode>,
     settings: Record<Side, Settings>, clusters: Record<Side, Cluster>, build: ContainerdBuild, weight: number): NodeBundle[] {
-    new DeckhouseModuleConfig(chart, 'ModuleConfig', { mode: modes.to });
     registryConfigSecret(chart, 'RegistryConfig', modes.to._parsed);
     if (stage.pki !== undefined) {
       const side = stage.pki;
@@ -210,7 +272,8 @@ export class RegistrySwitch extends Construct {
       const sc = clusters[side];
       services = nodeServicesExtra(settings[side], sc.pki as Pki, sc.images as Images, sc.controlPlane, orchestratorHash(settings[side], sc), sc.proxy).node;
     }
-    return renderNodeObjects(node, stage.routing, c.nodeGroups, build, weight, { group: () => lb, node: services });
+    const deliver = this.target === DeliveryTarget.WITHOUT_MODULE;
+    return renderNodeObjects(deliver ? node : undefined, stage.routing, c.nodeGroups, build, weight, { group: () => lb, node: services });
   }
 
 }

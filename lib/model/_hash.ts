@@ -2,6 +2,7 @@
 // raw credentials: a credential enters a hash only through its bcrypt fingerprint.
 import { createHash, createHmac } from 'crypto';
 import * as bcrypt from 'bcryptjs';
+import { MODULE_GENERATED } from '../settings/_generated';
 
 /** JSON with object keys sorted at every level. */
 export function canonicalJson(value: unknown): string {
@@ -15,7 +16,9 @@ export function canonicalJson(value: unknown): string {
   });
 }
 
+/** Hex sha256; a hash over a value the module generates is itself generated (the marker). */
 export function sha256(text: string): string {
+  if (text.includes(MODULE_GENERATED)) return MODULE_GENERATED;
   return createHash('sha256').update(text).digest('hex');
 }
 
@@ -27,6 +30,7 @@ const fingerprints = new Map<string, string>();
  * per-installation salt), in exchange for byte-identical output; the hash only lands in Secrets.
  */
 export function bcryptDeterministic(secret: string, purpose: string): string {
+  if (secret === MODULE_GENERATED) return MODULE_GENERATED;
   const key = `${purpose}\u0000${secret}`;
   let hash = fingerprints.get(key);
   if (hash === undefined) {

@@ -20,3 +20,4 @@ export const REGISTRY_SCHEME = 'https';
 export const CONTAINERD_REGISTRY_DIR = '/etc/containerd/registry.d';
 /** Name of the platform-wide registry Secret (pull secret of every Deckhouse workload). */
 export const DECKHOUSE_REGISTRY_SECRET = 'deckhouse-registry';
+export { MODULE_GENERATED } from '../settings/_generated';

@@ -2,7 +2,7 @@
 // `deckhouse` renders it and the registry orchestrator merge-patches it.
 import { Upstream } from '../settings/_registry-settings';
 import { goJson } from './_hash';
-import { REGISTRY_ADDRESS, REGISTRY_PATH, REGISTRY_SCHEME } from './constants';
+import { MODULE_GENERATED, REGISTRY_ADDRESS, REGISTRY_PATH, REGISTRY_SCHEME } from './constants';
 
 /** `clusterIsBootstrapped` holds Helm's `quote` of a boolean: the six bytes `"true"`, quotes included. */
 export const CLUSTER_IS_BOOTSTRAPPED = '"true"';
@@ -15,7 +15,7 @@ export function dockerConfigJson(address: string, username?: string, password?: 
   const entry: Record<string, string> = {};
   if (username !== undefined && username !== '') entry.username = username;
   if (password !== undefined && password !== '') entry.password = password;
-  entry.auth = Buffer.from(`${username ?? ''}:${password ?? ''}`, 'utf8').toString('base64');
+  entry.auth = password === MODULE_GENERATED ? MODULE_GENERATED : Buffer.from(`${username ?? ''}:${password ?? ''}`, 'utf8').toString('base64');
   return goJson({ auths: { [address]: entry } });
 }
 

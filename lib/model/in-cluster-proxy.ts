@@ -2,7 +2,7 @@
 import { Pki } from '../settings/_cluster';
 import { Upstream } from '../settings/_registry-settings';
 import { bcryptDeterministic, canonicalJson, secretFingerprint, sha256 } from './_hash';
-import { REGISTRY_PORT } from './constants';
+import { MODULE_GENERATED, REGISTRY_PORT } from './constants';
 import { AUTH_PORT, distributionConfig, dockerAuthConfig, upstreamProxy } from './_distribution';
 
 /** Objects of the In-Cluster Proxy, as `Kind namespace/name`. */
@@ -31,10 +31,14 @@ export function hasCredentials(u: Upstream): boolean {
   return u.username !== undefined && u.password !== undefined;
 }
 
-/** docker_auth: the upstream's own user may pull; undefined for an anonymous upstream (no auth container). */
-export function authConfig(u: Upstream): Record<string, unknown> | undefined {
+/**
+ * docker_auth: the upstream's own user may pull; undefined for an anonymous upstream (no auth container). The module
+ * hashes with a random salt, so with the module the hash is its own (`moduleGenerated`).
+ */
+export function authConfig(u: Upstream, moduleGenerated = false): Record<string, unknown> | undefined {
   if (u.username === undefined || u.password === undefined) return undefined;
-  const users = { [u.username]: { password: bcryptDeterministic(u.password, 'registry-incluster-proxy auth_config') } };
+  const hash = moduleGenerated ? MODULE_GENERATED : bcryptDeterministic(u.password, 'registry-incluster-proxy auth_config');
+  const users = { [u.username]: { password: hash } };
   return dockerAuthConfig('/config', users, [{ account: u.username, actions: ['pull'] }]);
 }
 
@@ -47,7 +51,7 @@ export function inClusterDistributionConfig(u: Upstream, httpSecret: string): Re
 }
 
 export function inClusterProxyConfig(u: Upstream, pki: Pki): InClusterProxyConfig {
-  const auth = authConfig(u);
+  const auth = authConfig(u, pki.moduleGenerated);
   const distribution = inClusterDistributionConfig(u, pki.httpSecret);
   const hashed = {
     auth,

@@ -2,7 +2,8 @@
 // credentials as placeholders), the `registry-config` Secret, and the orchestrator's input hash.
 import { Cluster } from '../settings/_cluster';
 import { ParsedSettings, Settings, upstreamOf } from '../settings/_registry-settings';
-import { RegistryModeName } from '../settings/enums';
+import { DeliveryTarget, RegistryModeName } from '../settings/enums';
+import { MODULE_GENERATED } from './constants';
 import { canonicalJson, secretFingerprint, sha256 } from './_hash';
 
 const SECRET_FIELDS = ['license', 'password'];
@@ -12,24 +13,50 @@ export function credentialVariable(section: string, fieldName: string): string {
   return `REGISTRY_${section.toUpperCase()}_${fieldName.toUpperCase()}`;
 }
 
+/** A credential of the settings (`license` or `password` of a section) with its placeholder variable. */
+export interface ModuleConfigCredential {
+  readonly section: string;
+  readonly field: string;
+  readonly variable: string;
+  readonly value: string;
+}
+
+/** `ModuleConfig/deckhouse` to apply: the user's own document (when given) with only `spec.settings.registry` set. */
+export interface ModuleConfigDocument {
+  readonly document: Record<string, unknown>;
+  /** The credentials inside `spec.settings.registry`, as values; the renderer writes them as placeholders or inline. */
+  readonly credentials: readonly ModuleConfigCredential[];
+  /** What was kept from the user's document besides the registry settings, e.g. `spec.version`, `spec.settings.bundle`. */
+  readonly kept: readonly string[];
+}
+
 /**
- * `spec.settings.registry` exactly as the user wrote it, except that `license` and `password` values become
- * `${REGISTRY_<SECTION>_<FIELD>}` placeholders: a credential may only land in a Secret, and a ModuleConfig is not one.
+ * The ModuleConfig to apply. With the user's own document, every other field, setting, label, annotation and
+ * `spec.version` is kept as given; only `spec.settings.registry` changes, to the settings as the user wrote them.
  */
-export function moduleConfigRegistry(parsed: ParsedSettings): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(parsed.written)) {
-    if (key === 'mode') {
-      out[key] = value;
-      continue;
-    }
-    const section: Record<string, unknown> = {};
+export function moduleConfigDocument(parsed: ParsedSettings, source?: Record<string, unknown>): ModuleConfigDocument {
+  const registry = JSON.parse(JSON.stringify(parsed.written)) as Record<string, unknown>;
+  const credentials: ModuleConfigCredential[] = [];
+  for (const [section, value] of Object.entries(registry)) {
+    if (section === 'mode') continue;
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      section[k] = SECRET_FIELDS.includes(k) ? `\${${credentialVariable(key, k)}}` : v;
+      if (SECRET_FIELDS.includes(k)) credentials.push({ section, field: k, variable: credentialVariable(section, k), value: v as string });
     }
-    out[key] = section;
   }
-  return out;
+  if (source === undefined) {
+    return {
+      document: { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleConfig', metadata: { name: 'deckhouse' }, spec: { version: 1, enabled: true, settings: { registry } } },
+      credentials,
+      kept: [],
+    };
+  }
+  const document = JSON.parse(JSON.stringify(source)) as Record<string, any>;
+  const kept: string[] = [];
+  for (const k of Object.keys(document.metadata ?? {})) if (k !== 'name') kept.push(`metadata.${k}`);
+  for (const k of Object.keys(document.spec ?? {})) if (k !== 'settings') kept.push(`spec.${k}`);
+  for (const k of Object.keys(document.spec?.settings ?? {})) if (k !== 'registry') kept.push(`spec.settings.${k}`);
+  document.spec = { ...(document.spec ?? {}), settings: { ...(document.spec?.settings ?? {}), registry } };
+  return { document, credentials, kept };
 }
 
 /** Module values `deckhouse.registry` with the schema defaults applied (the source of `raw_config`). */
@@ -63,8 +90,12 @@ export function registryConfigData(parsed: ParsedSettings): Record<string, strin
   return data;
 }
 
-/** The orchestrator's input hash (`registry.deckhouse.io/config-hash`); credentials enter as fingerprints. */
+/**
+ * The orchestrator's input hash (`registry.deckhouse.io/config-hash`); credentials enter as fingerprints. Its recipe
+ * is the library's own, so with the module the value is the module's (the marker).
+ */
 export function orchestratorHash(s: Settings, cluster: Cluster): string {
+  if (cluster.target === DeliveryTarget.WITH_MODULE) return MODULE_GENERATED;
   const u = upstreamOf(s);
   const upstream = u && { ...u, password: u.password === undefined ? undefined : secretFingerprint(u.password) };
   const pki = cluster.pki && [cluster.pki.ca, cluster.pki.token].map((p) => ({ certificate: p.certificate, key: sha256(p.privateKey) }));

@@ -4,7 +4,7 @@ import { ControlPlaneFacts, deriveSecret, Pki } from '../settings/_cluster';
 import { Settings, Upstream } from '../settings/_registry-settings';
 import { RegistryModeName } from '../settings/enums';
 import { bcryptDeterministic, goJson, sha256 } from './_hash';
-import { REGISTRY_ADDRESS, REGISTRY_PORT } from './constants';
+import { MODULE_GENERATED, REGISTRY_ADDRESS, REGISTRY_PORT } from './constants';
 import { distributionConfig, dockerAuthConfig, upstreamProxy } from './_distribution';
 import { Routing } from './routing';
 
@@ -57,7 +57,7 @@ export function userSecretName(name: string): string {
  */
 export function registryUsers(mode: RegistryModeName, pki: Pki): RegistryUser[] {
   return registryUserNames(mode).map((name) => {
-    const password = deriveSecret(pki.ca.privateKey, `registry user ${name}`, 16);
+    const password = pki.moduleGenerated ? MODULE_GENERATED : deriveSecret(pki.ca.privateKey, `registry user ${name}`, 16);
     return { name, password, passwordHash: bcryptDeterministic(password, `registry-user ${name}`), actions: USER_ACTIONS[name] };
   });
 }

@@ -1,7 +1,7 @@
 // hosts.toml and CA files of one registry host exactly as bashible's step 030_configure_containerd_registry writes
 // them (errata §10, step @be63c51): the contract with a module-run node is textual, so this is a fixed template with
 // Go-quoted strings, and tests parse it back to check its meaning.
-import { CONTAINERD_REGISTRY_DIR } from '../model/constants';
+import { CONTAINERD_REGISTRY_DIR, MODULE_GENERATED } from '../model/constants';
 import { Mirror } from '../model/routing';
 
 /** Absolute node path of a mirror's CA file: `<dir>/<host>/<scheme>-<mirror host>-ca.crt` (the port is kept). */
@@ -16,7 +16,7 @@ export function hostsTomlPath(hostName: string): string {
 
 /** A CA file's content: the canonical PEM (which ends in a newline) plus the template's own newline. */
 export function caFileContent(ca: string): string {
-  return `${ca}\n`;
+  return ca === MODULE_GENERATED ? ca : `${ca}\n`;
 }
 
 const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;

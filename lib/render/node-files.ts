@@ -18,13 +18,16 @@ export interface NodeFile {
   readonly directoryMode?: number;
   /** Written only when the file does not exist yet (a later version is applied by another process, e.g. a reloader). */
   readonly onlyIfMissing?: boolean;
+  /** Holds a credential or a private key: delivered from a Secret, never inside a NodeGroupConfiguration. */
+  readonly secret?: boolean;
 }
 
 /** Every file for one node, sorted by path; `extra` files (static pods and their configuration) join the routing's. */
 export function nodeFiles(routing: Routing, cri: Cri, extra: readonly NodeFile[] = []): NodeFile[] {
   const files: NodeFile[] = [{ path: CONFIG_PATH_FRAGMENT, content: configPathFragment(cri), mode: 0o644 }];
   for (const [hostName, cfg] of Object.entries(routing)) {
-    files.push({ path: hostsTomlPath(hostName), content: hostsToml(hostName, cfg.mirrors), mode: 0o600 });
+    const withAuth = cfg.mirrors.some((m) => (m.auth?.username ?? '') !== '' || (m.auth?.auth ?? '') !== '');
+    files.push({ path: hostsTomlPath(hostName), content: hostsToml(hostName, cfg.mirrors), mode: 0o600, ...(withAuth ? { secret: true } : {}) });
     for (const m of cfg.mirrors) {
       if (m.ca !== undefined) files.push({ path: caFilePath(hostName, m), content: caFileContent(m.ca), mode: 0o644 });
     }

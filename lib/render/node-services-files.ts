@@ -72,20 +72,20 @@ export function nodeServicesFiles(settings: Settings, pki: Pki, images: Images, 
   const files: NodeFile[] = [
     { path: `${pkiDir}/ca.crt`, content: pki.ca.certificate, mode: 0o644 },
     { path: `${pkiDir}/auth.crt`, content: own.auth.certificate, mode: 0o644 },
-    { path: `${pkiDir}/auth.key`, content: own.auth.privateKey, mode: 0o600 },
+    { path: `${pkiDir}/auth.key`, content: own.auth.privateKey, mode: 0o600, secret: true },
     { path: `${pkiDir}/token.crt`, content: pki.token.certificate, mode: 0o644 },
-    { path: `${pkiDir}/token.key`, content: pki.token.privateKey, mode: 0o600 },
+    { path: `${pkiDir}/token.key`, content: pki.token.privateKey, mode: 0o600, secret: true },
     { path: `${pkiDir}/distribution.crt`, content: own.distribution.certificate, mode: 0o644 },
-    { path: `${pkiDir}/distribution.key`, content: own.distribution.privateKey, mode: 0o600 },
-    { path: `${NODE_SERVICES_DIR}/distribution/config.yaml`, content: toYaml(nodeServicesDistributionConfig(settings, pki.httpSecret)), mode: 0o600 },
-    { path: `${NODE_SERVICES_DIR}/auth/config.yaml`, content: toYaml(nodeServicesAuthConfig(users)), mode: 0o600 },
+    { path: `${pkiDir}/distribution.key`, content: own.distribution.privateKey, mode: 0o600, secret: true },
+    { path: `${NODE_SERVICES_DIR}/distribution/config.yaml`, content: toYaml(nodeServicesDistributionConfig(settings, pki.httpSecret)), mode: 0o600, secret: true },
+    { path: `${NODE_SERVICES_DIR}/auth/config.yaml`, content: toYaml(nodeServicesAuthConfig(users)), mode: 0o600, secret: true },
   ];
   if (settings.mode === RegistryModeName.PROXY && settings.upstream.ca !== undefined) {
     files.push({ path: `${pkiDir}/upstream-registry-ca.crt`, content: settings.upstream.ca, mode: 0o644 });
   }
   if (local) {
     const others = controlPlane.filter((n) => n.address !== node.address);
-    files.push({ path: `${NODE_SERVICES_DIR}/mirrorer/config.yaml`, content: toYaml(mirrorerConfig(users, others)), mode: 0o600 });
+    files.push({ path: `${NODE_SERVICES_DIR}/mirrorer/config.yaml`, content: toYaml(mirrorerConfig(users, others)), mode: 0o600, secret: true });
   }
   // The manager passes its own proxy environment to distribution, in Proxy mode only (errata §7).
   const env = settings.mode === RegistryModeName.PROXY ? proxyEnv(proxy) : [];

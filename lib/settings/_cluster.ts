@@ -1,10 +1,11 @@
 // Validation of the static cluster facts (node groups, control-plane count, images, PKI) against a mode.
 import { createHmac, X509Certificate } from 'crypto';
-import { ClusterType, ContainerdBuild, Cri, RegistryModeName } from './enums';
+import { ClusterType, ContainerdBuild, Cri, DeliveryTarget, RegistryModeName } from './enums';
 import { describeSecret, describeValue, enumValue, field, invalid, isPlainObject, rejectUnknownKeys, violated } from './_errors';
 import { canonicalCertificatePem, parseCertificates, parsePrivateKey, parseSingleCertificate } from './_pem';
 import { Settings } from './_registry-settings';
 import { RegistryClusterProps } from './cluster';
+import { MODULE_GENERATED } from './_generated';
 
 export interface NodeGroupFacts {
   readonly name: string;
@@ -31,6 +32,11 @@ export interface Pki {
   readonly httpSecret: string;
   /** Per control-plane node name (Proxy and Local). */
   readonly nodes: { readonly [node: string]: NodePki };
+  /**
+   * The module generates the user passwords, the HTTP secret and every bcrypt hash itself (with the module): they are
+   * `MODULE_GENERATED` then, and so is the key material when no PKI was given.
+   */
+  readonly moduleGenerated: boolean;
 }
 
 export interface Images {
@@ -69,6 +75,8 @@ export interface Cluster {
   readonly ingress?: IngressFacts;
   /** The cluster proxy (`clusterConfiguration.proxy`), when set. */
   readonly proxy?: ProxyFacts;
+  /** Who writes the objects and node files. */
+  readonly target: DeliveryTarget;
 }
 
 /** `clusterConfiguration.proxy` with what `NO_PROXY` is composed of. */
@@ -88,7 +96,7 @@ const HTTP_SECRET = /^[a-zA-Z0-9]{16,}$/;
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const LEAF_SANS = { hosts: ['localhost', 'registry.d8-system.svc'], ips: ['127.0.0.1'] };
 
-const CLUSTER_FIELDS = ['nodeGroups', 'controlPlaneNodes', 'clusterType', 'images', 'pki', 'customTolerationKeys', 'verticalPodAutoscaler', 'controlPlane', 'ingress',
+const CLUSTER_FIELDS = ['target', 'nodeGroups', 'controlPlaneNodes', 'clusterType', 'images', 'pki', 'customTolerationKeys', 'verticalPodAutoscaler', 'controlPlane', 'ingress',
   'highAvailability', 'httpProxy', 'httpsProxy', 'noProxy', 'clusterDomain', 'podSubnetCIDR', 'serviceSubnetCIDR'];
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
@@ -247,6 +255,7 @@ function parsePair(path: string, value: unknown): { pair: KeyPair; certificate: 
 
 /** 25 characters of [a-zA-Z0-9] from HMAC-SHA256(CA private key, purpose): stable for a given PKI, secret like the key. */
 export function deriveSecret(caPrivateKeyPem: string, purpose: string, length = 25): string {
+  if (caPrivateKeyPem === MODULE_GENERATED) return MODULE_GENERATED;
   const bytes = createHmac('sha256', caPrivateKeyPem).update(purpose).digest();
   let out = '';
   for (let i = 0; i < length; i++) out += ALPHANUMERIC[bytes[i] % ALPHANUMERIC.length];
@@ -300,7 +309,19 @@ function parsePkiUncached(value: Record<string, unknown>): Pki {
     // SANs are checked against the node's address once the control-plane list is known (resolveCluster).
     nodes[name] = { auth: signedAt(`${path}.auth`, field(n, 'auth'), undefined), distribution: signedAt(`${path}.distribution`, field(n, 'distribution'), undefined) };
   }
-  return { ca: ca.pair, token, auth, distribution, httpSecret, nodes };
+  return { ca: ca.pair, token, auth, distribution, httpSecret, nodes, moduleGenerated: false };
+}
+
+const GENERATED_PAIR: KeyPair = { certificate: MODULE_GENERATED, privateKey: MODULE_GENERATED };
+const GENERATED_IMAGES: Images = { dockerDistribution: MODULE_GENERATED, dockerAuth: MODULE_GENERATED, mirrorer: MODULE_GENERATED };
+
+/** The PKI the module generates itself: every key, certificate and secret is the marker. */
+function generatedPki(controlPlane: readonly ControlPlaneFacts[]): Pki {
+  const nodes: Record<string, NodePki> = {};
+  for (const n of controlPlane) nodes[n.name] = { auth: GENERATED_PAIR, distribution: GENERATED_PAIR };
+  return {
+    ca: GENERATED_PAIR, token: GENERATED_PAIR, auth: GENERATED_PAIR, distribution: GENERATED_PAIR, httpSecret: MODULE_GENERATED, nodes, moduleGenerated: true,
+  };
 }
 
 /** Proxy and Local: every control-plane node has its pairs, valid for its address; no pair for an unknown node. */
@@ -352,11 +373,14 @@ export function resolveCluster(props: RegistryClusterProps, settings: Settings):
 
   const runsComponents = mode !== RegistryModeName.UNMANAGED;
   const nodeServices = mode === RegistryModeName.PROXY || mode === RegistryModeName.LOCAL;
-  if (runsComponents && p.images === undefined) {
+  const target = p.target === undefined ? DeliveryTarget.WITH_MODULE : enumValue('target', p.target, [DeliveryTarget.WITH_MODULE, DeliveryTarget.WITHOUT_MODULE]);
+  // With the module, it knows its image digests and generates its PKI: both are optional inputs (markers when absent).
+  const required = target === DeliveryTarget.WITHOUT_MODULE;
+  if (required && runsComponents && p.images === undefined) {
     violated('images', `mode '${mode}' runs ${nodeServices ? 'the registry on the control-plane nodes' : 'the in-cluster proxy'} and needs the digests of its images: images: { dockerDistribution: 'sha256:…', dockerAuth: 'sha256:…' }`);
   }
-  if (runsComponents && p.pki === undefined) {
-    violated('pki', `mode '${mode}' needs the module's PKI (CA, token, auth and distribution certificates with their keys): pki: { ca, token, auth, distribution }`);
+  if (required && runsComponents && p.pki === undefined) {
+    violated('pki', `mode '${mode}' rendered without the module (target WithoutModule) needs the module's PKI (CA, token, auth and distribution certificates with their keys): pki: { ca, token, auth, distribution }`);
   }
   const controlPlane = parseControlPlane(p.controlPlane, p.controlPlaneNodes);
   if (nodeServices && controlPlane.length === 0) {
@@ -368,8 +392,13 @@ export function resolveCluster(props: RegistryClusterProps, settings: Settings):
   if (mode === RegistryModeName.LOCAL && p.ingress === undefined) {
     violated('ingress', `mode 'Local' is filled through the Ingress registry.<public domain>: ingress: { publicDomainTemplate: '%s.kube.example.com', clientCa }`);
   }
-  const pki = p.pki === undefined ? undefined : parsePki(p.pki);
-  if (nodeServices && pki !== undefined) checkNodePki(pki, controlPlane);
+  const given = p.pki === undefined ? undefined : parsePki(p.pki);
+  if (nodeServices && given !== undefined) checkNodePki(given, controlPlane);
+  let pki = given;
+  if (!required && runsComponents) {
+    // The module's own passwords, HTTP secret and hashes; its own PKI unless one is given.
+    pki = given === undefined ? generatedPki(controlPlane) : { ...given, httpSecret: field(p.pki as Record<string, unknown>, 'httpSecret') === undefined ? MODULE_GENERATED : given.httpSecret, moduleGenerated: true };
+  }
   const count = controlPlane.length > 0 ? controlPlane.length : cpn as number;
   const ha = p.highAvailability ?? count > 1;
   if (typeof ha !== 'boolean') invalid('highAvailability', 'true or false', describeValue(ha));
@@ -379,7 +408,8 @@ export function resolveCluster(props: RegistryClusterProps, settings: Settings):
     highAvailability: ha as boolean,
     proxy: parseProxy(p),
     clusterType,
-    images: p.images === undefined ? undefined : parseImages(p.images, mode),
+    images: p.images === undefined ? (required || !runsComponents ? undefined : GENERATED_IMAGES) : parseImages(p.images, mode),
+    target,
     pki,
     customTolerationKeys: [...new Set(tolerations as string[])],
     verticalPodAutoscaler: vpa as boolean,

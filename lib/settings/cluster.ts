@@ -1,4 +1,4 @@
-import { ClusterType, Cri } from './enums';
+import { ClusterType, Cri, DeliveryTarget } from './enums';
 
 /** A Deckhouse NodeGroup as far as the registry module cares. */
 export interface NodeGroup {
@@ -149,6 +149,13 @@ export interface RegistryIngressOptions {
 /** What the module learns from the cluster at run time and a static renderer needs as input. */
 export interface RegistryClusterProps {
   /**
+   * Who writes the objects and node files: Deckhouse's `registry` module (the pipeline applies only
+   * `ModuleConfig/deckhouse`; everything else is expected state) or this library's output (the pipeline applies it all).
+   * @default DeliveryTarget.WITH_MODULE
+   */
+  readonly target?: DeliveryTarget;
+
+  /**
    * The cluster's node groups and their container runtimes. The managed modes need containerd on every node.
    * @default - one group `master` with `Cri.CONTAINERD`
    */
@@ -180,13 +187,15 @@ export interface RegistryClusterProps {
 
   /**
    * Digests of the component images.
-   * @default - none; required by the modes that run components (Direct, Proxy, Local)
+   * @default - with the module: the module's own (marked as generated in the expected state); without it: required by
+   * the modes that run components (Direct, Proxy, Local)
    */
   readonly images?: RegistryImages;
 
   /**
    * The module's PKI.
-   * @default - none; required by the modes that run components (Direct, Proxy, Local)
+   * @default - with the module: the module generates it (marked as generated in the expected state); without it:
+   * required by the modes that run components (Direct, Proxy, Local)
    */
   readonly pki?: RegistryPki;
 

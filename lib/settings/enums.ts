@@ -53,3 +53,29 @@ export enum ContainerdBuild {
   /** Upstream containerd, which silently ignores hosts.toml `auth` and `rewrite`. */
   STOCK = 'Stock',
 }
+
+/** Who writes the registry's objects and node files in the cluster (the operating model). */
+export enum DeliveryTarget {
+  /**
+   * Deckhouse runs its `registry` module: the pipeline applies only `ModuleConfig/deckhouse`; the module renders every
+   * other object and bashible writes the node files. What this library renders besides the ModuleConfig is the
+   * expected state, for review, switch plans and verification; values the module generates are marked as such.
+   */
+  WITH_MODULE = 'WithModule',
+  /**
+   * The module does not run (e.g. Deckhouse releases before it): the pipeline applies every object, and nodes get
+   * their files through NodeGroupConfiguration scripts, whose secret files come from Secrets.
+   */
+  WITHOUT_MODULE = 'WithoutModule',
+}
+
+/** How `ModuleConfig/deckhouse` carries the registry credentials (`license`, `password`). */
+export enum CredentialForm {
+  /**
+   * `${REGISTRY_<SECTION>_<FIELD>}` placeholders in block scalars: substituting any value the module accepts (with
+   * `envsubst` and an explicit variable list, or Flux post-build substitution) yields exactly that string.
+   */
+  PLACEHOLDER = 'Placeholder',
+  /** The values themselves, for a pipeline that encrypts the file (SOPS) before it is committed. */
+  INLINE = 'Inline',
+}

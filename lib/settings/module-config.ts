@@ -47,7 +47,7 @@ export class RegistrySettings {
       return 1;
     };
     try {
-      return RegistryMode.fromSettings(registry);
+      return RegistryMode._fromDocument(registry, root);
     } catch (e) {
       const message = (e as Error).message;
       const m = message.match(/^(registry(?:\.[A-Za-z0-9_]+)*): /);

@@ -116,10 +116,18 @@ export class RegistryMode {
 
   /** @internal */
   public readonly _parsed: ParsedSettings;
+  /** @internal the user's whole `ModuleConfig/deckhouse`, when the settings were read from one */
+  public readonly _source?: Record<string, unknown>;
 
-  private constructor(parsed: ParsedSettings) {
+  private constructor(parsed: ParsedSettings, source?: Record<string, unknown>) {
     this._parsed = parsed;
+    this._source = source;
     this.name = parsed.settings.mode;
+  }
+
+  /** @internal the same settings, remembering the document they were read from */
+  public static _fromDocument(registry: { [key: string]: any } | undefined, document: Record<string, unknown>): RegistryMode {
+    return new RegistryMode(parseRegistrySettings(registry), JSON.parse(JSON.stringify(document)));
   }
 
   /** @internal the normalized settings */

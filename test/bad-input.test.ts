@@ -5,7 +5,7 @@
 // Rows marked `bug` are known library defects (see the row's comment); they run as `test.failing`, so the suite
 // stays green now and turns red the day the library is fixed, as a reminder to drop the marker.
 import { App, Chart } from 'cdk8s';
-import { ClusterType, ContainerdBuild, Cri, RegistryMode, RegistryModule, RegistrySwitch } from '../lib';
+import { ClusterType, ContainerdBuild, Cri, RegistryMode, RegistryModule, RegistrySwitch, DeliveryTarget } from '../lib';
 import { EXAMPLE_IMAGES, TEST_PKI, TEST_UPSTREAM_CA } from './support/fixtures';
 
 const REPO = 'registry.deckhouse.ru/deckhouse/ee';
@@ -39,18 +39,20 @@ const chart = () => new Chart(new App({ outdir: '/nonexistent-outdir-never-writt
 const settings = (registry: unknown) => () => RegistryMode.fromSettings(registry as any);
 const direct = (section: unknown) => settings({ mode: 'Direct', direct: section });
 const withRepo = (over: Record<string, unknown>) => direct({ imagesRepo: REPO, ...over });
-const registryModule = (props: unknown) => () => new RegistryModule(chart(), 'Registry', props as any);
+const withoutModule = (props: unknown) => (props !== null && typeof props === 'object' && !Array.isArray(props) && Object.getPrototypeOf(props) === Object.prototype
+  ? { target: DeliveryTarget.WITHOUT_MODULE, ...props } : props);
+const registryModule = (props: unknown) => () => new RegistryModule(chart(), 'Registry', withoutModule(props) as any);
 const directModule = (over: Record<string, unknown>) => () =>
   new RegistryModule(chart(), 'Registry', {
-    mode: RegistryMode.direct({ imagesRepo: REPO, license: SECRET_LICENSE }),
+    target: DeliveryTarget.WITHOUT_MODULE, mode: RegistryMode.direct({ imagesRepo: REPO, license: SECRET_LICENSE }),
     nodeGroups: GROUPS, images: EXAMPLE_IMAGES, pki: TEST_PKI, ...over,
   } as any);
 const pki = (over: Record<string, unknown>) => directModule({ pki: { ...TEST_PKI, ...over } });
 const configurableUnmanaged = (over: Record<string, unknown>) => () =>
-  new RegistryModule(chart(), 'Registry', { mode: RegistryMode.unmanaged({ imagesRepo: REPO, username: 'puller', password: SECRET_PASSWORD }), nodeGroups: GROUPS, ...over } as any);
+  new RegistryModule(chart(), 'Registry', { target: DeliveryTarget.WITHOUT_MODULE, mode: RegistryMode.unmanaged({ imagesRepo: REPO, username: 'puller', password: SECRET_PASSWORD }), nodeGroups: GROUPS, ...over } as any);
 
 const registrySwitch = (props: Record<string, unknown>) => () =>
-  new RegistrySwitch(new App({ outdir: '/nonexistent-outdir-never-written' }), 'Switch', { images: EXAMPLE_IMAGES, pki: TEST_PKI, nodeGroups: GROUPS, ...props } as any);
+  new RegistrySwitch(new App({ outdir: '/nonexistent-outdir-never-written' }), 'Switch', { target: DeliveryTarget.WITHOUT_MODULE, images: EXAMPLE_IMAGES, pki: TEST_PKI, nodeGroups: GROUPS, ...props } as any);
 const ee = () => RegistryMode.direct({ imagesRepo: REPO, license: SECRET_LICENSE });
 
 const REPO_FORMAT = /expected host\[:port\]\/path/;

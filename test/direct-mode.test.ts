@@ -2,8 +2,8 @@
 import { pkiFor } from './support/node-pki';
 import * as bcrypt from 'bcryptjs';
 import { Chart, Testing } from 'cdk8s';
-import { Cri, DirectMode, InClusterProxy, RegistryMode, RegistryModule, RegistryModuleProps } from '../lib';
-import { EXAMPLE_IMAGES, find, parseYaml, secretData, synth, TEST_PKI, TEST_UPSTREAM_CA } from './support/fixtures';
+import { Cri, DeliveryTarget, DirectMode, InClusterProxy, RegistryMode, RegistryModule, RegistryModuleProps } from '../lib';
+import { EXAMPLE_IMAGES, find, parseYaml, secretData, synth, TEST_PKI, TEST_UPSTREAM_CA, withoutFlux } from './support/fixtures';
 
 const LICENSE = 'FAKE-LICENSE-0123456789';
 const base = (over: Partial<RegistryModuleProps> = {}): RegistryModuleProps => ({
@@ -34,8 +34,8 @@ describe('Direct mode', () => {
   });
 
   test('renders exactly the module objects, in d8-system, with their names', () => {
+    // (The ModuleConfig is a file of its own: apply/moduleconfig.yaml.)
     expect(objects.map((o) => `${o.kind}/${o.metadata.namespace ?? '-'}/${o.metadata.name}`)).toEqual([
-      'ModuleConfig/-/deckhouse',
       'Secret/d8-system/registry-config',
       'Secret/d8-system/registry-pki',
       'Secret/d8-system/deckhouse-registry',
@@ -46,7 +46,11 @@ describe('Direct mode', () => {
       'Deployment/d8-system/registry-incluster-proxy',
       'PodDisruptionBudget/d8-system/registry-incluster-proxy',
       'Service/d8-system/registry',
+      // hosts.toml carries the licence: it travels in a Secret the node reads, not in the script.
+      'Secret/d8-system/registry-node-files-group-master',
       'NodeGroupConfiguration/-/registry-containerd-master',
+      'Role/d8-system/registry-node-files',
+      'RoleBinding/d8-system/registry-node-files',
     ]);
   });
 
@@ -64,7 +68,7 @@ describe('Direct mode', () => {
   test('the Deployment runs distribution and auth on the control plane', () => {
     const d = find(objects, 'Deployment', 'registry-incluster-proxy');
     expect(d.metadata.labels).toEqual({ heritage: 'deckhouse', module: 'registry', app: 'registry-incluster-proxy' });
-    expect(Object.keys(d.metadata.annotations).sort()).toEqual(['registry.deckhouse.io/config-checksum', 'registry.deckhouse.io/hash', 'registry.deckhouse.io/version']);
+    expect(Object.keys(withoutFlux(d.metadata.annotations)!).sort()).toEqual(['registry.deckhouse.io/config-checksum', 'registry.deckhouse.io/hash', 'registry.deckhouse.io/version']);
     const selector = { app: 'registry-incluster-proxy', component: 'registry-service', type: 'incluster-proxy' };
     expect(d.spec.selector.matchLabels).toEqual(selector);
     expect(d.spec.template.metadata.labels).toEqual(selector);
@@ -225,7 +229,7 @@ describe('Direct mode', () => {
 
   test('registry-bashible-config sends the fixed address to the upstream with a rewrite', () => {
     const s = find(objects, 'Secret', 'registry-bashible-config');
-    expect(s.metadata.annotations).toEqual({ 'helm.sh/resource-policy': 'keep' });
+    expect(withoutFlux(s.metadata.annotations)).toEqual({ 'helm.sh/resource-policy': 'keep' });
     expect(s.metadata.labels).toEqual({ heritage: 'deckhouse', module: 'registry', app: 'registry', name: 'registry-bashible-config' });
     const config = parseYaml(secretData(objects, 'registry-bashible-config').config);
     expect(config).toEqual({
@@ -253,7 +257,8 @@ describe('Direct mode', () => {
   });
 
   test('ModuleConfig carries the settings as written, with the licence as a placeholder', () => {
-    const mc = find(objects, 'ModuleConfig', 'deckhouse');
+    const chart = Testing.chart();
+    const mc = parseYaml(new RegistryModule(chart, 'R', base()).moduleConfig.toYaml());
     expect(mc.apiVersion).toBe('deckhouse.io/v1alpha1');
     expect(mc.metadata.namespace).toBeUndefined();
     expect(mc.spec).toEqual({
@@ -283,10 +288,10 @@ describe('Direct mode', () => {
 
   test('DirectMode and InClusterProxy are usable on their own', () => {
     const chart = Testing.chart();
-    new DirectMode(chart, 'Direct', base() as any);
+    new DirectMode(chart, 'Direct', { ...base(), target: DeliveryTarget.WITHOUT_MODULE } as any);
     expect(Testing.synth(chart).map((o) => o.metadata.name)).toContain('registry-incluster-proxy');
     const other = Testing.chart();
-    const proxy = new InClusterProxy(other, 'Proxy', base() as any);
+    const proxy = new InClusterProxy(other, 'Proxy', { ...base(), target: DeliveryTarget.WITHOUT_MODULE } as any);
     expect(proxy.configVersion).toMatch(/^[0-9a-f]{64}$/);
     expect(Testing.synth(other).map((o) => o.kind)).toEqual(['Secret', 'Deployment', 'PodDisruptionBudget']);
   });
@@ -296,7 +301,7 @@ describe('fails on bad cluster input', () => {
   const swap = (k: string, v: any) => ({ ...TEST_PKI, [k]: v });
   const cases: Array<[string, Partial<RegistryModuleProps>, RegExp]> = [
     ['fails without images in Direct', { images: undefined }, /^images: mode 'Direct' runs the in-cluster proxy and needs the digests/],
-    ['fails without pki in Direct', { pki: undefined }, /^pki: mode 'Direct' needs the module's PKI/],
+    ['fails without pki in Direct', { pki: undefined }, /^pki: mode 'Direct' rendered without the module \(target WithoutModule\) needs the module's PKI/],
     ['fails on a digest that is a tag', { images: { ...EXAMPLE_IMAGES, dockerAuth: 'v1.14.0' } }, /^images\.dockerAuth: expected an image digest "sha256:<64 lower-case hex digits>", got "v1\.14\.0"/],
     ['fails on a Docker node group in a managed mode', { nodeGroups: [{ name: 'master' }, { name: 'legacy', cri: Cri.DOCKER }] },
       /^nodeGroups\[1\]\.cri: managed modes \(Direct, Proxy, Local\) need containerd on all nodes \(Containerd or ContainerdV2\); node group "legacy" uses "Docker"/],
@@ -334,9 +339,9 @@ describe('fails on bad cluster input', () => {
       .toThrow(/^images\.mirrorer: expected an image digest/);
   });
 
-  test('fails when the chart has a namespace (ModuleConfig is cluster-scoped)', () => {
+  test('fails when the chart has a namespace (NodeGroupConfiguration is cluster-scoped)', () => {
     const chart = new Chart(Testing.app(), 'ns', { namespace: 'd8-system' });
-    expect(() => new RegistryModule(chart, 'R', base())).toThrow(/ModuleConfig is cluster-scoped, but the chart has namespace "d8-system"/);
+    expect(() => new RegistryModule(chart, 'R', { ...base(), target: DeliveryTarget.WITHOUT_MODULE })).toThrow(/NodeGroupConfiguration is cluster-scoped, but the chart has namespace "d8-system"/);
   });
 
   test('fails when a mode construct gets the wrong mode', () => {

@@ -3,9 +3,9 @@
 // reads the same way; fixed property-test seeds) live in their own suites.
 import { createHash } from 'crypto';
 import * as TOML from '@iarna/toml';
-import { ClusterType, Cri, IngressTls, RegistryMode, RegistryModuleProps, RegistrySwitch, Scheme } from '../lib';
+import { ClusterType, Cri, DeliveryTarget, IngressTls, RegistryMode, RegistryModuleProps, RegistrySwitch, Scheme } from '../lib';
 import { App } from 'cdk8s';
-import { EXAMPLE_IMAGES, find, parseYaml, secretData, synth, TEST_PKI, TEST_UPSTREAM_CA } from './support/fixtures';
+import { EXAMPLE_IMAGES, find, parseYaml, secretData, synth, TEST_PKI, TEST_UPSTREAM_CA, withoutFlux } from './support/fixtures';
 import { pkiFor } from './support/node-pki';
 import { TEST_INGRESS_TLS } from '../examples/fixtures/test-ingress';
 
@@ -29,7 +29,7 @@ describe('item 1: deckhouse-registry (errata §2, §3)', () => {
     expect(Object.keys(s.data)).toEqual(['.dockerconfigjson', 'address', 'ca', 'clusterIsBootstrapped', 'imagesRegistry', 'path', 'scheme']);
     expect(secretData(o, 'deckhouse-registry')['.dockerconfigjson']).toBe('{"auths":{"registry.d8-system.svc:5001":{"auth":"Og=="}}}');
     expect(s.metadata.labels).toEqual({ heritage: 'deckhouse', module: 'deckhouse', app: 'registry', name: 'deckhouse-registry' });
-    expect(s.metadata.annotations).toEqual({ 'helm.sh/resource-policy': 'keep' });
+    expect(withoutFlux(s.metadata.annotations)).toEqual({ 'helm.sh/resource-policy': 'keep' });
   });
 
   test('.dockerconfigjson: username, password, auth in that order, Go-escaped; copies in kube-system and d8-monitoring', () => {
@@ -39,7 +39,7 @@ describe('item 1: deckhouse-registry (errata §2, §3)', () => {
     for (const ns of ['kube-system', 'd8-monitoring']) {
       const copy = find(o, 'Secret', 'deckhouse-registry', ns);
       expect(copy.metadata.labels).toEqual({ heritage: 'deckhouse', module: 'deckhouse' });
-      expect(copy.metadata.annotations).toEqual({ 'helm.sh/resource-policy': 'keep' });
+      expect(withoutFlux(copy.metadata.annotations)).toEqual({ 'helm.sh/resource-policy': 'keep' });
       expect(Object.keys(copy.data)).toEqual(['.dockerconfigjson']);
       expect(Buffer.from(copy.data['.dockerconfigjson'], 'base64').toString()).toBe(json);
     }
@@ -157,7 +157,7 @@ describe('item 4: CA (errata §6)', () => {
   test('a bootstrap registry\'s CA is copied raw (legacy path from deckhouse-registry): a bundle passes there', () => {
     const bundle = `${TEST_UPSTREAM_CA}${TEST_PKI.ca.certificate}`;
     expect(() => new RegistrySwitch(new App(), 'S', {
-      images: EXAMPLE_IMAGES, pki: TEST_PKI, from: RegistryMode.unmanaged(), to: RegistryMode.direct({ imagesRepo: 'registry.example.com/deckhouse/ee' }),
+      target: DeliveryTarget.WITHOUT_MODULE, images: EXAMPLE_IMAGES, pki: TEST_PKI, from: RegistryMode.unmanaged(), to: RegistryMode.direct({ imagesRepo: 'registry.example.com/deckhouse/ee' }),
       bootstrapRegistry: { imagesRepo: 'old.example.com/dkp', ca: bundle },
     })).not.toThrow();
   });
@@ -186,13 +186,13 @@ describe('item 5: registry-bashible-config payload (errata §4)', () => {
   test('transition stage: mode and imagesBase are already the target\'s; a path-only change keeps only the new mirror', () => {
     const from = RegistryMode.direct({ imagesRepo: 'registry.example.com/deckhouse/ee', license: 'OLD' });
     const to = RegistryMode.unmanaged({ imagesRepo: 'mirror.local:5000/dkp/ce', scheme: Scheme.HTTP });
-    const plan = new RegistrySwitch(new App(), 'S', { images: EXAMPLE_IMAGES, pki: TEST_PKI, from, to });
+    const plan = new RegistrySwitch(new App(), 'S', { target: DeliveryTarget.WITHOUT_MODULE, images: EXAMPLE_IMAGES, pki: TEST_PKI, from, to });
     const c = parseYaml(secretData(plan.stages[0].chart.toJson(), 'registry-bashible-config').config);
     expect([plan.stages[0].name, c.mode, c.imagesBase]).toEqual(['transition', 'Unmanaged', 'mirror.local:5000/dkp/ce']);
     expect(Object.keys(c.hosts)).toEqual(['mirror.local:5000', 'registry.d8-system.svc:5001']);
 
     const pathOnly = new RegistrySwitch(new App(), 'P', {
-      images: EXAMPLE_IMAGES, pki: TEST_PKI, from, to: RegistryMode.direct({ imagesRepo: 'registry.example.com/deckhouse/ce', license: 'OLD' }),
+      target: DeliveryTarget.WITHOUT_MODULE, images: EXAMPLE_IMAGES, pki: TEST_PKI, from, to: RegistryMode.direct({ imagesRepo: 'registry.example.com/deckhouse/ce', license: 'OLD' }),
     });
     const t = parseYaml(secretData(pathOnly.stages[0].chart.toJson(), 'registry-bashible-config').config);
     expect(t.hosts['registry.d8-system.svc:5001'].mirrors.map((m: any) => m.rewrites[0].to)).toEqual(['deckhouse/ce']);
@@ -222,8 +222,8 @@ describe('item 6: node services (errata §7)', () => {
 
   test('proxy environment on the node services in Proxy mode only', () => {
     const env = (mode: RegistryMode, extra: Partial<RegistryModuleProps> = {}) => {
-      const m = new (require('../lib').RegistryModule)(new (require('cdk8s').Chart)(new App(), 'c'), 'R', nodeServices(mode, { httpProxy: 'http://p.corp:3128', ...extra }));
-      return parseYaml(m.toFiles()['nodes/master@master-0/etc/kubernetes/manifests/registry-nodeservices.yaml']).spec.containers[0].env;
+      const m = new (require('../lib').RegistryModule)(new (require('cdk8s').Chart)(new App(), 'c'), 'R', nodeServices(mode, { target: DeliveryTarget.WITHOUT_MODULE, httpProxy: 'http://p.corp:3128', ...extra }));
+      return parseYaml(m.nodeConfiguration.toFiles()['nodes/master@master-0/etc/kubernetes/manifests/registry-nodeservices.yaml']).spec.containers[0].env;
     };
     expect(env(RegistryMode.proxy({ imagesRepo: 'r.example.com/x' })).map((e: any) => e.name)).toEqual(['HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy']);
     expect(env(RegistryMode.local(), { ingress: { publicDomainTemplate: '%s.example.com', clientCa: TEST_UPSTREAM_CA } })).toBeUndefined();
@@ -233,8 +233,8 @@ describe('item 6: node services (errata §7)', () => {
 describe('item 7: registry-proxy on nodes (errata §8)', () => {
   test('image deckhouse.local/images:registry-proxy never pulled; nginx_new.conf and a seeded nginx.conf, 0640, 0:64535, 2750', () => {
     const chart = new (require('cdk8s').Chart)(new App(), 'c');
-    const m = new (require('../lib').RegistryModule)(chart, 'R', nodeServices(RegistryMode.proxy({ imagesRepo: 'r.example.com/x' })));
-    const files = m.toFiles();
+    const m = new (require('../lib').RegistryModule)(chart, 'R', nodeServices(RegistryMode.proxy({ imagesRepo: 'r.example.com/x' }), { target: DeliveryTarget.WITHOUT_MODULE }));
+    const files = m.nodeConfiguration.toFiles();
     const pod = parseYaml(files['nodes/worker/etc/kubernetes/manifests/registry-proxy.yaml']);
     expect(pod.spec.containers[0]).toMatchObject({ image: 'deckhouse.local/images:registry-proxy', imagePullPolicy: 'Never' });
     const bundle = m.nodeConfiguration.bundles.find((b: any) => b.nodeGroup === 'worker');
@@ -272,10 +272,10 @@ describe('item 8: Local ingress (errata §9)', () => {
 describe('item 9: where the module has a bug (errata §7: Local upstreams)', () => {
   test('Local node configs list the other masters as upstreams, and the mirrorer runs (the module passes an empty list)', () => {
     const chart = new (require('cdk8s').Chart)(new App(), 'c');
-    const m = new (require('../lib').RegistryModule)(chart, 'R', nodeServices(RegistryMode.local(), { ingress: { publicDomainTemplate: '%s.example.com', clientCa: TEST_UPSTREAM_CA } }));
+    const m = new (require('../lib').RegistryModule)(chart, 'R', nodeServices(RegistryMode.local(), { target: DeliveryTarget.WITHOUT_MODULE, ingress: { publicDomainTemplate: '%s.example.com', clientCa: TEST_UPSTREAM_CA } }));
     const o = require('cdk8s').Testing.synth(chart);
     expect(parseYaml(secretData(o, 'registry-node-config-master-0').config).local_mode.upstreams).toEqual(['10.0.0.11']);
-    const files = m.toFiles();
+    const files = m.nodeConfiguration.toFiles();
     expect(parseYaml(files['nodes/master@master-0/etc/kubernetes/manifests/registry-nodeservices.yaml']).spec.containers.map((c: any) => c.name))
       .toEqual(['distribution', 'auth', 'mirrorer']);
   });
@@ -284,9 +284,10 @@ describe('item 9: where the module has a bug (errata §7: Local upstreams)', () 
 describe('hosts.toml and CA files as step 030 writes them (errata §10)', () => {
   test('[host] header, a blank line before each mirror, indentation, Go-quoted strings; CA file ends with an empty line', () => {
     const o = new (require('../lib').RegistryModule)(new (require('cdk8s').Chart)(new App(), 'c'), 'R', direct({
+      target: DeliveryTarget.WITHOUT_MODULE,
       mode: RegistryMode.direct({ imagesRepo: 'registry.example.com:5000/deckhouse/ee', username: 'u', password: 'a"b\\c', ca: TEST_UPSTREAM_CA }),
     }));
-    const files = o.toFiles();
+    const files = o.nodeConfiguration.toFiles();
     const dir = 'nodes/master/etc/containerd/registry.d/registry.d8-system.svc:5001';
     expect(files[`${dir}/hosts.toml`]).toBe([
       '[host]',

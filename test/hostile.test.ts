@@ -9,6 +9,7 @@
 // changed the structure around it, leaves a difference. Embedded formats are decoded (Secret data, YAML, JSON,
 // TOML, the scripts' base64 payloads); an embedded format the test does not know is compared as text and fails
 // closed, which is the cue to teach `decodeData` below about it.
+import { fakeKubeEnv } from './support/fake-kubectl';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -268,7 +269,7 @@ describe('hostile credentials render inert', () => {
             const cwd = path.join(work, `${run}-${i}-cwd`);
             fs.mkdirSync(nodeRoot);
             fs.mkdirSync(cwd);
-            const result = await runScript(s.script, nodeRoot, cwd);
+            const result = await runScript(s.script, nodeRoot, cwd, 20_000, fakeKubeEnv(s.chartObjects));
             expect({ status: result.status, stderr: result.stderr, stdout: result.stdout }).toEqual({ status: 0, stderr: '', stdout: '' });
 
             const tree = snapshotTree(nodeRoot);

@@ -1,12 +1,13 @@
 // Node bundles: the files per node group and CRI, their delivery script, and agreement between the
 // registry-bashible-config payload, the scripts and the file trees.
+import { fakeKubeEnv } from './support/fake-kubectl';
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as TOML from '@iarna/toml';
 import { Testing } from 'cdk8s';
-import { ContainerdBuild, Cri, NodeConfiguration, RegistryMode, RegistryModule, RegistryModuleProps, Scheme } from '../lib';
+import { ContainerdBuild, Cri, DeliveryTarget, NodeConfiguration, RegistryMode, RegistryModule, RegistryModuleProps, Scheme } from '../lib';
 import { nodeFiles } from '../lib/render/node-files';
 import { nodeScript } from '../lib/render/node-script';
 import { EXAMPLE_IMAGES, parseYaml, secretData, TEST_PKI, TEST_UPSTREAM_CA } from './support/fixtures';
@@ -21,15 +22,21 @@ const directProps = (over: Partial<RegistryModuleProps> = {}): RegistryModulePro
 
 function render(props: RegistryModuleProps) {
   const chart = Testing.chart();
-  const module = new RegistryModule(chart, 'Registry', props);
+  const module = new RegistryModule(chart, 'Registry', { target: DeliveryTarget.WITHOUT_MODULE, ...props });
   const objects = Testing.synth(chart);
-  return { module, objects, files: module.toFiles(), ngcs: objects.filter((o) => o.kind === 'NodeGroupConfiguration') };
+  return { module, objects, files: module.nodeConfiguration.toFiles(), ngcs: objects.filter((o) => o.kind === 'NodeGroupConfiguration') };
 }
 
 /** Files a script writes: path -> { mode, content } decoded from its `put` lines. */
-function scriptFiles(script: string): Record<string, { mode: string; content: string }> {
+function scriptFiles(script: string, objects: any[] = []): Record<string, { mode: string; content: string }> {
   const out: Record<string, { mode: string; content: string }> = {};
   for (const m of script.matchAll(/^put '([^']+)' (\d+) '([A-Za-z0-9+/=]*)'( '[0-9:]*'( \d+)?)?$/gm)) out[m[1]] = { mode: m[2], content: Buffer.from(m[3], 'base64').toString('utf8') };
+  // Files with credentials come from the node-files Secrets the script fetches.
+  const fetched = [...script.matchAll(/^fetch '([^']+)'$/gm)].map((m) => objects.find((o) => o.kind === 'Secret' && o.metadata.name === m[1]));
+  for (const m of script.matchAll(/^put '([^']+)' (\d+) "\$\(from_secret (f-[0-9a-f]+)\)"$/gm)) {
+    const value = fetched.map((sec) => sec?.data?.[m[3]]).find((v) => v !== undefined);
+    out[m[1]] = { mode: m[2], content: Buffer.from(value ?? '', 'base64').toString('utf8') };
+  }
   return out;
 }
 
@@ -88,7 +95,7 @@ describe.each([
       const fromPayload = nodeFiles(payload.hosts, group.cri);
       const tree: Record<string, string> = {};
       for (const [f, c] of Object.entries(files)) if (f.startsWith(`nodes/${group.name}/`)) tree[f.slice(`nodes/${group.name}`.length)] = c;
-      const script = scriptFiles(ngcs.find((n) => n.spec.nodeGroups[0] === group.name).spec.content);
+      const script = scriptFiles(ngcs.find((n) => n.spec.nodeGroups[0] === group.name).spec.content, objects);
       expect(Object.fromEntries(fromPayload.map((f) => [f.path, f.content]))).toEqual(tree);
       expect(Object.fromEntries(Object.entries(script).map(([p, v]) => [p, v.content]))).toEqual(tree);
       expect(Object.fromEntries(Object.entries(script).map(([p, v]) => [p, v.mode]))).toEqual(
@@ -155,12 +162,19 @@ describe('what gets no node files', () => {
 
 describe('the node script', () => {
   const scratch = () => fs.mkdtempSync(path.join(os.tmpdir(), 'node-root-'));
+  // The script and the objects it reads its secret files from (the kubectl stand-in serves them).
+  const objectsOf = new Map<string, any[]>();
   const run = (script: string, root: string) => {
     const file = path.join(root, '..', `${path.basename(root)}.sh`);
     fs.writeFileSync(file, script);
-    execFileSync('bash', [file], { env: { PATH: process.env.PATH, REGISTRY_NODE_ROOT: root } });
+    execFileSync('bash', [file], { env: { PATH: process.env.PATH, REGISTRY_NODE_ROOT: root, ...fakeKubeEnv(objectsOf.get(script) ?? []) } });
   };
-  const scriptOf = (props: RegistryModuleProps, group = 'master') => render(props).ngcs.find((n) => n.spec.nodeGroups[0] === group).spec.content as string;
+  const scriptOf = (props: RegistryModuleProps, group = 'master') => {
+    const r = render(props);
+    const script = r.ngcs.find((n) => n.spec.nodeGroups[0] === group).spec.content as string;
+    objectsOf.set(script, r.objects);
+    return script;
+  };
   const treeWithModes = (root: string) => {
     const out: Record<string, string> = {};
     for (const [f, c] of Object.entries(readTree(root))) out[`/${f} ${(fs.statSync(path.join(root, f)).mode & 0o777).toString(8)}`] = c;

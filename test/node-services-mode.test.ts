@@ -1,4 +1,5 @@
 // Proxy and Local (reference §10): objects, node files, and their rules.
+import { fakeKubeEnv } from './support/fake-kubectl';
 import { execFileSync } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
@@ -7,8 +8,8 @@ import * as path from 'path';
 import * as TOML from '@iarna/toml';
 import * as bcrypt from 'bcryptjs';
 import { Testing } from 'cdk8s';
-import { ClusterType, Cri, IngressTls, RegistryMode, RegistryModule, RegistryModuleProps } from '../lib';
-import { EXAMPLE_IMAGES, find, parseYaml, secretData, TEST_PKI, TEST_UPSTREAM_CA } from './support/fixtures';
+import { ClusterType, Cri, DeliveryTarget, IngressTls, RegistryMode, RegistryModule, RegistryModuleProps } from '../lib';
+import { EXAMPLE_IMAGES, find, parseYaml, secretData, TEST_PKI, TEST_UPSTREAM_CA, withoutFlux } from './support/fixtures';
 import { pkiFor } from './support/node-pki';
 
 // master-9 at 10.0.0.9 sorts after 10.0.0.11 as a string, the way the module sorts addresses.
@@ -28,8 +29,8 @@ const local = (over: Partial<RegistryModuleProps> = {}) => props({ mode: Registr
 
 function render(p: RegistryModuleProps) {
   const chart = Testing.chart();
-  const module = new RegistryModule(chart, 'Registry', p);
-  return { objects: Testing.synth(chart), files: module.toFiles(), module };
+  const module = new RegistryModule(chart, 'Registry', { target: DeliveryTarget.WITHOUT_MODULE, ...p });
+  return { objects: Testing.synth(chart), files: module.nodeConfiguration.toFiles(), module };
 }
 
 describe('Proxy', () => {
@@ -41,10 +42,16 @@ describe('Proxy', () => {
 
   test('objects and names', () => {
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
-      'ModuleConfig/deckhouse', 'Secret/registry-config', 'Secret/registry-pki', 'Secret/registry-user-ro',
+      'Secret/registry-config', 'Secret/registry-pki', 'Secret/registry-user-ro',
       'Secret/registry-node-config-master-1', 'Secret/registry-node-config-master-9', 'Secret/deckhouse-registry', 'Secret/deckhouse-registry',
       'Secret/deckhouse-registry', 'Secret/registry-bashible-config',
-      'Service/registry', 'NodeGroupConfiguration/registry-containerd-master', 'NodeGroupConfiguration/registry-containerd-worker',
+      'Service/registry',
+      // Without the module: the files with credentials or keys, in Secrets only the nodes that need them may read.
+      'Secret/registry-node-files-group-master', 'Secret/registry-node-files-node-master-1', 'Role/registry-node-files-node-master-1',
+      'RoleBinding/registry-node-files-node-master-1', 'Secret/registry-node-files-node-master-9', 'Role/registry-node-files-node-master-9',
+      'RoleBinding/registry-node-files-node-master-9', 'NodeGroupConfiguration/registry-containerd-master',
+      'Secret/registry-node-files-group-worker', 'NodeGroupConfiguration/registry-containerd-worker',
+      'Role/registry-node-files', 'RoleBinding/registry-node-files',
     ]);
     expect(objects.some((o) => o.kind === 'Deployment')).toBe(false);
   });
@@ -187,7 +194,7 @@ describe('Local', () => {
     });
     const ing = find(objects, 'Ingress', 'registry');
     // errata §9: the orchestrator's config hash, and HSTS for the CertManager and CustomCertificate modes.
-    expect(ing.metadata.annotations).toEqual({
+    expect(withoutFlux(ing.metadata.annotations)).toEqual({
       'registry.deckhouse.io/config-hash': hash,
       'nginx.ingress.kubernetes.io/backend-protocol': 'HTTPS',
       'nginx.ingress.kubernetes.io/upstream-hash-by': '$remote_addr',
@@ -217,11 +224,17 @@ describe('node scripts of Proxy', () => {
   const isRoot = process.getuid?.() === 0;
   test('write the load balancer config with owner 0:64535 and modes 0640/0750, and remove the static pods when the mode changes', () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'node-root-'));
-    const script = (p: RegistryModuleProps, group: string) => render(p).objects.find((o) => o.kind === 'NodeGroupConfiguration' && o.spec.nodeGroups[0] === group).spec.content;
+    const objectsOf = new Map<string, any[]>();
+    const script = (p: RegistryModuleProps, group: string) => {
+      const { objects } = render(p);
+      const content = objects.find((o) => o.kind === 'NodeGroupConfiguration' && o.spec.nodeGroups[0] === group).spec.content;
+      objectsOf.set(content, objects);
+      return content;
+    };
     const run = (content: string) => {
       const file = `${root}.sh`;
       fs.writeFileSync(file, content);
-      execFileSync('bash', [file], { env: { PATH: process.env.PATH, REGISTRY_NODE_ROOT: root, D8_NODE_HOSTNAME: 'master-9' } });
+      execFileSync('bash', [file], { env: { PATH: process.env.PATH, REGISTRY_NODE_ROOT: root, ...fakeKubeEnv(objectsOf.get(content) ?? [], 'master-9') } });
     };
     if (!isRoot) {
       console.log('SKIP ownership part: chown needs root');
@@ -235,8 +248,7 @@ describe('node scripts of Proxy', () => {
     expect([(dir.mode & 0o7777).toString(8), dir.gid]).toEqual(['2750', 64535]);
     expect(fs.existsSync(path.join(root, 'etc/kubernetes/manifests/registry-nodeservices.yaml'))).toBe(true);
     fs.writeFileSync(path.join(root, 'etc/kubernetes/manifests/kube-apiserver.yaml'), 'foreign');
-    run(render({ mode: RegistryMode.direct({ imagesRepo: 'registry.example.com/deckhouse/ee' }), images: EXAMPLE_IMAGES, pki: TEST_PKI }).objects
-      .find((o) => o.kind === 'NodeGroupConfiguration').spec.content);
+    run(script({ mode: RegistryMode.direct({ imagesRepo: 'registry.example.com/deckhouse/ee' }), images: EXAMPLE_IMAGES, pki: TEST_PKI, nodeGroups: [{ name: 'master' }] }, 'master'));
     expect(fs.readdirSync(path.join(root, 'etc/kubernetes/manifests'))).toEqual(['kube-apiserver.yaml']);
     expect(fs.existsSync(path.join(root, 'etc/kubernetes/registry/distribution/config.yaml'))).toBe(false);
     expect(fs.existsSync(path.join(root, 'etc/kubernetes/registry-proxy/nginx.conf'))).toBe(false);

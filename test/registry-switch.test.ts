@@ -1,8 +1,9 @@
 // Switch plans: stage contents, the module's switch rules, the resolver invariants and the disruption report.
 import { pkiFor } from './support/node-pki';
 import * as TOML from '@iarna/toml';
+import * as YAML from 'yaml';
 import { App, Testing } from 'cdk8s';
-import { Cri, RegistryMode, RegistrySwitch, RegistrySwitchProps, ClusterType } from '../lib';
+import { ClusterType, Cri, DeliveryTarget, RegistryMode, RegistrySwitch, RegistrySwitchProps } from '../lib';
 import { resolveImage } from '../lib/model/resolver';
 import { checkStageResolution } from '../lib/model/switch-plan';
 import { ContainerdBuild } from '../lib/settings/enums';
@@ -11,12 +12,12 @@ import { EXAMPLE_IMAGES, TEST_PKI, TEST_UPSTREAM_CA } from './support/fixtures';
 const FIXED = 'registry.d8-system.svc:5001';
 const EE = RegistryMode.direct({ imagesRepo: 'registry.deckhouse.ru/deckhouse/ee', license: 'OLD-KEY' });
 const NEW = RegistryMode.direct({ imagesRepo: 'registry.example.com:5000/mirror/dkp', username: 'u', password: 'NEW-PASS', ca: TEST_UPSTREAM_CA });
-const CLUSTER = { nodeGroups: [{ name: 'master', cri: Cri.CONTAINERD }, { name: 'worker', cri: Cri.CONTAINERD_V2 }], images: EXAMPLE_IMAGES, pki: TEST_PKI };
+const CLUSTER = { target: DeliveryTarget.WITHOUT_MODULE, nodeGroups: [{ name: 'master', cri: Cri.CONTAINERD }, { name: 'worker', cri: Cri.CONTAINERD_V2 }], images: EXAMPLE_IMAGES, pki: TEST_PKI };
 
 const plan = (props: Partial<RegistrySwitchProps> & Pick<RegistrySwitchProps, 'from' | 'to'>) => new RegistrySwitch(Testing.app(), 'Switch', { ...CLUSTER, ...props });
 const kinds = (s: { chart: { toJson(): any[] } }) => s.chart.toJson().map((o: any) => `${o.kind}/${o.metadata.namespace === undefined || o.metadata.namespace === 'd8-system' ? '' : `${o.metadata.namespace}/`}${o.metadata.name}`);
 const hostsOf = (p: RegistrySwitch, stage: string, group: string, host = FIXED) =>
-  TOML.parse(p.toFiles()[`${stage}/nodes/${group}/etc/containerd/registry.d/${host}/hosts.toml`]) as any;
+  TOML.parse(p.toFiles()[`expected/${stage}/nodes/${group}/etc/containerd/registry.d/${host}/hosts.toml`]) as any;
 
 describe('Direct -> Direct with a new upstream and new credentials', () => {
   const p = plan({ from: EE, to: NEW });
@@ -66,7 +67,7 @@ describe('default Unmanaged -> Direct', () => {
 
   test('transition: two host directories (the bootstrap upstream and the fixed address); final: the fixed address only', () => {
     const files = Object.keys(p.toFiles());
-    const dirs = (stage: string) => [...new Set(files.filter((f) => f.startsWith(`${stage}/nodes/worker/etc/containerd/registry.d/`)).map((f) => f.split('/')[6]))];
+    const dirs = (stage: string) => [...new Set(files.filter((f) => f.startsWith(`expected/${stage}/nodes/worker/etc/containerd/registry.d/`)).map((f) => f.split('/')[7]))];
     expect(dirs('01-transition')).toEqual([FIXED, 'registry.deckhouse.ru']);
     expect(dirs('04-final')).toEqual([FIXED]);
   });
@@ -100,7 +101,7 @@ describe('Direct -> configurable Unmanaged', () => {
     expect(cleanup.waitFor).toEqual(['CleanupInClusterProxy', 'Ready']);
     expect(kinds(cleanup)).not.toEqual(expect.arrayContaining(['Deployment/registry-incluster-proxy']));
     expect(kinds(cleanup).filter((k) => /incluster|Service|registry-pki/.test(k))).toEqual([]);
-    expect(p.toFiles()['04-cleanup/prune.txt'].split('\n').filter(Boolean)).toEqual([
+    expect(p.toFiles()['apply/04-cleanup/prune.txt'].split('\n').filter(Boolean)).toEqual([
       'Deployment d8-system/registry-incluster-proxy', 'PodDisruptionBudget d8-system/registry-incluster-proxy',
       'VerticalPodAutoscaler d8-system/registry-incluster-proxy', 'Secret d8-system/registry-incluster-proxy-config',
       'Service d8-system/registry', 'Secret d8-system/registry-pki',
@@ -124,7 +125,7 @@ describe('configurable Unmanaged -> default Unmanaged', () => {
   test('one stage; registry-bashible-config and deckhouse-registry stay with the remembered upstream', () => {
     expect(p.stages.map((s) => s.folder)).toEqual(['01-final']);
     expect(kinds(p.stages[0])).toEqual(expect.arrayContaining(['Secret/registry-bashible-config', 'Secret/deckhouse-registry']));
-    expect(p.stages[0].chart.toJson()[0].spec.settings).toEqual({ registry: { mode: 'Unmanaged' } });
+    expect(YAML.parse(p.moduleConfig.toYaml()).spec.settings).toEqual({ registry: { mode: 'Unmanaged' } });
     expect(p.stages[0].disruptions[0]).toMatch(/registry-bashible-config is kept/);
   });
 });
@@ -141,7 +142,7 @@ describe('fails on forbidden switches, naming the route', () => {
     ['fails on bootstrapRegistry with a managed source', { from: EE, to: NEW, bootstrapRegistry: { imagesRepo: 'a.example/b' } }, /^bootstrapRegistry: only meaningful when from is the default Unmanaged mode/],
     ['fails on a bad bootstrapRegistry', { from: RegistryMode.unmanaged(), to: EE, bootstrapRegistry: { imagesRepo: 'https://a.example/b' } }, /^bootstrapRegistry\.imagesRepo:/],
     ['fails on a Docker node group when the target is managed', { from: RegistryMode.unmanaged(), to: EE, nodeGroups: [{ name: 'old', cri: Cri.DOCKER }] }, /^nodeGroups\[0\]\.cri: managed modes/],
-    ['fails when Direct lacks the PKI', { from: RegistryMode.unmanaged(), to: EE, pki: undefined }, /^pki: mode 'Direct' needs the module's PKI/],
+    ['fails when Direct lacks the PKI', { from: RegistryMode.unmanaged(), to: EE, pki: undefined }, /^pki: mode 'Direct' rendered without the module \(target WithoutModule\) needs the module's PKI/],
     ['fails on a stock runtime with a rewrite', { from: RegistryMode.unmanaged(), to: RegistryMode.direct({ imagesRepo: 'mirror.local/dkp' }), containerdBuild: ContainerdBuild.STOCK }, /^containerdBuild: stock containerd ignores hosts\.toml rewrite/],
   ])('%s', (_name, props, message) => {
     expect(() => plan(props as any)).toThrow(message);
@@ -201,15 +202,15 @@ describe('into and out of the node-services modes', () => {
     const files = p.toFiles();
     expect(Object.keys(hostsOf(p, '01-transition', 'worker').host)).toEqual(['https://registry.deckhouse.ru', 'https://127.0.0.1:5001']);
     expect(Object.keys(hostsOf(p, '04-final', 'worker').host)).toEqual(['https://127.0.0.1:5001']);
-    expect(files['01-transition/nodes/worker/etc/kubernetes/registry-proxy/nginx.conf']).toContain('server 10.0.0.10:5001;');
-    expect(files['01-transition/nodes/master/etc/kubernetes/manifests/registry-nodeservices.yaml']).toBeUndefined();
-    expect(files['02-node-services/nodes/master@master-0/etc/kubernetes/manifests/registry-nodeservices.yaml']).toBeDefined();
+    expect(files['expected/01-transition/nodes/worker/etc/kubernetes/registry-proxy/nginx.conf']).toContain('server 10.0.0.10:5001;');
+    expect(files['expected/01-transition/nodes/master/etc/kubernetes/manifests/registry-nodeservices.yaml']).toBeUndefined();
+    expect(files['expected/02-node-services/nodes/master@master-0/etc/kubernetes/manifests/registry-nodeservices.yaml']).toBeDefined();
     expect(kinds(p.stages[1])).toEqual(expect.arrayContaining(['Secret/registry-user-ro', 'Secret/registry-node-config-master-0', 'Deployment/registry-incluster-proxy']));
     const svc = (i: number) => p.stages[i].chart.toJson().find((o: any) => o.kind === 'Service').spec.selector.type;
     expect([svc(0), svc(1), svc(2), svc(4)]).toEqual(['incluster-proxy', 'incluster-proxy', 'node-services', 'node-services']);
     const user = (i: number) => JSON.parse(Buffer.from(p.stages[i].chart.toJson().find((o: any) => o.metadata.name === 'deckhouse-registry').data['.dockerconfigjson'], 'base64').toString()).auths[FIXED].username;
     expect([user(1), user(2)]).toEqual(['license-token', 'ro']);
-    expect(p.toFiles()['05-cleanup/prune.txt']).toContain('Deployment d8-system/registry-incluster-proxy');
+    expect(p.toFiles()['apply/05-cleanup/prune.txt']).toContain('Deployment d8-system/registry-incluster-proxy');
     expect(kinds(p.stages[4])).not.toContain('Deployment/registry-incluster-proxy');
   });
 
@@ -222,10 +223,10 @@ describe('into and out of the node-services modes', () => {
       'Secret d8-system/registry-user-rw', 'Secret d8-system/registry-node-config-master-1', 'Service d8-system/registry-push', 'Ingress d8-system/registry',
     ]));
     const files = Object.keys(p.toFiles());
-    expect(files.filter((f) => /^04-final\/nodes\/master(@master-0)?\/etc\/kubernetes\/manifests\//.test(f))).toEqual([
-      '04-final/nodes/master/etc/kubernetes/manifests/registry-proxy.yaml', '04-final/nodes/master@master-0/etc/kubernetes/manifests/registry-nodeservices.yaml',
+    expect(files.filter((f) => /^expected\/04-final\/nodes\/master(@master-0)?\/etc\/kubernetes\/manifests\//.test(f))).toEqual([
+      'expected/04-final/nodes/master/etc/kubernetes/manifests/registry-proxy.yaml', 'expected/04-final/nodes/master@master-0/etc/kubernetes/manifests/registry-nodeservices.yaml',
     ]);
-    expect(files.filter((f) => f.startsWith('05-cleanup/nodes/') && f.includes('/etc/kubernetes/'))).toEqual([]);
+    expect(files.filter((f) => f.startsWith('expected/05-cleanup/nodes/') && f.includes('/etc/kubernetes/'))).toEqual([]);
   });
 
   test('into Local the plan asks for the push before the switch', () => {

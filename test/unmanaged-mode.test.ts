@@ -1,6 +1,6 @@
 // Unmanaged mode, both forms (reference §8).
 import { Cri, RegistryMode, Scheme } from '../lib';
-import { find, parseYaml, secretData, synth, TEST_UPSTREAM_CA } from './support/fixtures';
+import { moduleConfigOf, parseYaml, secretData, synth, TEST_UPSTREAM_CA } from './support/fixtures';
 
 describe('Unmanaged, default form', () => {
   const objects = synth({});
@@ -10,8 +10,8 @@ describe('Unmanaged, default form', () => {
   });
 
   test('renders only the ModuleConfig and the registry-config input: no Service, proxy, PKI or bashible config', () => {
-    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['ModuleConfig/deckhouse', 'Secret/registry-config']);
-    expect(find(objects, 'ModuleConfig', 'deckhouse').spec.settings).toEqual({ registry: { mode: 'Unmanaged' } });
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Secret/registry-config']);
+    expect(moduleConfigOf({}).spec.settings).toEqual({ registry: { mode: 'Unmanaged' } });
     const data = secretData(objects, 'registry-config');
     expect(data).toEqual({ mode: 'Unmanaged', raw_config: 'mode: Unmanaged\n' });
   });
@@ -21,8 +21,7 @@ describe('Unmanaged, default form', () => {
   });
 
   test('an explicit mode: Unmanaged is written as given', () => {
-    const o = synth({ mode: RegistryMode.fromSettings({ mode: 'Unmanaged' }) });
-    expect(find(o, 'ModuleConfig', 'deckhouse').spec.settings).toEqual({ registry: { mode: 'Unmanaged' } });
+    expect(moduleConfigOf({ mode: RegistryMode.fromSettings({ mode: 'Unmanaged' }) }).spec.settings).toEqual({ registry: { mode: 'Unmanaged' } });
   });
 });
 
@@ -36,9 +35,11 @@ describe('Unmanaged, configurable form', () => {
 
   test('renders deckhouse-registry, registry-bashible-config and the node configuration only', () => {
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
-      'ModuleConfig/deckhouse', 'Secret/registry-config', 'Secret/deckhouse-registry', 'Secret/deckhouse-registry', 'Secret/deckhouse-registry',
+      'Secret/registry-config', 'Secret/deckhouse-registry', 'Secret/deckhouse-registry', 'Secret/deckhouse-registry',
       'Secret/registry-bashible-config',
-      'NodeGroupConfiguration/registry-containerd-master', 'NodeGroupConfiguration/registry-containerd-worker',
+      'Secret/registry-node-files-group-master', 'NodeGroupConfiguration/registry-containerd-master',
+      'Secret/registry-node-files-group-worker', 'NodeGroupConfiguration/registry-containerd-worker',
+      'Role/registry-node-files', 'RoleBinding/registry-node-files',
     ]);
   });
 
@@ -66,7 +67,7 @@ describe('Unmanaged, configurable form', () => {
   });
 
   test('ModuleConfig keeps the section with the password as a placeholder', () => {
-    expect(find(objects, 'ModuleConfig', 'deckhouse').spec.settings.registry).toEqual({
+    expect(moduleConfigOf({ mode }).spec.settings.registry).toEqual({
       mode: 'Unmanaged',
       unmanaged: { imagesRepo: 'registry.example.com:5000/deckhouse/ee', scheme: 'HTTPS', username: 'puller', password: '${REGISTRY_UNMANAGED_PASSWORD}', ca: TEST_UPSTREAM_CA },
     });

@@ -67,6 +67,7 @@ function fetchSecrets(secrets: readonly string[]): string[] {
     '# fetch SECRET: every data key of d8-system/SECRET, still base64, into $secret_dir/KEY',
     'fetch() {',
     '  local list key value',
+    '  # shellcheck disable=SC2016 # a Go template, not shell',
     '  list=$(kubectl_cmd --kubeconfig="$kubeconfig" -n d8-system get secret "$1" -o go-template=\'{{range $k, $v := .data}}{{$k}} {{$v}}{{"\\n"}}{{end}}\')',
     '  while read -r key value; do',
     '    case "$key" in f-[0-9a-f]*) printf \'%s\' "$value" > "${secret_dir}/${key}" ;; esac',

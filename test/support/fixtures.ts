@@ -1,15 +1,21 @@
 import { App, Chart, Testing } from 'cdk8s';
 import * as YAML from 'yaml';
-import { RegistryModule, RegistryModuleProps } from '../../lib';
+import { DeliveryTarget, RegistryModule, RegistryModuleProps } from '../../lib';
 import { TEST_PKI, TEST_UPSTREAM_CA } from '../../examples/fixtures/test-pki';
 import { EXAMPLE_IMAGES } from '../../examples/fixtures/values';
 
 export { TEST_PKI, TEST_UPSTREAM_CA, EXAMPLE_IMAGES };
 
+/** The applied `ModuleConfig/deckhouse` of a RegistryModule, parsed (placeholders as written). */
+export function moduleConfigOf(props: RegistryModuleProps): any {
+  return YAML.parse(new RegistryModule(Testing.chart(), 'Registry', props).moduleConfig.toYaml());
+}
+
 /** Synthesizes a RegistryModule in a fresh chart and returns the manifests. */
 export function synth(props: RegistryModuleProps): any[] {
   const chart = Testing.chart();
-  new RegistryModule(chart, 'Registry', props);
+  // Unit tests look at every object the module renders: the target where all of them are applied.
+  new RegistryModule(chart, 'Registry', { target: DeliveryTarget.WITHOUT_MODULE, ...props });
   return Testing.synth(chart);
 }
 
@@ -34,4 +40,11 @@ export function secretData(objects: any[], name: string): Record<string, string>
 
 export function parseYaml(text: string): any {
   return YAML.parse(text);
+}
+
+/** Annotations without Flux's substitute-disabled, which the applied objects of the WithoutModule target carry. */
+export function withoutFlux(annotations: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (annotations === undefined) return undefined;
+  const { 'kustomize.toolkit.fluxcd.io/substitute': _flux, ...rest } = annotations;
+  return rest;
 }

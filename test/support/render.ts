@@ -4,7 +4,7 @@
 import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import * as YAML from 'yaml';
-import { NodeBundle, NodeConfiguration, RegistryModule, RegistryModuleProps, RegistrySwitch } from '../../lib';
+import { DeliveryTarget, NodeBundle, NodeConfiguration, RegistryModule, RegistryModuleProps, RegistrySwitch } from '../../lib';
 
 export interface Rendered {
   readonly app: App;
@@ -20,7 +20,7 @@ export interface Rendered {
 export function renderModule(props: RegistryModuleProps): Rendered {
   const app = new App({ outdir: '/nonexistent-outdir-never-written' });
   const chart = new Chart(app, 'registry');
-  const module = new RegistryModule(chart, 'Registry', props);
+  const module = new RegistryModule(chart, 'Registry', { target: DeliveryTarget.WITHOUT_MODULE, ...props });
   const yaml = app.synthYaml();
   return { app, chart, module, yaml, objects: parseDocuments(yaml) };
 }
@@ -47,6 +47,8 @@ export interface NodeScript {
   readonly script: string;
   /** The bundle of the same node configuration (or switch stage) and node group: the files the script must write. */
   readonly bundle: NodeBundle;
+  /** Every object of the script's chart (its Secrets and RBAC), for the kubectl stand-in. */
+  readonly chartObjects: any[];
 }
 
 /** The bundles that the NodeGroupConfigurations below `c` deliver: its NodeConfiguration's, or its switch stage's. */
@@ -74,7 +76,7 @@ export function nodeScriptsOf(scope: IConstruct): NodeScript[] {
     if (groups.length !== 1) throw new Error(`${child.node.path}: expected one node group per NodeGroupConfiguration, got ${groups.join(', ')}`);
     const bundle = bundlesOf(child).find((b) => b.nodeGroup === groups[0]);
     if (bundle === undefined) throw new Error(`${child.node.path}: no bundle for node group ${groups[0]}`);
-    out.push({ path: child.node.path, object, nodeGroup: groups[0], script: object.spec.content, bundle });
+    out.push({ path: child.node.path, object, nodeGroup: groups[0], script: object.spec.content, bundle, chartObjects: Chart.of(child).toJson() });
   }
   return out;
 }

@@ -61,13 +61,13 @@ export interface ScriptRun {
  * environment holds only PATH, REGISTRY_NODE_ROOT and a harmless HOME. Standard input is closed (Debian's bash
  * sources ~/.bashrc when stdin is a socket).
  */
-export function runScript(script: string, root: string, cwd: string, timeoutMs = 20_000): Promise<ScriptRun> {
+export function runScript(script: string, root: string, cwd: string, timeoutMs = 20_000, extraEnv: Record<string, string> = {}): Promise<ScriptRun> {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'registry-script-')), 'script.sh');
   fs.writeFileSync(file, script, { mode: 0o600 });
   return new Promise((resolve, reject) => {
     const child = spawn('bash', [file], {
       cwd,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', REGISTRY_NODE_ROOT: root, HOME: cwd, LC_ALL: 'C' },
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', REGISTRY_NODE_ROOT: root, HOME: cwd, LC_ALL: 'C', ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: timeoutMs,
     });

@@ -133,13 +133,16 @@ function captureYaml(fn: () => void): Map<string, unknown> {
   return meant;
 }
 
+/** The documents of a manifest file as cdk8s writes it (`---` between documents), each as its own text. */
+const manifestDocuments = (text: string): string[] => text.split(/^---\n/m).filter((d) => d.trim() !== '');
+
 const isBashible = (secret: any, key: string) => secret.metadata?.name === 'registry-bashible-config' && key === 'config';
 
 /**
  * The cases of one rendered tree (file name -> text): every document toYaml wrote, wherever it ended up (a node
  * file, a Secret's data, a node script's payload), and every .toml file, with the value meant.
  */
-function casesOfTree(where: string, files: Record<string, string>, meant: Map<string, unknown>): { cases: Case[]; unknown: string[] } {
+function casesOfTree(where: string, files: Record<string, string>, meant: Map<string, unknown>, withManifests = false): { cases: Case[]; unknown: string[] } {
   const cases: Case[] = [];
   const unknown: string[] = [];
   const found = new Set<string>();
@@ -157,6 +160,10 @@ function casesOfTree(where: string, files: Record<string, string>, meant: Map<st
     if (!file.endsWith('.k8s.yaml')) {
       add(`${where}/${file}`, path.basename(file), text);
       continue;
+    }
+    if (withManifests) {
+      // the manifests themselves, as kubectl reads them; what cdk8s meant is its own (YAML 1.1) reading
+      manifestDocuments(text).forEach((doc, i) => cases.push({ id: `${where}/${file} document ${i + 1}`, format: 'yaml', text: doc, expected: YAML.parse(doc, { version: '1.1' }) }));
     }
     for (const o of YAML.parseAllDocuments(text, { version: '1.1' }).map((d) => d.toJS())) {
       if (o?.kind === 'Secret') {
@@ -215,7 +222,7 @@ const { creds } = hostileArbitraries(canary, path.basename(canary));
 // ---- the tests ----
 
 describe('Go reads every embedded document as the library meant it', () => {
-  withReader('every example (dist/): embedded YAML (bashible payload the bashible-apiserver way too) and hosts.toml', () => {
+  withReader('every example (dist/): manifests, embedded YAML (bashible payload the bashible-apiserver way too) and hosts.toml', () => {
     const fresh = fs.mkdtempSync(path.join(os.tmpdir(), 'registry-go-reader-dist-'));
     try {
       const cases: Case[] = [];
@@ -224,7 +231,7 @@ describe('Go reads every embedded document as the library meant it', () => {
         // what the library meant comes from a fresh render; what is read is the committed dist/ (examples.test.ts
         // proves the two equal)
         const meant = captureYaml(() => writeExample(name, fresh));
-        const r = casesOfTree(`dist/${name}`, readTree(path.join(ROOT, 'dist', name)), meant);
+        const r = casesOfTree(`dist/${name}`, readTree(path.join(ROOT, 'dist', name)), meant, true);
         cases.push(...r.cases);
         unknown.push(...r.unknown);
       }
@@ -242,7 +249,6 @@ describe('Go reads every embedded document as the library meant it', () => {
       const cases: Case[] = [];
       const unknown: string[] = [];
       fc.sample(creds, { seed, numRuns: CORPUS_RUNS }).forEach((c, i) => {
-        if ('username' in c && c.username === '<<') return; // refused by the validator (a YAML merge key)
         for (const target of TARGETS) {
           let files: Record<string, string> = {};
           const meant = captureYaml(() => { files = renderTree(c, target); });
@@ -291,6 +297,15 @@ const SCALARS = [
   '2001-12-14', '2001-12-14t21:59:43.10-05:00', '2001-12-14 21:59:43.10 -5', '2002-12-14T00:00:00Z',
   '\u2028', 'a\u2028b', 'a\u2029b', 'a\u0085b', '\u0085', 'a\u0080b', 'a\u009fb', 'a\u00a0b', '\ufeffa', 'a\ufeff', 'a\ufffdb',
 ];
+
+// Known, outside lib/render/yaml.ts: cdk8s writes manifests with the `yaml` package's YAML 1.1 quoting, which leaves
+// a username "0o17" plain in ModuleConfig, and Go (kubectl) reads 15. Passes (and must lose `.failing`) once fixed.
+(withReader === test ? test.failing : test.skip)('KNOWN BUG: Go reads a ModuleConfig username "0o17" as the string "0o17"', () => {
+  const app = new App({ outdir: '/nonexistent-outdir-never-written' });
+  new RegistryModule(new Chart(app, 'registry'), 'Registry', { mode: RegistryMode.unmanaged({ imagesRepo: REPO, username: '0o17', password: 'pw' }), nodeGroups: GROUPS });
+  const cases = manifestDocuments(app.synthYaml()).map((doc, i) => ({ id: `document ${i + 1}`, format: 'yaml' as const, text: doc, expected: YAML.parse(doc, { version: '1.1' }) }));
+  expect(mismatchesOf(cases)).toEqual([]);
+});
 
 describe('the reader catches what it is there to catch (negative controls)', () => {
   const NEGATIVE: Case[] = [

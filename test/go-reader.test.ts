@@ -277,7 +277,10 @@ describe('Go reads every embedded document as the library meant it', () => {
       // A key "<<" is a merge key to yaml.v2 and yaml.v3 even when quoted, so no writer can make it a plain key:
       // the validators refuse the one user value that becomes a key (a username "<<").
       const value = s === '<<' ? { password: s, list: [s] } : { password: s, [s]: 'a key', list: [s] };
-      cases.push({ id: `toYaml ${JSON.stringify(s)}`, format: 'yaml', text: yamlModule.toYaml(value), expected: value });
+      const text = yamlModule.toYaml(value);
+      cases.push({ id: `toYaml ${JSON.stringify(s)}`, format: 'yaml', text, expected: value });
+      // and the JS reader, under both YAML versions
+      expect({ s, v11: YAML.parse(text, { version: '1.1' }), v12: YAML.parse(text, { version: '1.2' }) }).toEqual({ s, v11: value, v12: value });
       if (s === '') return;
       const toml = hostsToml('registry.d8-system.svc:5001', [{ host: `mirror-${i}.example.com`, scheme: 'https', auth: { username: s, password: s } }]);
       cases.push({ id: `hostsToml ${JSON.stringify(s)}`, format: 'toml', text: toml, expected: JSON.parse(JSON.stringify(TOML.parse(toml))) });

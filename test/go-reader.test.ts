@@ -32,7 +32,7 @@ const SOURCE = path.join(__dirname, 'go-reader', 'main.go');
 const DEBIAN_GOPATH = '/usr/share/gocode';
 const CI = process.env.CI === 'true';
 /** Renders per seed and target of the hostile corpus. */
-const CORPUS_RUNS = Number(process.env.GO_READER_RUNS ?? 10);
+const CORPUS_RUNS = Number(process.env.GO_READER_RUNS ?? 8);
 
 // ---- building the reader ----
 

@@ -31,7 +31,7 @@ import { decodeSecret, nodeScriptsOf, parseDocuments, putLines, renderModule, sc
 import { runScript, scratchDir, snapshotTree } from './support/scratch';
 
 // Per seed; the seeds are FIXED_SEEDS[0..3] unless FC_SEED says otherwise (test/support/fc-seeds.ts).
-const RUNS = Number(process.env.HOSTILE_RUNS ?? 30);
+const RUNS = Number(process.env.HOSTILE_RUNS ?? 20);
 const BASH_RUNS = Number(process.env.HOSTILE_BASH_RUNS ?? 8);
 const SEEDS = propertySeeds();
 jest.setTimeout(300_000);

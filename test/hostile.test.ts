@@ -1,6 +1,6 @@
 // Hostile strings in every free-text field (issue #6 §2). The validators accept any non-empty credential without
-// control characters, so quotes, `$()`, backticks, backslashes, YAML and TOML syntax, unicode and values of a few
-// KB must come out inert: every TOML and YAML document reads back to exactly the value given, nothing else in the
+// control characters or line separators, so quotes, `$()`, backticks, backslashes, YAML and TOML syntax, words YAML
+// resolvers read as numbers or booleans, unicode and values of a few KB must come out inert: every TOML and YAML document reads back to exactly the value given, nothing else in the
 // output changes, and the node scripts run under bash write exactly their bundle's files and nothing else.
 //
 // The check is differential: each hostile render is compared with a render of the same target with benign
@@ -9,6 +9,10 @@
 // changed the structure around it, leaves a difference. Embedded formats are decoded (Secret data, YAML, JSON,
 // TOML, the scripts' base64 payloads); an embedded format the test does not know is compared as text and fails
 // closed, which is the cue to teach `decodeData` below about it.
+//
+// Each property runs once per seed of test/support/fc-seeds.ts: four fixed seeds by default and in CI, all 20 with
+// FC_SEED=all, one printed random seed with FC_SEED=random. A seed fixes every choice the generators make; only the
+// canary path inside some pieces differs between processes (it is unique per run, so runs cannot see each other's).
 import { fakeKubeEnv } from './support/fake-kubectl';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
@@ -20,55 +24,30 @@ import fc from 'fast-check';
 import * as YAML from 'yaml';
 import { Cri, RegistryMode, RegistryModule, RegistryModuleProps, RegistrySwitch } from '../lib';
 import { OWNERSHIP_FILE } from '../lib/render/node-script';
+import { toYaml } from '../lib/render/yaml';
+import { propertySeeds } from './support/fc-seeds';
 import { EXAMPLE_IMAGES, TEST_PKI } from './support/fixtures';
+import { Creds, credsOf, hostileArbitraries } from './support/hostile-input';
 import { decodeSecret, nodeScriptsOf, parseDocuments, putLines, renderModule, scriptSkeleton } from './support/render';
 import { runScript, scratchDir, snapshotTree } from './support/scratch';
 
-const RUNS = Number(process.env.HOSTILE_RUNS ?? 40);
-const BASH_RUNS = Number(process.env.HOSTILE_BASH_RUNS ?? 25);
-const SEED = process.env.FC_SEED === undefined ? undefined : Number(process.env.FC_SEED);
-jest.setTimeout(120_000);
+// Per seed; the seeds are FIXED_SEEDS[0..3] unless FC_SEED says otherwise (test/support/fc-seeds.ts).
+const RUNS = Number(process.env.HOSTILE_RUNS ?? 20);
+const BASH_RUNS = Number(process.env.HOSTILE_BASH_RUNS ?? 8);
+const SEEDS = propertySeeds();
+jest.setTimeout(300_000);
 
 const GROUPS = [{ name: 'master', cri: Cri.CONTAINERD }, { name: 'worker', cri: Cri.CONTAINERD_V2 }];
 const REPO = 'registry.example.com:5000/deckhouse/ee';
-const CONTROL = /[\u0000-\u001f\u007f]/;
 const HOSTS_ROOT = '/etc/containerd/registry.d';
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 // A file the shell would create if any value were ever evaluated; checked after every bash run.
 const CANARY = path.join(os.tmpdir(), `pwned-${process.pid}-${randomBytes(4).toString('hex')}`);
 const CANARY_NAME = path.basename(CANARY);
 
-// ---- generators ----
+// ---- generators (test/support/hostile-input.ts, shared with the Go reader's corpus) ----
 
-const PIECES = [
-  '"', "'", '`', '\\', '\\n', '\\"', "\\'", '\\u0000', '\\x00', '$', '$(', ')', '${', '}', '$((1+1))', '$HOME', '${IFS}',
-  `$(touch ${CANARY})`, `\`touch ${CANARY}\``, `'; touch ${CANARY}; '`, `"; touch ${CANARY}; echo "`, `$(touch ${CANARY_NAME})`,
-  '|', '&', ';', '&&', '>', '<', '*', '?', '#', '!', '%', '@', '=', '[', ']', '{', '}', ',', ':', ': ', ' #', ' ', '  ',
-  '- ', '? ', '&anchor', '*alias', '!!binary', '!tag', '<<', '---', '...', '%YAML 1.1', '"""', "'''", '[host]', 'a = "b"',
-  'é', 'ß', 'Ω', '中文', '😀', '👩‍👩‍👧', '\u200b', '\uFEFF', '\u2028', '\u2029', '\u0085', '\u00a0', '\u202e',
-  'null', 'true', 'yes', 'on', '~', '0x1F', '0o17', '1e3', '1_000', '.inf', '0', 'a', 'Z', '-', '_', '.', '/', '%s', '%n',
-  '{{ .Values.x }}', '<script>', 'EOF', "EOF'", 'password', 'license-token',
-];
-
-/** Strips what the validators reject (control characters) and what is not text (lone surrogates). */
-const sanitize = (s: string) => s.replace(new RegExp(CONTROL.source, 'g'), '').replace(LONE_SURROGATE, '');
-
-const hostile: fc.Arbitrary<string> = fc.oneof(
-  { weight: 4, arbitrary: fc.string({ unit: fc.constantFrom(...PIECES), minLength: 1, maxLength: 12 }) },
-  { weight: 1, arbitrary: fc.string({ unit: fc.constantFrom(...PIECES), minLength: 300, maxLength: 900 }) }, // a few KB
-  { weight: 2, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }) },
-  { weight: 2, arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }) },
-  { weight: 1, arbitrary: fc.constantFrom(...PIECES) },
-).map(sanitize).filter((s) => s.length > 0);
-
-const hostileUsername = hostile.map((s) => s.replace(/:/g, '')).filter((s) => s.length > 0);
-
-type Creds = { license: string } | { username: string; password: string };
-const creds: fc.Arbitrary<Creds> = fc.oneof(
-  fc.record({ license: hostile }),
-  fc.record({ username: hostileUsername, password: hostile }),
-);
+const { hostile, creds } = hostileArbitraries(CANARY, CANARY_NAME);
 
 // ---- targets: everything that renders credentials ----
 
@@ -103,8 +82,6 @@ const TARGETS: Target[] = [
   },
 ];
 const BASH_TARGETS = TARGETS.slice(0, 2); // RegistryModule: Direct and configurable Unmanaged
-
-const credsOf = (c: Creds) => ('license' in c ? { username: 'license-token', password: c.license } : c);
 
 // ---- the normalized view of everything a render produces ----
 
@@ -232,7 +209,7 @@ describe('hostile credentials render inert', () => {
     }
   });
 
-  test(`every TOML, YAML and JSON document reads back to the same values (${RUNS} runs over ${TARGETS.map((t) => t.name).join(', ')})`, () => {
+  test.each(SEEDS)(`every TOML, YAML and JSON document reads back to the same values (seed %i, ${RUNS} runs over ${TARGETS.map((t) => t.name).join(', ')})`, (seed) => {
     fc.assert(
       fc.property(fc.constantFrom(...TARGETS), creds, (target, c) => {
         fc.pre(distinguishable(c));
@@ -250,11 +227,11 @@ describe('hostile credentials render inert', () => {
         // (a)+(b) everything else: identical to the benign render up to the credential tokens
         expect(view(r, c)).toEqual(reference.get(`${target.name}|${'license' in benignOf(c)}`));
       }),
-      { numRuns: RUNS, seed: SEED },
+      { numRuns: RUNS, seed },
     );
   });
 
-  test(`node scripts under bash write exactly their bundle and nothing else (${BASH_RUNS} runs)`, async () => {
+  test.each(SEEDS)(`node scripts under bash write exactly their bundle and nothing else (seed %i, ${BASH_RUNS} runs)`, async (seed) => {
     const work = scratchDir('registry-hostile-');
     let run = 0;
     try {
@@ -302,7 +279,7 @@ describe('hostile credentials render inert', () => {
           }));
         }),
         // shrinking re-runs bash: bound it so a failure reports in reasonable time
-        { numRuns: BASH_RUNS, seed: SEED, interruptAfterTimeLimit: 90_000 },
+        { numRuns: BASH_RUNS, seed, interruptAfterTimeLimit: 90_000 },
       );
     } finally {
       fs.rmSync(work, { recursive: true, force: true });
@@ -314,32 +291,55 @@ describe('hostile credentials render inert', () => {
 describe('values the validators reject', () => {
   const withControl = fc.tuple(hostile, fc.integer({ min: 0, max: 0x1f }).chain((c) => fc.constantFrom(c, 0x7f)), hostile)
     .map(([a, c, b]) => `${a}${String.fromCharCode(c)}${b}`);
+  // C1 controls (NEL included), U+2028, U+2029 and the non-characters U+FFFE/U+FFFF: no YAML reader keeps them
+  const UNPRINTABLE = [...Array.from({ length: 0x20 }, (_, i) => 0x80 + i), 0x2028, 0x2029, 0xfffe, 0xffff];
+  const withUnprintable = fc.tuple(hostile, fc.constantFrom(...UNPRINTABLE), hostile).map(([a, c, b]) => `${a}${String.fromCharCode(c)}${b}`);
 
-  test('a credential with a control character (newline, tab, NUL, ESC, DEL) is rejected with its field path and without its value', () => {
+  const rejects = (value: string, message: string) => (field: string, section: string) => {
+    const options: Record<string, string> = field === 'license' ? { license: value } : { username: 'puller', password: 'pw', [field]: value };
+    const make = () => (section === 'direct' ? RegistryMode.direct({ imagesRepo: REPO, ...options }) : RegistryMode.unmanaged({ imagesRepo: REPO, ...options }));
+    expect(make).toThrow(new RegExp(`^registry\\.${section}\\.${field}: expected .*${message}`));
+    try {
+      make();
+    } catch (e) {
+      expect((e as Error).constructor).toBe(Error);
+      expect((e as Error).message).not.toContain(value); // a username is not secret, but a pasted password might be
+    }
+  };
+
+  test.each(SEEDS)('a credential with a control character (newline, tab, NUL, ESC, DEL) is rejected with its field path and without its value (seed %i)', (seed) => {
     fc.assert(
       fc.property(fc.constantFrom('license', 'username', 'password'), withControl, fc.constantFrom('direct', 'unmanaged'), (field, value, section) => {
-        const options: Record<string, string> = field === 'license' ? { license: value } : { username: 'puller', password: 'pw', [field]: value };
-        const make = () => (section === 'direct' ? RegistryMode.direct({ imagesRepo: REPO, ...options }) : RegistryMode.unmanaged({ imagesRepo: REPO, ...options }));
-        expect(make).toThrow(new RegExp(`^registry\\.${section}\\.${field}: expected .*without control characters`));
-        try {
-          make();
-        } catch (e) {
-          expect((e as Error).constructor).toBe(Error);
-          if (field !== 'username') expect((e as Error).message).not.toContain(value);
-        }
+        rejects(value, 'without control characters')(field, section);
       }),
-      { numRuns: 300, seed: SEED },
+      { numRuns: 100, seed },
     );
+  });
+
+  test.each(SEEDS)('a credential with a C1 control, a line separator (U+0085, U+2028, U+2029) or U+FFFE/U+FFFF is rejected with its field path and without its value (seed %i)', (seed) => {
+    fc.assert(
+      fc.property(fc.constantFrom('license', 'username', 'password'), withUnprintable, fc.constantFrom('direct', 'unmanaged'), (field, value, section) => {
+        rejects(value, 'without C1 control characters, line separators \\(U\\+0085, U\\+2028, U\\+2029\\)')(field, section);
+      }),
+      { numRuns: 100, seed },
+    );
+  });
+
+  test('the error names the character and where it is, for a username', () => {
+    expect(() => RegistryMode.direct({ imagesRepo: REPO, username: 'pull\u2028er', password: 'pw' }))
+      .toThrow('registry.direct.username: expected a registry username without C1 control characters, line separators (U+0085, U+2028, U+2029) or U+FFFE/U+FFFF (YAML readers do not keep them), got a string with U+2028 at character 5');
+    expect(() => RegistryMode.direct({ imagesRepo: REPO, license: 'secret\u0085key' }))
+      .toThrow(/^registry\.direct\.license: expected .*, got a string of 10 character\(s\) \(value hidden\)$/);
   });
 });
 
 describe('YAML dialects', () => {
-  // Go's gopkg.in/yaml.v2 (docker_auth, distribution) and sigs.k8s.io/yaml resolve plain scalars by YAML 1.1:
-  // `yes`/`on`/`y` are booleans, `1_000` and `0b101` integers, `1:20` is 80, `2001-12-14` a timestamp, and `<<` a
-  // merge key. cdk8s writes its manifests as YAML 1.1 for that reason; lib/render/yaml.ts writes the embedded
-  // documents (bashible `config`, `raw_config`, `distribution_config.yaml`, `auth_config.yaml`) as YAML 1.2, which
-  // leaves such values plain.
-  const AMBIGUOUS = ['yes', 'on', 'y', '1_000', '0b101', '1:20', '2001-12-14'];
+  // YAML 1.1 readers (PyYAML, the `yaml` package's 1.1 schema) read `yes`/`on`/`y` as booleans, `1_000` and
+  // `0b101` as integers, `1:20` as 80, `2001-12-14` as a timestamp and `<<` as a merge key; Go's yaml.v2 and v3 read
+  // `0o17`, `017`, `09`, `+12`, `.5` and `1e3` as numbers too. lib/render/yaml.ts quotes all of them (and
+  // test/go-reader.test.ts has Go's own readers check it); here the JS reader checks that YAML 1.1 and YAML 1.2
+  // agree on every embedded document.
+  const AMBIGUOUS = ['yes', 'on', 'y', 'Off', '~', 'null', '1_000', '0b101', '0o17', '0x1F', '017', '09', '+12', '.5', '1e3', '.inf', '1:20', '2001-12-14'];
 
   const embedded = (c: Creds) => {
     const r = renderModule({ mode: RegistryMode.direct({ imagesRepo: REPO, ...c }), nodeGroups: GROUPS, images: EXAMPLE_IMAGES, pki: TEST_PKI });
@@ -357,12 +357,37 @@ describe('YAML dialects', () => {
     }
   });
 
-  // lib/render/yaml.ts writes YAML 1.1 (as cdk8s does), which quotes these values.
-  test('embedded YAML documents read the same under YAML 1.1 (Go yaml.v2) as under YAML 1.2', () => {
+  // The ModuleConfig is written by the library's own YAML writer (apply/moduleconfig.yaml), not by cdk8s: a username
+  // "0o17" is quoted there, so YAML 1.2 readers (Go's yaml.v2 and v3, so kubectl) read the string too.
+  test('a username "0o17" in the applied ModuleConfig reads the same under YAML 1.1 and 1.2', () => {
+    const r = renderModule({ mode: RegistryMode.unmanaged({ imagesRepo: REPO, username: '0o17', password: 'pw' }), nodeGroups: GROUPS });
+    const text = r.module.moduleConfig.toYaml();
+    expect(YAML.parse(text, { version: '1.1' })).toEqual(YAML.parse(text));
+    expect(YAML.parse(text).spec.settings.registry.unmanaged.username).toBe('0o17');
+  });
+
+  test('embedded YAML documents read the same under YAML 1.1 as under YAML 1.2, the ambiguous value a string', () => {
     for (const v of AMBIGUOUS) {
-      for (const d of [...embedded({ license: v }), ...embedded({ username: v.includes(':') ? 'puller' : v, password: `${v}-pw` })]) {
-        expect({ where: d.where, value: v, doc: YAML.parse(d.text, { version: '1.1' }) }).toEqual({ where: d.where, value: v, doc: YAML.parse(d.text) });
+      for (const c of [{ license: v }, { username: v.includes(':') ? 'puller' : v, password: v }]) {
+        for (const d of embedded(c)) {
+          const doc = YAML.parse(d.text);
+          expect({ where: d.where, value: v, doc: YAML.parse(d.text, { version: '1.1' }) }).toEqual({ where: d.where, value: v, doc });
+          if (/config$/.test(d.where)) expect(JSON.stringify(doc)).toContain(JSON.stringify(v)); // as a string
+        }
       }
+    }
+  });
+
+  // The validators refuse these characters in credentials (above); any other string toYaml writes keeps them, as
+  // escapes inside double quotes (test/go-reader.test.ts has Go read them back).
+  test('toYaml writes line separators (U+2028, U+2029, NEL), C1 controls and BOM as escapes that read back as themselves', () => {
+    const specials = ['\u2028', '\u2029', '\u0085', '\u0080', '\u009f', '\ufeff', '\ufffe'];
+    for (const ch of specials) {
+      const value = { [`k${ch}`]: `a${ch}b${ch}`, list: [ch, `${ch} x`] };
+      const text = toYaml(value);
+      expect({ ch, raw: [...text].filter((x) => specials.includes(x)) }).toEqual({ ch, raw: [] });
+      expect(YAML.parse(text, { version: '1.1' })).toEqual(value);
+      expect(YAML.parse(text)).toEqual(value);
     }
   });
 

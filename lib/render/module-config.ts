@@ -1,7 +1,7 @@
 // The text of the applied `ModuleConfig/deckhouse`. Credentials are either placeholders in literal block scalars with
 // an explicit indentation indicator (`|2-`), so that raw text substitution (envsubst, Flux post-build) of any value
 // the module accepts yields exactly that string, or, for an encrypted pipeline, the values themselves.
-import { stringify } from 'yaml';
+import { toYaml } from './yaml';
 
 /** A credential of the settings: where it is, the variable it is substituted from, and its value. */
 export interface CredentialSlot {
@@ -24,7 +24,8 @@ export function moduleConfigYaml(doc: Record<string, unknown>, credentials: read
   credentials.forEach((c, i) => {
     registry[c.section][c.field] = inline ? c.value : TOKEN(i);
   });
-  let text = stringify(copy, { version: '1.1', lineWidth: 0, aliasDuplicateObjects: false });
+  // The library's YAML writer: every string a YAML 1.1, 1.2 or Go resolver would read as something else is quoted.
+  let text = toYaml(copy);
   if (!inline) {
     credentials.forEach((c, i) => {
       // `key: |2-` then the placeholder two columns deeper than the key: any substituted value (leading spaces, `#`,

@@ -59,13 +59,29 @@ export function enumValue<T extends string>(path: string, value: unknown, allowe
 }
 
 const CONTROL = /[\u0000-\u001f\u007f]/;
+/**
+ * C1 controls (U+0080–U+009F, NEL included), the line and paragraph separators and the non-characters U+FFFE and
+ * U+FFFF: not printable in YAML, or a line break in YAML 1.1. Go's YAML readers refuse a document holding one raw
+ * or split the value there, and a username is written into ModuleConfig by cdk8s, whose writer leaves them raw.
+ */
+const UNPRINTABLE = /[\u0080-\u009f\u2028\u2029\ufffe\uffff]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-/** A non-empty string of well-formed Unicode without control characters. */
+const codePoint = (c: string) => `U+${(c.codePointAt(0) as number).toString(16).toUpperCase().padStart(4, '0')}`;
+
+/**
+ * A non-empty string of well-formed Unicode without control characters (C0, DEL, C1) and line separators
+ * (U+0085, U+2028, U+2029): text every YAML, TOML and shell reader keeps as it is.
+ */
 export function plainString(path: string, value: unknown, what: string, secret = false): string {
   const describe = secret ? describeSecret : describeValue;
   if (typeof value !== 'string' || value.length === 0) return invalid(path, `a non-empty string (${what})`, describe(value));
   if (CONTROL.test(value)) return invalid(path, `${what} without control characters (newlines, tabs, NUL)`, secret ? describeSecret(value) : 'a string with control characters');
+  const unprintable = UNPRINTABLE.exec(value);
+  if (unprintable !== null) {
+    return invalid(path, `${what} without C1 control characters, line separators (U+0085, U+2028, U+2029) or U+FFFE/U+FFFF (YAML readers do not keep them)`,
+      secret ? describeSecret(value) : `a string with ${codePoint(unprintable[0])} at character ${unprintable.index + 1}`);
+  }
   if (LONE_SURROGATE.test(value)) {
     return invalid(path, `${what} of well-formed Unicode (it would be written as a different value)`, secret ? describeSecret(value) : 'a string with a lone UTF-16 surrogate');
   }

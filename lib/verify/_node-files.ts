@@ -3,8 +3,8 @@
 // extra files in expected host directories are drift; the bookkeeping files of bashible and of our node scripts are
 // ignored.
 import * as TOML from '@iarna/toml';
-import { CONTAINERD_REGISTRY_DIR } from '../model/constants';
-import { compareValue, DiffContext, IgnoreSink } from './_diff';
+import { CONTAINERD_REGISTRY_DIR, MODULE_GENERATED } from '../model/constants';
+import { compareValue, DiffContext, IgnoreSink, REASON_GENERATED } from './_diff';
 import { VerifyEntry, VerifyStatus, VerifySubjectKind } from './report';
 
 const ROOT = `${CONTAINERD_REGISTRY_DIR}/`;
@@ -55,6 +55,10 @@ function compareFile(path: string, expected: string, live: string, ignored: Igno
     return differences;
   }
   if (expected === live) return [];
+  if (expected.trim() === MODULE_GENERATED) {
+    ignored.add(path, '(file)', REASON_GENERATED);
+    return [];
+  }
   if (expected.replace(/\s+$/, '') === live.replace(/\s+$/, '')) return ['content differs only in trailing whitespace'];
   return ['content differs'];
 }

@@ -120,7 +120,7 @@ function secretData(body: Record<string, unknown>): Map<string, Buffer> {
 /** A structured document (map or list) parsed from YAML or JSON text, or undefined. */
 export function structured(text: string): unknown {
   const trimmed = text.trim();
-  if (trimmed === '' || !/[:{[\-]/.test(trimmed) || /-----BEGIN /.test(trimmed)) return undefined;
+  if (trimmed === '' || !/[:{[\-]/.test(trimmed)) return undefined;
   try {
     const doc = YAML.parseDocument(text, { version: '1.1', prettyErrors: false, uniqueKeys: false });
     if (doc.errors.length > 0) return undefined;

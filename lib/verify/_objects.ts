@@ -191,6 +191,10 @@ export function compareObject(expected: KubeObject, live: KubeObject, ignored: I
     }
     for (const k of Object.keys(l).sort()) if (!(k in e)) differences.push(`${formatPath(['data', k])}: not expected (only live)`);
   }
-  compareValue(expectedRest, liveRest, [], ctx);
+  // Labels and annotations only live are classified one by one (Helm's, kubectl's, a controller's), not as one map.
+  const em = isMap(expectedRest.metadata) ? { ...expectedRest.metadata } : {};
+  const lm = isMap(liveRest.metadata) ? liveRest.metadata : {};
+  for (const k of ['labels', 'annotations']) if (em[k] === undefined && isMap(lm[k])) em[k] = {};
+  compareValue({ ...expectedRest, metadata: em }, liveRest, [], ctx);
   return differences;
 }

@@ -110,7 +110,7 @@ export class VerifyReport {
         for (const d of e.differences) out.push(`             ${d}`);
       }
       const equal = entries.length - entries.filter((e) => e.status !== VerifyStatus.EQUAL).length;
-      if (!verbose && equal > 0) out.push(`  equal    ${equal} more (--verbose lists them)`);
+      if (!verbose && equal > 0) out.push(`  equal    ${equal} ${entries.length === equal ? '(all)' : 'more'}, not listed (verbose lists them)`);
     };
     section('objects', [VerifySubjectKind.OBJECT]);
     section('node files', [VerifySubjectKind.NODE_FILE, VerifySubjectKind.HOST_DIRECTORY]);

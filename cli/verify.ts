@@ -1,6 +1,6 @@
 // registry-cdk8s verify: compare a live cluster with the expected state folder.
 //
-//   registry-cdk8s verify --expected DIR [--objects FILE|-] [--node DIR_OR_TARBALL [--node-group NAME]] [--verbose]
+//   registry-cdk8s verify --expected DIR [--expected DIR…] [--objects FILE|-] [--node DIR_OR_TARBALL [--node-group NAME]] [--verbose]
 //
 // Reads every *.k8s.yaml below DIR (except nodes/) and DIR/nodes/<group>/…; live objects from FILE or stdin
 // (`kubectl get … -o yaml`), one node's /etc/containerd/registry.d as a directory or a tarball
@@ -12,9 +12,10 @@ import { parseArgs } from 'util';
 import { CONTAINERD_REGISTRY_DIR, RegistryVerification } from '../lib';
 import { readTar } from '../lib/verify/_tar';
 
-export const VERIFY_USAGE = `usage: registry-cdk8s verify --expected DIR [--objects FILE|-] [--node DIR_OR_TARBALL [--node-group NAME]] [--verbose]
+export const VERIFY_USAGE = `usage: registry-cdk8s verify --expected DIR [--expected DIR…] [--objects FILE|-] [--node DIR_OR_TARBALL [--node-group NAME]] [--verbose]
 
-  -e, --expected    the expected-state folder: *.k8s.yaml manifests and nodes/<node-group>/<absolute node path>
+  -e, --expected    the expected-state folder: *.k8s.yaml manifests and nodes/<node-group>/<absolute node path>;
+                    repeat it to add the applied folder (then ModuleConfig/deckhouse is compared too)
   -o, --objects     live objects as \`kubectl get … -o yaml\` prints them (a List, one object or several documents);
                     "-" reads stdin, e.g.
                       kubectl get moduleconfig/deckhouse nodegroupconfigurations -o yaml > live.yaml
@@ -61,22 +62,34 @@ function readStdin(): Buffer {
   }
 }
 
-function readExpectedObjects(dir: string): { text: string; files: number } {
-  const files = walk(dir, (rel, isDir) => (isDir ? rel !== 'nodes' : rel.endsWith('.k8s.yaml'))).filter(([, , isDir]) => !isDir);
-  if (files.length === 0) throw new UsageError(`${dir}: no *.k8s.yaml manifests in the expected-state folder`);
-  return { text: files.map(([, full]) => read(full).toString('utf8').replace(/\n*$/, '\n')).join('---\n'), files: files.length };
+function readExpectedObjects(dirs: string[]): string {
+  const texts: string[] = [];
+  for (const dir of dirs) {
+    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`${dir}: not a folder`);
+    const files = walk(dir, (rel, isDir) => (isDir ? rel !== 'nodes' : rel.endsWith('.k8s.yaml'))).filter(([, , isDir]) => !isDir);
+    if (files.length === 0) throw new UsageError(`${dir}: no *.k8s.yaml manifests in the expected-state folder`);
+    texts.push(...files.map(([, full]) => read(full).toString('utf8').replace(/\n*$/, '\n')));
+  }
+  return texts.join('---\n');
 }
 
-function nodeGroups(dir: string): string[] {
-  const nodes = path.join(dir, 'nodes');
-  if (!fs.existsSync(nodes)) return [];
-  return fs.readdirSync(nodes, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+function nodeGroups(dirs: string[]): string[] {
+  const out = new Set<string>();
+  for (const dir of dirs) {
+    const nodes = path.join(dir, 'nodes');
+    if (!fs.existsSync(nodes)) continue;
+    for (const e of fs.readdirSync(nodes, { withFileTypes: true })) if (e.isDirectory()) out.add(e.name);
+  }
+  return [...out].sort();
 }
 
-function readExpectedNodeFiles(dir: string, group: string): Record<string, string> {
-  const root = path.join(dir, 'nodes', group);
+function readExpectedNodeFiles(dirs: string[], group: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [rel, full, isDir] of walk(root, () => true)) if (!isDir) out[`/${rel}`] = read(full).toString('utf8');
+  for (const dir of dirs) {
+    const root = path.join(dir, 'nodes', group);
+    if (!fs.existsSync(root)) continue;
+    for (const [rel, full, isDir] of walk(root, () => true)) if (!isDir) out[`/${rel}`] = read(full).toString('utf8');
+  }
   return out;
 }
 
@@ -126,7 +139,7 @@ function readLiveNode(input: string): { files: Record<string, string>; notes: st
 }
 
 interface VerifyArgs {
-  readonly expected: string;
+  readonly expected: string[];
   readonly objects?: string;
   readonly node?: string;
   readonly nodeGroup?: string;
@@ -139,7 +152,7 @@ function parse(argv: string[]): VerifyArgs | undefined {
     parsed = parseArgs({
       args: argv,
       options: {
-        'expected': { type: 'string', short: 'e' },
+        'expected': { type: 'string', short: 'e', multiple: true },
         'objects': { type: 'string', short: 'o' },
         'node': { type: 'string', short: 'n' },
         'node-group': { type: 'string', short: 'g' },
@@ -154,7 +167,7 @@ function parse(argv: string[]): VerifyArgs | undefined {
   }
   const v = parsed.values;
   if (v.help) return undefined;
-  if (v.expected === undefined) throw new UsageError('--expected DIR is required');
+  if (v.expected === undefined || v.expected.length === 0) throw new UsageError('--expected DIR is required');
   if (v.objects === undefined && v.node === undefined) throw new UsageError('give --objects, --node or both: there is nothing to compare');
   if (v['node-group'] !== undefined && v.node === undefined) throw new UsageError('--node-group needs --node');
   return { expected: v.expected, objects: v.objects, node: v.node, nodeGroup: v['node-group'], verbose: v.verbose === true };
@@ -169,8 +182,7 @@ export function verifyMain(argv: string[]): number {
       process.stdout.write(`${VERIFY_USAGE}\n`);
       return 0;
     }
-    if (!fs.existsSync(a.expected) || !fs.statSync(a.expected).isDirectory()) throw new UsageError(`${a.expected}: not a folder`);
-    const expected = readExpectedObjects(a.expected);
+    const expectedObjects = readExpectedObjects(a.expected);
     const liveObjects = a.objects === undefined ? undefined : (a.objects === '-' ? readStdin() : read(a.objects)).toString('utf8');
 
     let nodeGroup = a.nodeGroup;
@@ -195,7 +207,7 @@ export function verifyMain(argv: string[]): number {
 
     let report;
     try {
-      report = RegistryVerification.compare({ expectedObjects: expected.text, liveObjects, expectedNodeFiles, liveNodeFiles, nodeGroup });
+      report = RegistryVerification.compare({ expectedObjects, liveObjects, expectedNodeFiles, liveNodeFiles, nodeGroup });
     } catch (e) {
       throw new UsageError((e as Error).message.split('\n')[0]);
     }

@@ -124,6 +124,26 @@ test('drift: exit 1, differences printed, no secret', () => {
   expectNoSecret(r, [NEW]);
 });
 
+test('several --expected folders: the applied ModuleConfig is compared too; an object in two folders is an input error', () => {
+  const expected = expectedDir('exp-multi');
+  const apply = path.join(tmp, 'apply-multi');
+  put(path.join(apply, 'moduleconfig.k8s.yaml'), toYamlDocuments(state.objects.filter((o) => o.kind === 'ModuleConfig')));
+  fs.rmSync(path.join(expected, 'registry.k8s.yaml'));
+  put(path.join(expected, 'registry.k8s.yaml'), toYamlDocuments(state.objects.slice(0, Math.ceil(state.objects.length / 2)).filter((o) => o.kind !== 'ModuleConfig')));
+  const live = put(path.join(tmp, 'live-multi.yaml'), liveCluster(state, (o) => {
+    findObject(o, 'ModuleConfig', 'deckhouse').spec.settings.registry.direct.imagesRepo = 'registry.example.com:5000/deckhouse/ce';
+  }));
+  const alone = run(['verify', '-e', expected, '-o', live]);
+  expect(alone.code).toBe(0);
+  expect(alone.stdout).toContain('pipeline applies it');
+  const both = run(['verify', '-e', expected, '-e', apply, '-o', live]);
+  expect(both.code).toBe(1);
+  expect(both.stdout).toContain('spec.settings.registry.direct.imagesRepo: expected "registry.example.com:5000/deckhouse/ee"');
+  const twice = run(['verify', '-e', expected, '-e', apply, '-e', apply, '-o', live]);
+  expect(twice.code).toBe(2);
+  expect(twice.stderr).toMatch(/ModuleConfig deckhouse appears twice/);
+});
+
 describe('tarball input', () => {
   const tarOf = (root: string, file: string, args: string[]) => {
     execFileSync('tar', ['-C', root, ...args, '-f', file, 'registry.d']);

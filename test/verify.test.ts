@@ -358,4 +358,32 @@ describe('drift', () => {
     ]);
     expectNoSecrets(report, ['LICENSE-LEAK-CHECK']);
   });
+
+  test('another served version of the same group is the same object; ModuleConfig outside the expected objects is named, not drift', () => {
+    const expected = clone(direct);
+    expected.objects = expected.objects.filter((o) => o.kind !== 'ModuleConfig');
+    const live = liveCluster(direct, (o) => { findObject(o, 'PodDisruptionBudget', 'registry-incluster-proxy').apiVersion = 'policy/v1beta1'; });
+    const report = compare(expected, live);
+    expect(report.converged).toBe(true);
+    expect(ignoredFor(report, 'apiVersion')[0]).toMatchObject({ subjects: ['PodDisruptionBudget d8-system/registry-incluster-proxy'] });
+    expect(report.ignored.find((i) => i.subjects.includes('ModuleConfig deckhouse'))?.reason).toMatch(/pipeline applies it/);
+    const otherGroup = liveCluster(direct, (o) => { findObject(o, 'PodDisruptionBudget', 'registry-incluster-proxy').apiVersion = 'example.com/v1'; });
+    expect(entry(compare(direct, otherGroup), 'PodDisruptionBudget d8-system/registry-incluster-proxy').differences).toEqual([
+      'apiVersion: expected "policy/v1", live "example.com/v1"',
+    ]);
+  });
+
+  test('userinfo in a printed key or value is hidden', () => {
+    const files = registryDir(direct.nodeFiles.worker);
+    const t: any = TOML.parse(files[`${HOST_DIR}/hosts.toml`]);
+    t.host['https://puller:Userinfo-Secret@mirror.example.com'] = { capabilities: ['pull'] };
+    t.server = 'https://puller:Userinfo-Secret@mirror.example.com';
+    files[`${HOST_DIR}/hosts.toml`] = TOML.stringify(t);
+    const report = compare(direct, liveCluster(direct), 'worker', files);
+    expect(entry(report, `${HOST_DIR}/hosts.toml`).differences).toEqual([
+      'host."https://***@mirror.example.com": not expected (only live)',
+      'server: not expected (only live)',
+    ]);
+    expectNoSecrets(report, ['Userinfo-Secret']);
+  });
 });

@@ -34,9 +34,15 @@ export interface DiffContext {
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
+/** `scheme://user:password@host` with the userinfo hidden: keys are printed, and a key may be a URL. */
+function redactUserinfo(s: string): string {
+  return s.replace(/(\/\/)[^/@\s]*@/g, '$1***@');
+}
+
 export function formatPath(path: readonly Segment[]): string {
   let out = '';
-  for (const s of path) {
+  for (const raw of path) {
+    const s = typeof raw === 'string' ? redactUserinfo(raw) : typeof raw === 'object' ? { name: redactUserinfo(raw.name) } : raw;
     if (typeof s === 'number') out += `[${s}]`;
     else if (typeof s === 'object') out += `[name=${IDENT.test(s.name) ? s.name : JSON.stringify(s.name)}]`;
     else out += (out === '' ? '' : '.') + (IDENT.test(s) ? s : JSON.stringify(s));
@@ -62,6 +68,7 @@ function shown(v: unknown, path: readonly Segment[], ctx: DiffContext): string |
   if (v === undefined) return undefined;
   const text = typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v);
   if (text === undefined || text.length > 80 || /\n|\\n|PRIVATE KEY|BEGIN /.test(text)) return undefined;
+  if (/[^\s/:@"]+:[^\s/@"]*@/.test(text)) return undefined; // user:password@host
   return text;
 }
 

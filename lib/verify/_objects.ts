@@ -155,6 +155,14 @@ function compareEmbedded(expected: string, live: string, path: readonly Segment[
   compareValue(expected, live, path, ctx, true);
 }
 
+export const REASON_VERSION = 'served in another version of the same API group (kubectl prints the preferred one)';
+
+function splitApiVersion(v: unknown): [string, string] {
+  const s = typeof v === 'string' ? v : '';
+  const slash = s.lastIndexOf('/');
+  return slash < 0 ? ['', s] : [s.slice(0, slash), s.slice(slash + 1)];
+}
+
 /** Compares one expected object with its live counterpart; returns the differences. */
 export function compareObject(expected: KubeObject, live: KubeObject, ignored: IgnoreSink): string[] {
   const differences: string[] = [];
@@ -170,6 +178,13 @@ export function compareObject(expected: KubeObject, live: KubeObject, ignored: I
   };
   const { data: ed, stringData: _es, ...expectedRest } = expected.body;
   const { data: ld, stringData: _ls, ...liveRest } = live.body;
+  // kubectl prints the preferred version of a group; a different version of the same group is the same object.
+  const [eg, ev] = splitApiVersion(expectedRest.apiVersion);
+  const [lg, lv] = splitApiVersion(liveRest.apiVersion);
+  if (eg === lg && ev !== lv) {
+    ignored.add(ctx.subject, 'apiVersion', REASON_VERSION);
+    liveRest.apiVersion = expectedRest.apiVersion;
+  }
   if (isSecret) {
     const e = secretData(expected.body);
     const l = secretData(live.body);
@@ -177,6 +192,7 @@ export function compareObject(expected: KubeObject, live: KubeObject, ignored: I
       const lv = l.get(k);
       const p = ['data', k];
       if (lv === undefined) differences.push(`${formatPath(p)}: absent live`);
+      else if (!ev.equals(lv) && ev.toString('utf8') === lv.toString('utf8')) differences.push(`${formatPath(p)}: differs (binary)`);
       else compareEmbedded(ev.toString('utf8'), lv.toString('utf8'), p, ctx);
     }
     for (const k of [...l.keys()].sort()) if (!e.has(k)) differences.push(`${formatPath(['data', k])}: not expected (only live)`);

@@ -64,6 +64,8 @@ class IgnoredCollector implements IgnoreSink {
 const REASON_NOT_OWNED = 'not an object the module owns (ModuleConfig deckhouse, NodeGroupConfigurations registry-*, '
   + 'and in d8-system Secrets, ConfigMaps, Services, workloads, PDBs, VPAs, Ingresses, Certificates named registry* or deckhouse-registry)';
 
+const REASON_MODULE_CONFIG = 'not in the expected objects (the pipeline applies it: give the applied manifests as expected objects too to compare it)';
+
 /** Compares a live cluster with the expected state the library renders. */
 export class RegistryVerification {
   /**
@@ -138,6 +140,10 @@ function compareObjects(expected: KubeObject[], live: KubeObject[], ignored: Ign
   }
   const extra = [...liveByKey.values()].filter((o) => !expectedKeys.has(keyOf(o))).sort((a, b) => subjectOf(a).localeCompare(subjectOf(b)));
   for (const o of extra) {
+    if (o.kind === 'ModuleConfig') {
+      ignored.add(subjectOf(o), '(object)', REASON_MODULE_CONFIG);
+      continue;
+    }
     if (!moduleOwns(o)) {
       ignored.add(subjectOf(o), '(object)', REASON_NOT_OWNED);
       continue;

@@ -14,3 +14,5 @@ export type { ImageReference, Endpoint, Resolution, ResolveOptions } from './mod
 export * from './constructs/registry-switch';
 export * from './constructs/node-services-mode';
 export * from './settings/module-config';
+export * from './verify/report';
+export * from './verify/registry-verification';

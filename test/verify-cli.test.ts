@@ -84,7 +84,7 @@ test('clean run: objects from a file and a registry.d directory; exit 0', () => 
   const r = run(['verify', '--expected', expected, '--objects', live, '--node', path.join(nodeRoot('node-clean'), 'registry.d'), '--node-group', 'worker']);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
-  expect(r.stdout).toMatch(/^CONVERGED: 11 object\(s\); 2 node file\(s\)/);
+  expect(r.stdout).toMatch(/^CONVERGED: 17 object\(s\); 2 node file\(s\)/);
   expectNoSecret(r);
 });
 
@@ -94,7 +94,7 @@ test('objects from stdin in a real process; the folder holding registry.d also w
     '-e', expected, '-o', '-', '-n', nodeRoot('node-stdin'), '-g', 'worker'], { cwd: root, input: liveCluster(state), encoding: 'utf8', timeout: 60_000 });
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
-  expect(r.stdout).toContain('objects: 11 expected, 15 live');
+  expect(r.stdout).toContain('objects: 17 expected, 21 live');
 }, 60_000);
 
 test('drift: exit 1, differences printed, no secret', () => {

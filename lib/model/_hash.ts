@@ -16,9 +16,12 @@ export function canonicalJson(value: unknown): string {
   });
 }
 
+/** The marker as Go's JSON writes it (`<` and `>` escaped). */
+const MODULE_GENERATED_GO_JSON = MODULE_GENERATED.replace('<', '\\u003c').replace('>', '\\u003e');
+
 /** Hex sha256; a hash over a value the module generates is itself generated (the marker). */
 export function sha256(text: string): string {
-  if (text.includes(MODULE_GENERATED)) return MODULE_GENERATED;
+  if (text.includes(MODULE_GENERATED) || text.includes(MODULE_GENERATED_GO_JSON)) return MODULE_GENERATED;
   return createHash('sha256').update(text).digest('hex');
 }
 

@@ -8,8 +8,8 @@ import { MODULE_GENERATED, RegistryModuleProps } from '../../lib';
 import { renderModule } from './render';
 
 export interface RenderedState {
-  /** Every object, parsed. */
-  readonly objects: any[];
+  /** Every object, parsed (the ModuleConfig first, as its own file holds it). */
+  objects: any[];
   /** Node files per node group: absolute node path -> content. */
   readonly nodeFiles: Record<string, Record<string, string>>;
 }
@@ -23,11 +23,11 @@ export function renderState(props: RegistryModuleProps): RenderedState {
   const r = renderModule(props);
   const nodeFiles: Record<string, Record<string, string>> = {};
   for (const [file, content] of Object.entries(r.module.toFiles())) {
-    const m = file.match(/^nodes\/([^/]+)(\/.*)$/);
+    const m = file.match(/^expected\/nodes\/([^/]+)(\/.*)$/);
     if (m === null) continue;
     (nodeFiles[m[1]] ??= {})[m[2]] = content;
   }
-  return { objects: r.objects, nodeFiles };
+  return { objects: [YAML.parse(r.module.moduleConfig.toYaml()), ...r.objects], nodeFiles };
 }
 
 export function toYamlDocuments(objects: any[]): string {
@@ -72,7 +72,7 @@ export function markGenerated(state: RenderedState): RenderedState {
       o.data.version = b64(MODULE_GENERATED);
       editSecretDocument(objects, name, 'config', (c) => {
         c.ca = MODULE_GENERATED;
-        for (const part of ['auth', 'token', 'distribution']) c[part] = { cert: MODULE_GENERATED, key: MODULE_GENERATED };
+        for (const k of ['auth_cert', 'auth_key', 'token_cert', 'token_key', 'distribution_cert', 'distribution_key']) c[k] = MODULE_GENERATED;
         for (const k of Object.keys(c)) {
           if (k.startsWith('user_')) c[k] = { ...c[k], password: MODULE_GENERATED, password_hash: MODULE_GENERATED };
         }
@@ -114,7 +114,7 @@ export function markGenerated(state: RenderedState): RenderedState {
         }
         nodeFiles[group][path] = TOML.stringify(t);
       } else if (path.endsWith('https-127.0.0.1:5001-ca.crt')) {
-        nodeFiles[group][path] = `${MODULE_GENERATED}\n`;
+        nodeFiles[group][path] = MODULE_GENERATED;
       } else {
         nodeFiles[group][path] = content;
       }

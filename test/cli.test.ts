@@ -69,7 +69,8 @@ test('Direct from a ModuleConfig and a cluster file renders what RegistryModule 
   const r = run(['synth', '-f', path.join(dir, 'mc.yaml'), '-c', clusterFile(dir), '-o', out]);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
-  expect(r.stdout).toMatch(/^wrote \d+ file\(s\) to /);
+  expect(r.stdout).toMatch(/^wrote \d+ file\(s\) to \S+\/out\/; folder mode 0700, \d+ file\(s\) hold secrets and are 0600\n/);
+  expect(r.stdout).toMatch(/\nnext: review .*out\/ .*kubectl apply -f .*out\/registry\.k8s\.yaml\n$/);
   const app = new App();
   const module = new RegistryModule(new Chart(app, 'registry'), 'Registry', {
     mode: RegistrySettings.fromModuleConfig(DIRECT),
@@ -100,7 +101,7 @@ test('an Unmanaged ModuleConfig needs no cluster file', () => {
 
 describe('fails with the file, the line and the field', () => {
   test.each([
-    ['fails on invalid YAML', 'mode: Direct\ndirect: [a,\n', /mc\.yaml:\d+:\d+: invalid YAML: /],
+    ['fails on invalid YAML', 'mode: Direct\ndirect: [a,\n', /mc\.yaml:\d+:\d+: spec\.settings\.registry\.direct: invalid YAML: bad indentation, or an unclosed \[ or \{/],
     ['fails on a bad imagesRepo, pointing at its line', 'mode: Direct\ndirect:\n  imagesRepo: https://registry.example.com/x', /mc\.yaml:12: spec\.settings\.registry\.direct\.imagesRepo: expected host\[:port\]\/path/],
     ['fails on a missing password, pointing at the section', 'mode: Direct\ndirect:\n  imagesRepo: r.example.com/x\n  username: u', /mc\.yaml:11: spec\.settings\.registry\.direct\.password: 'password' is required/],
     ['fails on a wrong mode', 'mode: direct', /mc\.yaml:10: spec\.settings\.registry\.mode: .*did you mean "Direct"/],
@@ -124,12 +125,14 @@ describe('fails with the file, the line and the field', () => {
     expect(fs.existsSync(path.join(dir, 'out'))).toBe(false);
   });
 
-  test('fails on a missing PEM file', () => {
+  test('fails on a missing PEM file with the field and its line, not just a path', () => {
     const dir = scratch();
     fs.writeFileSync(path.join(dir, 'mc.yaml'), DIRECT);
     const file = clusterFile(dir);
     fs.rmSync(path.join(dir, 'ca.key'));
-    expect(run(['synth', '-f', path.join(dir, 'mc.yaml'), '-c', file]).stderr).toMatch(/ca\.key: cannot read \(ENOENT\)/);
+    const r = run(['synth', '-f', path.join(dir, 'mc.yaml'), '-c', file, '-o', path.join(dir, 'out')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/cluster\.yaml:13: pki\.ca\.privateKeyFile: cannot read "ca\.key" \(\S*ca\.key\): no such file or folder \(ENOENT\)\n$/);
   });
 
   test('fails on a non-empty output folder without --force, and replaces it with --force', () => {
@@ -142,11 +145,14 @@ describe('fails with the file, the line and the field', () => {
     expect(fs.readdirSync(path.join(dir, 'out')).sort()).toEqual(['DIAGRAM.md', 'registry.k8s.yaml']);
   });
 
-  test('fails on an unknown option and prints usage on --help', () => {
-    expect(run(['synth', '--bogus']).stderr).toMatch(/unknown option "--bogus"/);
+  test('fails on an unknown option with exit code 2 and prints usage on --help', () => {
+    const bogus = run(['synth', '--bogus']);
+    expect(bogus.stderr).toMatch(/^registry-cdk8s: Unknown option '--bogus'\nrun 'registry-cdk8s synth --help' for the options\n$/);
+    expect(bogus.code).toBe(2);
     const help = run(['--help']);
     expect(help.code).toBe(0);
-    expect(help.stdout).toMatch(/^usage: registry-cdk8s synth -f MODULECONFIG\.yaml/);
+    expect(help.stdout).toMatch(/^usage: registry-cdk8s <command> \[options\]/);
+    expect(help.stdout).toMatch(/usage: registry-cdk8s synth -f MODULECONFIG\.yaml/);
   });
 });
 

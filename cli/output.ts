@@ -152,7 +152,16 @@ export function writeTree(out: string, files: readonly OutputFile[], opts: Write
   try {
     fs.mkdirSync(parent, { recursive: true });
   } catch (e) {
-    throw new InputError(`${name}: cannot create the parent folder ${shown(path.dirname(out))}: ${fsReason(e)}`);
+    // a recursive mkdir reports ENOENT for most failures: name the existing ancestor that refused, and why
+    let ancestor = path.dirname(parent);
+    while (!fs.existsSync(ancestor) && path.dirname(ancestor) !== ancestor) ancestor = path.dirname(ancestor);
+    let reason = fsReason(e);
+    try {
+      fs.accessSync(ancestor, fs.constants.W_OK);
+    } catch (denied) {
+      reason = `${shown(path.relative(process.cwd(), ancestor) || '.')}: ${fsReason(denied)}`;
+    }
+    throw new InputError(`${name}: cannot create the parent folder ${shown(path.dirname(out))}: ${reason}`);
   }
   const recovered = recoverInterrupted(parent, base, abs);
   let existing: fs.Stats | undefined;

@@ -8,7 +8,7 @@ import { IngressTls, RegistryMode, RegistryModeName, RegistryModule, RegistrySet
 import { CLUSTER_PROPS } from '../lib/settings/_cluster';
 import { toJsSafely, yamlErrorMessage } from '../lib/settings/_yaml';
 import { EXIT, fsReason, InputError, report, shown, UsageError } from './common';
-import { OutputFile, PLAIN_FILE_MODE, SECRET_FILE_MODE, writeTree } from './output';
+import { checkOutputFolder, OutputFile, PLAIN_FILE_MODE, SECRET_FILE_MODE, writeTree } from './output';
 
 export const SYNTH_USAGE = `usage: registry-cdk8s synth -f MODULECONFIG.yaml [-c CLUSTER.yaml] [-o OUT_DIR] [--from OLD_MODULECONFIG.yaml] [--force]
 
@@ -278,6 +278,8 @@ export function synth(argv: string[]): number {
       process.stdout.write(`${SYNTH_USAGE}\n`);
       return EXIT.OK;
     }
+    // the output folder first: a misplaced -o is reported before any input is read
+    checkOutputFolder(args.out, { force: args.force, inputs: [args.file, ...(args.from ? [args.from] : []), ...(args.cluster ? [args.cluster] : [])] });
     const rendered = render(args);
     for (const w of rendered.warnings) process.stderr.write(`registry-cdk8s: warning: ${w}\n`);
     const result = writeTree(args.out, rendered.files, { force: args.force, inputs: rendered.inputs });

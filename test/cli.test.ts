@@ -161,3 +161,84 @@ test('RegistrySettings.fromModuleConfig ignores other documents and needs exactl
   expect(() => RegistrySettings.fromModuleConfig('kind: ModuleConfig\nmetadata: {name: other}\n', 'f.yaml')).toThrow(/^f\.yaml: expected exactly one ModuleConfig named "deckhouse"/);
   expect(RegistrySettings.fromModuleConfig(MC('{}'))._settings).toEqual(RegistryMode.unmanaged()._settings);
 });
+
+describe('issue 15 item 5: the command line', () => {
+  test('--version prints the package version; exit 0', () => {
+    const r = run(['--version']);
+    expect([r.code, r.stdout]).toEqual([0, `${JSON.parse(fs.readFileSync(path.join(__dirname, '../package.json'), 'utf8')).version}\n`]);
+  });
+
+  test('--file=x and --out=y are accepted', () => {
+    const dir = scratch();
+    fs.writeFileSync(path.join(dir, 'mc.yaml'), MC('mode: Unmanaged'));
+    const r = run(['synth', `--file=${path.join(dir, 'mc.yaml')}`, `--out=${path.join(dir, 'o')}`]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(fs.existsSync(path.join(dir, 'o', 'registry.k8s.yaml'))).toBe(true);
+  });
+
+  test.each([
+    ['no command', [], /a command is required/],
+    ['an unknown command', ['render'], /unknown command "render"/],
+    ['a missing -f', ['synth', '-o', 'x'], /-f MODULECONFIG\.yaml is required/],
+    ['an option without its value', ['synth', '-f'], /argument missing/],
+    ['a repeated option', ['synth', '-f', 'a.yaml', '-f', 'b.yaml'], /--file is given more than once/],
+    ['an empty value', ['synth', '-f', ''], /--file needs a non-empty value/],
+    ['a positional argument', ['synth', '-f', 'a.yaml', 'extra'], /Unexpected argument 'extra'/],
+  ])('usage errors exit 2: %s', (_name, argv, message) => {
+    const r = run(argv as string[]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe('');
+  });
+
+  test('--help documents the exit codes and every file field of the cluster file', () => {
+    for (const argv of [['--help'], ['synth', '--help'], ['synth', '-h']]) {
+      const r = run(argv);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/Exit codes: 0 success, 1 bad input \(a file, a value or the output folder\), 2 usage/);
+      for (const f of ['certificateFile', 'privateKeyFile', 'clientCaFile', 'caFile', 'bootstrapRegistry', 'customTolerationKeys', 'verticalPodAutoscaler', 'containerdBuild', 'nodeConfigurationWeight', 'controlPlane:', 'clusterType: Static', 'tls: { clusterIssuer']) {
+        expect([argv.join(' '), f, r.stdout.includes(f)]).toEqual([argv.join(' '), f, true]);
+      }
+    }
+  });
+
+  test('hints are phrased for YAML users too: clusterType: Static, images with double-quoted digests', () => {
+    const dir = scratch();
+    fs.writeFileSync(path.join(dir, 'mc.yaml'), MC('mode: Proxy\nproxy:\n  imagesRepo: r.example.com/x'));
+    fs.writeFileSync(path.join(dir, 'cluster.yaml'), 'nodeGroups: [{ name: master }]\n');
+    let r = run(['synth', '-f', path.join(dir, 'mc.yaml'), '-c', path.join(dir, 'cluster.yaml'), '-o', path.join(dir, 'o')]);
+    expect(r.stderr).toMatch(/cluster\.yaml:1: clusterType: .*if the cluster is static, set clusterType: Static; ClusterType\.STATIC in TypeScript/);
+    fs.writeFileSync(path.join(dir, 'cluster.yaml'), 'nodeGroups: [{ name: master }]\nclusterType: Static\n');
+    r = run(['synth', '-f', path.join(dir, 'mc.yaml'), '-c', path.join(dir, 'cluster.yaml'), '-o', path.join(dir, 'o')]);
+    expect(r.stderr).toMatch(/images: \{ dockerDistribution: "sha256:…", dockerAuth: "sha256:…", registryProxy: "sha256:…" \}/);
+    expect(r.stderr).not.toMatch(/'sha256/);
+  });
+
+  test('ingress.tls and clientCaFile from the cluster file', () => {
+    const dir = scratch();
+    fs.writeFileSync(path.join(dir, 'mc.yaml'), MC('mode: Local'));
+    const file = clusterFile(dir, [
+      'clusterType: Static',
+      'controlPlane: [{ name: master-0, address: 10.0.0.10 }]',
+      'ingress:',
+      '  publicDomainTemplate: "%s.kube.example.com"',
+      '  clientCaFile: ca.crt',
+      '  tls: { certificateFile: distribution.crt, privateKeyFile: distribution.key }',
+    ].join('\n'));
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/^images:\n.*\n.*\n/m, `images: { dockerDistribution: "${EXAMPLE_IMAGES.dockerDistribution}", dockerAuth: "${EXAMPLE_IMAGES.dockerAuth}", registryProxy: "${EXAMPLE_IMAGES.registryProxy}", mirrorer: "${EXAMPLE_IMAGES.mirrorer}" }\n`).replace('controlPlaneNodes: 3\n', ''));
+    const r = run(['synth', '-f', path.join(dir, 'mc.yaml'), '-c', file, '-o', path.join(dir, 'o')]);
+    expect(r.stderr).toBe('');
+    expect(fs.readFileSync(path.join(dir, 'o', 'registry.k8s.yaml'), 'utf8')).toMatch(/name: registry-ingress-tls/);
+  });
+
+  test('--from a default Unmanaged config without bootstrapRegistry warns on stderr what the plan cannot know', () => {
+    const dir = scratch();
+    fs.writeFileSync(path.join(dir, 'old.yaml'), MC('mode: Unmanaged'));
+    fs.writeFileSync(path.join(dir, 'mc.yaml'), DIRECT);
+    const r = run(['synth', '-f', path.join(dir, 'mc.yaml'), '--from', path.join(dir, 'old.yaml'), '-c', clusterFile(dir), '-o', path.join(dir, 'plan')]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^registry-cdk8s: warning: \S+old\.yaml is the default Unmanaged mode \(the bootstrap registry\), and \S+cluster\.yaml gives no bootstrapRegistry: the plan cannot know where nodes pull from today/);
+    expect(r.stdout).toMatch(/\nnext: read \S+plan\/PLAN\.md, then apply the stages in order/);
+  });
+});

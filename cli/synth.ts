@@ -113,6 +113,8 @@ interface ClusterInput {
   readonly props: Record<string, any>;
   /** PEM files the cluster file refers to. */
   readonly files: string[];
+  /** `pki.ca.privateKey` -> the file field it came from (`pki.ca.privateKeyFile`) and the path as written. */
+  readonly fromFile: Map<string, { field: string; ref: string }>;
   lineOf(p: ReadonlyArray<string | number>): number;
 }
 
@@ -146,6 +148,7 @@ function readCluster(file: string): ClusterInput {
   const props = raw as Record<string, any>;
   const dir = path.dirname(file);
   const files: string[] = [];
+  const fromFile = new Map<string, { field: string; ref: string }>();
   const at = (where: readonly string[]) => where.reduce<any>((o, k) => (o !== null && typeof o === 'object' ? o[k] : undefined), props);
   for (const f of PEM_FIELDS) {
     const obj = at(f.at);
@@ -162,6 +165,7 @@ function readCluster(file: string): ClusterInput {
       throw new InputError(`${where}: cannot read ${JSON.stringify(ref)}${path.isAbsolute(ref) ? '' : ` (${shown(path.relative(process.cwd(), full) || full)})`}: ${fsReason(e)}`);
     }
     files.push(full);
+    fromFile.set([...f.at, f.field].join('.'), { field: fieldPath.join('.'), ref });
     delete obj[f.file];
   }
   const tls = at(['ingress', 'tls']);
@@ -172,7 +176,7 @@ function readCluster(file: string): ClusterInput {
     else if (keys === 'certificate,privateKey') props.ingress.tls = IngressTls.customCertificate({ certificate: tls.certificate, privateKey: tls.privateKey });
     else throw new InputError(`${where}: expected { clusterIssuer: <name> } (cert-manager) or { certificateFile, privateKeyFile } (your certificate)`);
   }
-  return { file: name, props, files, lineOf };
+  return { file: name, props, files, fromFile, lineOf };
 }
 
 /** Puts file:line before a library error whose field path (e.g. `nodeGroups[1].cri`) belongs to the cluster file. */
@@ -185,7 +189,13 @@ function locate(e: unknown, args: SynthArgs, cluster: ClusterInput | undefined):
   const known = top !== undefined && ([...CLUSTER_PROPS, ...EXTRA_CLUSTER_KEYS].includes(top) || (cluster !== undefined && top in cluster.props));
   if (!known) return new InputError(message);
   if (cluster === undefined) return new InputError(`${message} (cluster facts go in a cluster file: -c CLUSTER.yaml, see --help)`);
-  const p = `${m![1]}${m![2]}`.split(/\.|\[|\]/).filter((x) => x !== '').map((x) => (/^\d+$/.test(x) ? Number(x) : x));
+  const fieldPath = `${m![1]}${m![2]}`;
+  const pem = cluster.fromFile.get(fieldPath);
+  if (pem !== undefined) {
+    // the value came from a PEM file: point at the line that names the file, and name the file
+    return new InputError(`${cluster.file}:${cluster.lineOf(pem.field.split('.'))}: ${pem.field} (${JSON.stringify(pem.ref)}): ${message.slice(fieldPath.length + 2)}`);
+  }
+  const p = fieldPath.split(/\.|\[|\]/).filter((x) => x !== '').map((x) => (/^\d+$/.test(x) ? Number(x) : x));
   return new InputError(`${cluster.file}:${cluster.lineOf(p)}: ${message}`);
 }
 

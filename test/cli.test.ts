@@ -242,3 +242,14 @@ describe('issue 15 item 5: the command line', () => {
     expect(r.stdout).toMatch(/\nnext: read \S+plan\/PLAN\.md, then apply the stages in order/);
   });
 });
+
+test('a PEM file with the wrong content is reported at the line of its file field, naming the file', () => {
+  const dir = scratch();
+  fs.writeFileSync(path.join(dir, 'mc.yaml'), DIRECT);
+  const file = clusterFile(dir);
+  fs.writeFileSync(path.join(dir, 'token.key'), TEST_PKI.ca.privateKey);
+  const r = run(['synth', '-f', path.join(dir, 'mc.yaml'), '-c', file, '-o', path.join(dir, 'out')]);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toBe(`registry-cdk8s: ${file}:16: pki.token.privateKeyFile ("token.key"): the private key does not belong to the certificate\n`);
+  for (const line of TEST_PKI.ca.privateKey.split('\n').filter((l) => l.length > 20 && !l.startsWith('-----'))) expect(r.stderr).not.toContain(line);
+});

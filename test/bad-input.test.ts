@@ -5,7 +5,7 @@
 // Rows marked `bug` are known library defects (see the row's comment); they run as `test.failing`, so the suite
 // stays green now and turns red the day the library is fixed, as a reminder to drop the marker.
 import { App, Chart } from 'cdk8s';
-import { ClusterType, ContainerdBuild, Cri, IngressTls, RegistryMode, RegistryModule, RegistrySwitch } from '../lib';
+import { ClusterType, ContainerdBuild, Cri, IngressTls, RegistryMode, RegistryModule, RegistrySettings, RegistrySwitch } from '../lib';
 import { EXAMPLE_IMAGES, TEST_PKI, TEST_UPSTREAM_CA } from './support/fixtures';
 
 const REPO = 'registry.deckhouse.ru/deckhouse/ee';
@@ -57,6 +57,12 @@ const proxyModule = (over: Record<string, unknown>) => registryModule({ mode: Re
 const localModule = (ingress: Record<string, unknown>) => registryModule({
   mode: RegistryMode.local(), ...nodeServicesProps, ingress: { publicDomainTemplate: '%s.kube.example.com', clientCa: TEST_UPSTREAM_CA, ...ingress },
 });
+
+const moduleConfig = (passwordLine: string, apiVersion = 'deckhouse.io/v1alpha1') => () => RegistrySettings.fromModuleConfig([
+  `apiVersion: ${apiVersion}`, 'kind: ModuleConfig', 'metadata: { name: deckhouse }', 'spec:', '  settings:', '    registry:', '      mode: Direct',
+  '      direct:', '        imagesRepo: r.example.com/x', '        username: u', `        ${passwordLine}`, '',
+].join('\n'), 'mc.yaml');
+const BOMB = `apiVersion: deckhouse.io/v1alpha1\nkind: ModuleConfig\nmetadata: { name: deckhouse }\na: &a [${Array(9).fill('"lol"').join(',')}]\nb: &b [${Array(9).fill('*a').join(',')}]\nc: &c [${Array(9).fill('*b').join(',')}]\nd: [${Array(9).fill('*c').join(',')}]\n`;
 
 const REPO_FORMAT = /expected host\[:port\]\/path/;
 const PEM_CERTS = /expected one or more PEM certificates/;
@@ -344,6 +350,12 @@ const ROWS: Row[] = [
   { name: 'clusterIssuer over 253 characters', run: localModule({ tls: IngressTls.certManager(Array(5).fill('i'.repeat(60)).join('.')) }), path: 'ingress.tls.clusterIssuer', says: /a ClusterIssuer name \(a DNS-1123 subdomain of at most 253 characters\)/ },
   { name: 'toleration key name over 63 characters', run: registryModule({ customTolerationKeys: [`example.com/${'t'.repeat(64)}`] }), path: 'customTolerationKeys[0]', says: /a name of at most 63.*name has 64 characters/ },
   { name: 'toleration key prefix over 253 characters', run: registryModule({ customTolerationKeys: [`${Array(5).fill('p'.repeat(60)).join('.')}/dedicated`] }), path: 'customTolerationKeys[0]', says: /prefix of at most 253.*prefix has 304 characters/ },
+  // ---- issue 12, items 4 and 10: ModuleConfig text (RegistrySettings.fromModuleConfig) ----
+  { name: 'ModuleConfig: an unquoted alias as the password', run: moduleConfig(`password: *${SECRET_PASSWORD}`), path: 'mc.yaml:11:19', says: /^mc\.yaml:11:19: spec\.settings\.registry\.direct\.password: invalid YAML: an alias \(\*name\) that refers to no anchor/ },
+  { name: 'ModuleConfig: a block scalar header with the password after it', run: moduleConfig(`password: |${SECRET_PASSWORD}`), path: 'mc.yaml:11:20', says: /spec\.settings\.registry\.direct\.password: invalid YAML: unexpected characters/ },
+  { name: 'ModuleConfig: a bad escape in a double-quoted password', run: moduleConfig(`password: "${SECRET_PASSWORD}\\q"`), path: 'mc.yaml:11:41', says: /spec\.settings\.registry\.direct\.password: invalid YAML: an invalid escape sequence/ },
+  { name: 'ModuleConfig: apiVersion v1', run: moduleConfig(`password: ${SECRET_PASSWORD}`, 'v1'), path: 'mc.yaml:1', says: /apiVersion: expected "deckhouse\.io\/v1alpha1" for ModuleConfig\/deckhouse, got "v1"/ },
+  { name: 'ModuleConfig: a YAML bomb', run: () => RegistrySettings.fromModuleConfig(BOMB, 'mc.yaml'), path: 'mc.yaml:5:8', says: /b: invalid YAML: aliases expand to too many nodes/ },
 ];
 
 describe('bad-input matrix', () => {

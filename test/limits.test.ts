@@ -37,5 +37,6 @@ describe('the largest accepted values keep every Secret within 1 MiB', () => {
     const sizes = secretSizes(props);
     expect(sizes.length).toBeGreaterThan(0);
     for (const [name, size] of sizes) expect([name, size <= SECRET_LIMIT]).toEqual([name, true]);
+    if (process.env.LIMITS_VERBOSE) console.log(_name, sizes);
   });
 });

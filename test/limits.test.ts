@@ -23,7 +23,7 @@ function secretSizes(props: RegistryModuleProps): Array<[string, number]> {
   ]);
 }
 
-describe('the largest accepted values keep every Secret within 1 MiB', () => {
+describe('9. values Go or the API server reject: the largest accepted ones keep every Secret within 1 MiB (one step past is in the bad-input table)', () => {
   const controlPlane = [{ name: `m-${'x'.repeat(61)}`, address: '10.0.0.10' }];
   test.each([
     ['Direct, username and password', { mode: RegistryMode.direct({ imagesRepo: 'r.example.com/dkp', username: big('u'), password: big('p'), ca: bigCa() }), nodeGroups: GROUPS, images: EXAMPLE_IMAGES, pki: TEST_PKI }],

@@ -5,7 +5,7 @@
 // Rows marked `bug` are known library defects (see the row's comment); they run as `test.failing`, so the suite
 // stays green now and turns red the day the library is fixed, as a reminder to drop the marker.
 import { App, Chart } from 'cdk8s';
-import { ClusterType, ContainerdBuild, Cri, RegistryMode, RegistryModule, RegistrySwitch, DeliveryTarget } from '../lib';
+import { ClusterType, ContainerdBuild, Cri, DeliveryTarget, IngressTls, RegistryMode, RegistryModule, RegistrySettings, RegistrySwitch } from '../lib';
 import { EXAMPLE_IMAGES, TEST_PKI, TEST_UPSTREAM_CA } from './support/fixtures';
 
 const REPO = 'registry.deckhouse.ru/deckhouse/ee';
@@ -54,6 +54,17 @@ const configurableUnmanaged = (over: Record<string, unknown>) => () =>
 const registrySwitch = (props: Record<string, unknown>) => () =>
   new RegistrySwitch(new App({ outdir: '/nonexistent-outdir-never-written' }), 'Switch', { target: DeliveryTarget.WITHOUT_MODULE, images: EXAMPLE_IMAGES, pki: TEST_PKI, nodeGroups: GROUPS, ...props } as any);
 const ee = () => RegistryMode.direct({ imagesRepo: REPO, license: SECRET_LICENSE });
+const nodeServicesProps = { clusterType: ClusterType.STATIC, nodeGroups: GROUPS, images: EXAMPLE_IMAGES, pki: TEST_PKI, controlPlane: [{ name: 'master-0', address: '10.0.0.10' }] };
+const proxyModule = (over: Record<string, unknown>) => registryModule({ mode: RegistryMode.proxy({ imagesRepo: REPO, license: SECRET_LICENSE }), ...nodeServicesProps, ...over });
+const localModule = (ingress: Record<string, unknown>) => registryModule({
+  mode: RegistryMode.local(), ...nodeServicesProps, ingress: { publicDomainTemplate: '%s.kube.example.com', clientCa: TEST_UPSTREAM_CA, ...ingress },
+});
+
+const moduleConfig = (passwordLine: string, apiVersion = 'deckhouse.io/v1alpha1') => () => RegistrySettings.fromModuleConfig([
+  `apiVersion: ${apiVersion}`, 'kind: ModuleConfig', 'metadata: { name: deckhouse }', 'spec:', '  settings:', '    registry:', '      mode: Direct',
+  '      direct:', '        imagesRepo: r.example.com/x', '        username: u', `        ${passwordLine}`, '',
+].join('\n'), 'mc.yaml');
+const BOMB = `apiVersion: deckhouse.io/v1alpha1\nkind: ModuleConfig\nmetadata: { name: deckhouse }\na: &a [${Array(9).fill('"lol"').join(',')}]\nb: &b [${Array(9).fill('*a').join(',')}]\nc: &c [${Array(9).fill('*b').join(',')}]\nd: [${Array(9).fill('*c').join(',')}]\n`;
 
 const REPO_FORMAT = /expected host\[:port\]\/path/;
 const PEM_CERTS = /expected one PEM certificate/;
@@ -317,6 +328,36 @@ const ROWS: Row[] = [
   {
     name: 'switch: unknown prop (typo form)', run: registrySwitch({ form: RegistryMode.unmanaged(), from: RegistryMode.unmanaged(), to: ee() }), path: 'form', says: /unknown/,
   },
+
+  // ---- issue 12, item 9: limits as Kubernetes and Go define them ----
+  { name: 'imagesRepo host over 253 characters', run: withRepo({ imagesRepo: `${Array(5).fill('a'.repeat(60)).join('.')}.example.com/dkp` }), path: 'registry.direct.imagesRepo', says: /a DNS name of at most 253 characters with labels of at most 63.*got a host of 316 characters/ },
+  { name: 'imagesRepo host label over 63 characters', run: withRepo({ imagesRepo: `${'a'.repeat(64)}.example.com/dkp` }), path: 'registry.direct.imagesRepo', says: /labels of at most 63.*longest label has 64/ },
+  { name: 'ttl that overflows Go\'s time.ParseDuration (2562048h)', run: () => RegistryMode.proxy({ imagesRepo: REPO, ttl: '2562048h' }), path: 'registry.proxy.ttl', says: /a duration Go's time\.ParseDuration accepts \(at most 2562047h47m16s/ },
+  { name: 'ttl of 2562047h48m (just past Go\'s range)', run: () => RegistryMode.proxy({ imagesRepo: REPO, ttl: '2562047h48m' }), path: 'registry.proxy.ttl', says: /time\.ParseDuration/ },
+  { name: 'ttl with a huge seconds component', run: () => RegistryMode.proxy({ imagesRepo: REPO, ttl: '99999999999999999999s' }), path: 'registry.proxy.ttl', says: /time\.ParseDuration/ },
+  { name: 'a 1 MB password (Secrets hold at most 1 MiB)', run: withRepo({ username: 'u', password: `${SECRET_PASSWORD}${'x'.repeat(1_000_000)}` }), path: 'registry.direct.password', says: /at most 131072 bytes \(128 KiB\): Kubernetes caps a Secret's data at 1 MiB/ },
+  { name: 'a 1 MB licence', run: withRepo({ license: `${SECRET_LICENSE}${'x'.repeat(1_000_000)}` }), path: 'registry.direct.license', says: /at most 131072 bytes/ },
+  { name: 'a 1 MB CA bundle', run: withRepo({ ca: TEST_UPSTREAM_CA.repeat(1 + Math.ceil(1_000_000 / TEST_UPSTREAM_CA.length)) }), path: 'registry.direct.ca', says: /at most 131072 bytes.*got \d+ bytes/ },
+  {
+    name: 'control-plane node name over 63 characters (the "node" label, registry-node-config-<node>)',
+    run: proxyModule({ controlPlane: [{ name: `master-${'x'.repeat(57)}`, address: '10.0.0.10' }] }), path: 'controlPlane[0].name', says: /at most 63 characters: it becomes the value of the "node" label of Secret registry-node-config-<node>/,
+  },
+  {
+    name: 'control-plane node name of 240 characters (would make registry-node-config-<node> longer than 253)',
+    run: proxyModule({ controlPlane: [{ name: `${'a'.repeat(60)}.${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(57)}`, address: '10.0.0.10' }] }), path: 'controlPlane[0].name', says: /at most 63 characters/,
+  },
+  { name: 'Ingress domain label over 63 characters', run: localModule({ publicDomainTemplate: `%s.${'k'.repeat(64)}.example.com` }), path: 'ingress.publicDomainTemplate', says: /registry\.<domain> is a DNS name of at most 253 characters with labels of at most 63/ },
+  { name: 'Ingress domain over 253 characters', run: localModule({ publicDomainTemplate: `%s.${Array(4).fill('k'.repeat(62)).join('.')}.com` }), path: 'ingress.publicDomainTemplate', says: /at most 253 characters.*got a host of 264 characters/ },
+  { name: 'ingressClass over 253 characters', run: localModule({ ingressClass: Array(5).fill('n'.repeat(60)).join('.') }), path: 'ingress.ingressClass', says: /an IngressClass name \(a DNS-1123 subdomain of at most 253 characters\)/ },
+  { name: 'clusterIssuer over 253 characters', run: localModule({ tls: IngressTls.certManager(Array(5).fill('i'.repeat(60)).join('.')) }), path: 'ingress.tls.clusterIssuer', says: /a ClusterIssuer name \(a DNS-1123 subdomain of at most 253 characters\)/ },
+  { name: 'toleration key name over 63 characters', run: registryModule({ customTolerationKeys: [`example.com/${'t'.repeat(64)}`] }), path: 'customTolerationKeys[0]', says: /a name of at most 63.*name has 64 characters/ },
+  { name: 'toleration key prefix over 253 characters', run: registryModule({ customTolerationKeys: [`${Array(5).fill('p'.repeat(60)).join('.')}/dedicated`] }), path: 'customTolerationKeys[0]', says: /prefix of at most 253.*prefix has 304 characters/ },
+  // ---- issue 12, items 4 and 10: ModuleConfig text (RegistrySettings.fromModuleConfig) ----
+  { name: 'ModuleConfig: an unquoted alias as the password', run: moduleConfig(`password: *${SECRET_PASSWORD}`), path: 'mc.yaml:11:19', says: /^mc\.yaml:11:19: spec\.settings\.registry\.direct\.password: invalid YAML: an alias \(\*name\) that refers to no anchor/ },
+  { name: 'ModuleConfig: a block scalar header with the password after it', run: moduleConfig(`password: |${SECRET_PASSWORD}`), path: 'mc.yaml:11:20', says: /spec\.settings\.registry\.direct\.password: invalid YAML: unexpected characters/ },
+  { name: 'ModuleConfig: a bad escape in a double-quoted password', run: moduleConfig(`password: "${SECRET_PASSWORD}\\q"`), path: 'mc.yaml:11:41', says: /spec\.settings\.registry\.direct\.password: invalid YAML: an invalid escape sequence/ },
+  { name: 'ModuleConfig: apiVersion v1', run: moduleConfig(`password: ${SECRET_PASSWORD}`, 'v1'), path: 'mc.yaml:1', says: /apiVersion: expected "deckhouse\.io\/v1alpha1" for ModuleConfig\/deckhouse, got "v1"/ },
+  { name: 'ModuleConfig: a YAML bomb', run: () => RegistrySettings.fromModuleConfig(BOMB, 'mc.yaml'), path: 'mc.yaml:5:8', says: /b: invalid YAML: aliases expand to too many nodes/ },
 ];
 
 describe('bad-input matrix', () => {

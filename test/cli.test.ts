@@ -69,7 +69,8 @@ test('Direct from a ModuleConfig and a cluster file renders what RegistryModule 
   const r = run(['synth', '-f', path.join(dir, 'mc.yaml'), '-c', clusterFile(dir), '-o', out]);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
-  expect(r.stdout).toMatch(/^wrote \d+ file\(s\) to /);
+  expect(r.stdout).toMatch(/^wrote \d+ file\(s\) to \S+\/out\/; folder mode 0700, \d+ file\(s\) hold secrets and are 0600\n/);
+  expect(r.stdout).toMatch(/\nnext: review .*out\/ .*kubectl apply -f .*out\/registry\.k8s\.yaml\n$/);
   const app = new App();
   const module = new RegistryModule(new Chart(app, 'registry'), 'Registry', {
     mode: RegistrySettings.fromModuleConfig(DIRECT),
@@ -100,7 +101,7 @@ test('an Unmanaged ModuleConfig needs no cluster file', () => {
 
 describe('fails with the file, the line and the field', () => {
   test.each([
-    ['fails on invalid YAML', 'mode: Direct\ndirect: [a,\n', /mc\.yaml:\d+:\d+: invalid YAML: /],
+    ['fails on invalid YAML', 'mode: Direct\ndirect: [a,\n', /mc\.yaml:\d+:\d+: spec\.settings\.registry\.direct: invalid YAML: bad indentation, or an unclosed \[ or \{/],
     ['fails on a bad imagesRepo, pointing at its line', 'mode: Direct\ndirect:\n  imagesRepo: https://registry.example.com/x', /mc\.yaml:12: spec\.settings\.registry\.direct\.imagesRepo: expected host\[:port\]\/path/],
     ['fails on a missing password, pointing at the section', 'mode: Direct\ndirect:\n  imagesRepo: r.example.com/x\n  username: u', /mc\.yaml:11: spec\.settings\.registry\.direct\.password: 'password' is required/],
     ['fails on a wrong mode', 'mode: direct', /mc\.yaml:10: spec\.settings\.registry\.mode: .*did you mean "Direct"/],
@@ -124,12 +125,14 @@ describe('fails with the file, the line and the field', () => {
     expect(fs.existsSync(path.join(dir, 'out'))).toBe(false);
   });
 
-  test('fails on a missing PEM file', () => {
+  test('fails on a missing PEM file with the field and its line, not just a path', () => {
     const dir = scratch();
     fs.writeFileSync(path.join(dir, 'mc.yaml'), DIRECT);
     const file = clusterFile(dir);
     fs.rmSync(path.join(dir, 'ca.key'));
-    expect(run(['synth', '-f', path.join(dir, 'mc.yaml'), '-c', file]).stderr).toMatch(/ca\.key: cannot read \(ENOENT\)/);
+    const r = run(['synth', '-f', path.join(dir, 'mc.yaml'), '-c', file, '-o', path.join(dir, 'out')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/cluster\.yaml:13: pki\.ca\.privateKeyFile: cannot read "ca\.key" \(\S*ca\.key\): no such file or folder \(ENOENT\)\n$/);
   });
 
   test('fails on a non-empty output folder without --force, and replaces it with --force', () => {
@@ -142,11 +145,14 @@ describe('fails with the file, the line and the field', () => {
     expect(fs.readdirSync(path.join(dir, 'out')).sort()).toEqual(['DIAGRAM.md', 'registry.k8s.yaml']);
   });
 
-  test('fails on an unknown option and prints usage on --help', () => {
-    expect(run(['synth', '--bogus']).stderr).toMatch(/unknown option "--bogus"/);
+  test('fails on an unknown option with exit code 2 and prints usage on --help', () => {
+    const bogus = run(['synth', '--bogus']);
+    expect(bogus.stderr).toMatch(/^registry-cdk8s: Unknown option '--bogus'\nrun 'registry-cdk8s synth --help' for the options\n$/);
+    expect(bogus.code).toBe(2);
     const help = run(['--help']);
     expect(help.code).toBe(0);
-    expect(help.stdout).toMatch(/^usage: registry-cdk8s synth -f MODULECONFIG\.yaml/);
+    expect(help.stdout).toMatch(/^usage: registry-cdk8s <command> \[options\]/);
+    expect(help.stdout).toMatch(/usage: registry-cdk8s synth -f MODULECONFIG\.yaml/);
   });
 });
 
@@ -154,4 +160,96 @@ test('RegistrySettings.fromModuleConfig ignores other documents and needs exactl
   expect(RegistrySettings.fromModuleConfig(`kind: ConfigMap\nmetadata: {name: x}\n---\n${DIRECT}`).name).toBe('Direct');
   expect(() => RegistrySettings.fromModuleConfig('kind: ModuleConfig\nmetadata: {name: other}\n', 'f.yaml')).toThrow(/^f\.yaml: expected exactly one ModuleConfig named "deckhouse"/);
   expect(RegistrySettings.fromModuleConfig(MC('{}'))._settings).toEqual(RegistryMode.unmanaged()._settings);
+});
+
+describe('issue 15 item 5: the command line', () => {
+  test('--version prints the package version; exit 0', () => {
+    const r = run(['--version']);
+    expect([r.code, r.stdout]).toEqual([0, `${JSON.parse(fs.readFileSync(path.join(__dirname, '../package.json'), 'utf8')).version}\n`]);
+  });
+
+  test('--file=x and --out=y are accepted', () => {
+    const dir = scratch();
+    fs.writeFileSync(path.join(dir, 'mc.yaml'), MC('mode: Unmanaged'));
+    const r = run(['synth', `--file=${path.join(dir, 'mc.yaml')}`, `--out=${path.join(dir, 'o')}`]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(fs.existsSync(path.join(dir, 'o', 'registry.k8s.yaml'))).toBe(true);
+  });
+
+  test.each([
+    ['no command', [], /a command is required/],
+    ['an unknown command', ['render'], /unknown command "render"/],
+    ['a missing -f', ['synth', '-o', 'x'], /-f MODULECONFIG\.yaml is required/],
+    ['an option without its value', ['synth', '-f'], /argument missing/],
+    ['a repeated option', ['synth', '-f', 'a.yaml', '-f', 'b.yaml'], /--file is given more than once/],
+    ['an empty value', ['synth', '-f', ''], /--file needs a non-empty value/],
+    ['a positional argument', ['synth', '-f', 'a.yaml', 'extra'], /Unexpected argument 'extra'/],
+  ])('usage errors exit 2: %s', (_name, argv, message) => {
+    const r = run(argv as string[]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe('');
+  });
+
+  test('--help documents the exit codes and every file field of the cluster file', () => {
+    for (const argv of [['--help'], ['synth', '--help'], ['synth', '-h']]) {
+      const r = run(argv);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/Exit codes: 0 success, 1 bad input \(a file, a value or the output folder\), 2 usage/);
+      for (const f of ['certificateFile', 'privateKeyFile', 'clientCaFile', 'caFile', 'bootstrapRegistry', 'customTolerationKeys', 'verticalPodAutoscaler', 'containerdBuild', 'nodeConfigurationWeight', 'controlPlane:', 'clusterType: Static', 'tls: { clusterIssuer']) {
+        expect([argv.join(' '), f, r.stdout.includes(f)]).toEqual([argv.join(' '), f, true]);
+      }
+    }
+  });
+
+  test('hints are phrased for YAML users too: clusterType: Static, images with double-quoted digests', () => {
+    const dir = scratch();
+    fs.writeFileSync(path.join(dir, 'mc.yaml'), MC('mode: Proxy\nproxy:\n  imagesRepo: r.example.com/x'));
+    fs.writeFileSync(path.join(dir, 'cluster.yaml'), 'nodeGroups: [{ name: master }]\n');
+    let r = run(['synth', '-f', path.join(dir, 'mc.yaml'), '-c', path.join(dir, 'cluster.yaml'), '-o', path.join(dir, 'o')]);
+    expect(r.stderr).toMatch(/cluster\.yaml:1: clusterType: .*if the cluster is static, set clusterType: Static; ClusterType\.STATIC in TypeScript/);
+    fs.writeFileSync(path.join(dir, 'cluster.yaml'), 'nodeGroups: [{ name: master }]\nclusterType: Static\n');
+    r = run(['synth', '-f', path.join(dir, 'mc.yaml'), '-c', path.join(dir, 'cluster.yaml'), '-o', path.join(dir, 'o')]);
+    expect(r.stderr).toMatch(/images: \{ dockerDistribution: "sha256:…", dockerAuth: "sha256:…", registryProxy: "sha256:…" \}/);
+    expect(r.stderr).not.toMatch(/'sha256/);
+  });
+
+  test('ingress.tls and clientCaFile from the cluster file', () => {
+    const dir = scratch();
+    fs.writeFileSync(path.join(dir, 'mc.yaml'), MC('mode: Local'));
+    const file = clusterFile(dir, [
+      'clusterType: Static',
+      'controlPlane: [{ name: master-0, address: 10.0.0.10 }]',
+      'ingress:',
+      '  publicDomainTemplate: "%s.kube.example.com"',
+      '  clientCaFile: ca.crt',
+      '  tls: { certificateFile: distribution.crt, privateKeyFile: distribution.key }',
+    ].join('\n'));
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/^images:\n.*\n.*\n/m, `images: { dockerDistribution: "${EXAMPLE_IMAGES.dockerDistribution}", dockerAuth: "${EXAMPLE_IMAGES.dockerAuth}", registryProxy: "${EXAMPLE_IMAGES.registryProxy}", mirrorer: "${EXAMPLE_IMAGES.mirrorer}" }\n`).replace('controlPlaneNodes: 3\n', ''));
+    const r = run(['synth', '-f', path.join(dir, 'mc.yaml'), '-c', file, '-o', path.join(dir, 'o')]);
+    expect(r.stderr).toBe('');
+    expect(fs.readFileSync(path.join(dir, 'o', 'registry.k8s.yaml'), 'utf8')).toMatch(/name: registry-ingress-tls/);
+  });
+
+  test('--from a default Unmanaged config without bootstrapRegistry warns on stderr what the plan cannot know', () => {
+    const dir = scratch();
+    fs.writeFileSync(path.join(dir, 'old.yaml'), MC('mode: Unmanaged'));
+    fs.writeFileSync(path.join(dir, 'mc.yaml'), DIRECT);
+    const r = run(['synth', '-f', path.join(dir, 'mc.yaml'), '--from', path.join(dir, 'old.yaml'), '-c', clusterFile(dir), '-o', path.join(dir, 'plan')]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^registry-cdk8s: warning: \S+old\.yaml is the default Unmanaged mode \(the bootstrap registry\), and \S+cluster\.yaml gives no bootstrapRegistry: the plan cannot know where nodes pull from today/);
+    expect(r.stdout).toMatch(/\nnext: read \S+plan\/PLAN\.md, then apply the stages in order/);
+  });
+});
+
+test('a PEM file with the wrong content is reported at the line of its file field, naming the file', () => {
+  const dir = scratch();
+  fs.writeFileSync(path.join(dir, 'mc.yaml'), DIRECT);
+  const file = clusterFile(dir);
+  fs.writeFileSync(path.join(dir, 'token.key'), TEST_PKI.ca.privateKey);
+  const r = run(['synth', '-f', path.join(dir, 'mc.yaml'), '-c', file, '-o', path.join(dir, 'out')]);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toBe(`registry-cdk8s: ${file}:16: pki.token.privateKeyFile ("token.key"): the private key does not belong to the certificate\n`);
+  for (const line of TEST_PKI.ca.privateKey.split('\n').filter((l) => l.length > 20 && !l.startsWith('-----'))) expect(r.stderr).not.toContain(line);
 });

@@ -187,8 +187,7 @@ describe('the node script', () => {
     run(scriptOf(directProps()), root);
     const expected: Record<string, string> = {};
     for (const f of module.nodeConfiguration.bundles[0].files) expected[`${f.path} ${f.mode.toString(8)}`] = f.content;
-    expected['/etc/containerd/registry.d/.cdk8s-registry-owned 644'] = 'registry.d8-system.svc:5001\n';
-    expected['/etc/containerd/registry.d/.cdk8s-registry-owned-files 644'] = '/etc/containerd/registry-config-path.toml\n';
+    expected['/etc/containerd/registry.d/.cdk8s-registry-owned-files 644'] = `${module.nodeConfiguration.bundles[0].files.map((f) => f.path).sort().join('\n')}\n`;
     expect(treeWithModes(root)).toEqual(expected);
   });
 
@@ -204,7 +203,7 @@ describe('the node script', () => {
     expect(treeWithModes(root)).toEqual(tree);
   });
 
-  test('removes host directories and files it no longer owns, and leaves foreign files alone', () => {
+  test('removes the files it wrote and no longer writes, then the host directories that left empty, and leaves foreign files alone', () => {
     const root = scratch();
     run(scriptOf({ mode: RegistryMode.unmanaged({ imagesRepo: REPO, ca: TEST_UPSTREAM_CA }), nodeGroups: GROUPS }), root);
     const foreign = path.join(root, 'etc/containerd/registry.d/docker.io/hosts.toml');
@@ -218,7 +217,7 @@ describe('the node script', () => {
     expect(fs.readdirSync(path.join(root, 'etc/containerd/registry.d/registry.deckhouse.ru'))).toEqual(['hosts.toml']);
     // switch to Direct: the old host directory goes, the foreign ones stay
     run(scriptOf(directProps()), root);
-    expect(fs.readdirSync(path.join(root, 'etc/containerd/registry.d')).sort()).toEqual(['.cdk8s-registry-owned', '.cdk8s-registry-owned-files', 'docker.io', 'registry.d8-system.svc:5001']);
+    expect(fs.readdirSync(path.join(root, 'etc/containerd/registry.d')).sort()).toEqual(['.cdk8s-registry-owned-files', 'docker.io', 'registry.d8-system.svc:5001']);
     expect(fs.existsSync(certsDir)).toBe(true);
   });
 

@@ -173,9 +173,17 @@ export function planSwitch(declaredFrom: Settings, to: Settings, cluster: Cluste
   };
 
   if (routingChanges) {
+    // Routing for both sides merges per upstream: when the upstreams are the same (a credential or CA rotation),
+    // nodes hold only the new side's routing from this stage on.
+    const onlyNew = toRouting !== undefined && canonicalJson(dual ?? null) === canonicalJson(toRouting);
     const disruptions = [fromRouting === undefined
       ? `every node moves to config_path with routing for ${describeSettings(to)}; images of the bootstrap registry are pulled from their own host (its CA and credentials from the legacy configuration no longer apply; pass bootstrapRegistry to keep them routed)`
-      : `every node receives routing for both ${describeSettings(from)} and ${describeSettings(to)}; hosts.toml edits apply without restarting containerd`];
+      : onlyNew
+        ? `every node's routing for ${describeSettings(to)} takes the new credentials or CA (the same upstream: hosts.toml holds only the new ones from this stage on); hosts.toml edits apply without restarting containerd`
+        : `every node receives routing for both ${describeSettings(from)} and ${describeSettings(to)}; hosts.toml edits apply without restarting containerd`];
+    if (fromRouting === undefined) {
+      disruptions.push('config_path takes effect only when containerd restarts: with Deckhouse, bashible restarts it (its containerd step; the registry NodeGroupConfiguration script also sets the containerd-need-restart flag when /etc/containerd/registry-config-path.toml changes); elsewhere the script prints that containerd must be restarted');
+    }
     if (nsTo && !nsFrom) disruptions.push('every node starts the registry-proxy load balancer on 127.0.0.1:5001 (static pod)');
     if (legacyNodes && v1Groups.length > 0) {
       disruptions.push(`containerd 1.x restarts once on the nodes of ${v1Groups.map((g) => `"${g}"`).join(', ')}: they move from the legacy registry.mirrors configuration to config_path`);

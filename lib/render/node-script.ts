@@ -3,32 +3,44 @@
 // shell as code.
 import { createHash } from 'crypto';
 import { CONTAINERD_REGISTRY_DIR } from '../model/constants';
+import { CONFIG_PATH_FRAGMENT } from './containerd-config';
 import { NodeFile } from './node-files';
 
-/** Name of the file, under the hosts root, that lists the host directories this script owns. */
+/**
+ * Name of the file, under the hosts root, in which earlier versions of the script listed the host directories they
+ * owned. The script reads it once to take over those directories' files, then removes it.
+ */
 export const OWNERSHIP_FILE = '.cdk8s-registry-owned';
-/** Name of the file, under the hosts root, that lists the files outside it this script owns. */
+/** Name of the file, under the hosts root, that lists every file (absolute node path) the script wrote. */
 export const OWNED_FILES_FILE = '.cdk8s-registry-owned-files';
-/** The only places outside the hosts root this script may write or remove. */
-const OUTSIDE_PREFIXES = ['/etc/containerd/registry-config-path.toml', '/etc/kubernetes/manifests/registry-', '/etc/kubernetes/registry/', '/etc/kubernetes/registry-proxy/'];
+/** The only places this script may write or remove. */
+const MANAGED_PREFIXES = [`${CONTAINERD_REGISTRY_DIR}/`, CONFIG_PATH_FRAGMENT, '/etc/kubernetes/manifests/registry-', '/etc/kubernetes/registry/', '/etc/kubernetes/registry-proxy/'];
 const OWNER = /^\d+:\d+$/;
+/** Linux NAME_MAX: the longest file name (one path component), in bytes. */
+const NAME_MAX = 255;
 
 const SAFE_PATH = /^\/[A-Za-z0-9._:/-]+$/;
 const SAFE_DIR = /^[A-Za-z0-9._:-]+$/;
-const SAFE_REL = /^[A-Za-z0-9._:-]+\/[A-Za-z0-9._:-]+$/;
 
 function quote(value: string, pattern: RegExp, what: string): string {
   if (!pattern.test(value) || value.split('/').some((part) => part === '..' || part === '.')) {
     throw new Error(`node script: refusing unsafe ${what} ${JSON.stringify(value)}`);
   }
+  const long = value.split('/').find((part) => Buffer.byteLength(part, 'utf8') > NAME_MAX);
+  if (long !== undefined) {
+    throw new Error(`node script: the ${what} ${JSON.stringify(value)} has a name of ${Buffer.byteLength(long, 'utf8')} bytes; Linux allows ${NAME_MAX} per path component (shorten the registry host)`);
+  }
   return `'${value}'`;
 }
 
 /**
- * Idempotent and atomic: each file is written to a temporary file beside it and renamed over the old one only
- * when the content or mode differs. It removes host directories it wrote before and no longer owns, and files in
- * its own host directories that it no longer writes. It touches nothing else. `REGISTRY_NODE_ROOT` prefixes every
- * path (tests run it against a scratch root).
+ * Idempotent and atomic: each file is written to a temporary dot-file beside it (kubelet and containerd ignore
+ * dot-files) and renamed over the old one only when the content or mode differs. The script owns files, not
+ * directories: it removes the files it wrote before and no longer writes, then the directories this left empty, and
+ * touches nothing else. It refuses (non-zero exit, naming the path) a symbolic link anywhere in a managed path and
+ * anything but a regular file where a file goes. When the containerd `config_path` fragment changes, it asks
+ * bashible to restart containerd (`bb-flag-set containerd-need-restart`) or, outside bashible, says that a restart
+ * is needed. `REGISTRY_NODE_ROOT` prefixes every path (tests run it against a scratch root).
  */
 export function nodeScript(nodeGroup: string, files: readonly NodeFile[], ownedHostDirs: readonly string[]): string {
   return nodeScriptHeader(nodeGroup) + nodeScriptBody(files, ownedHostDirs);
@@ -49,7 +61,7 @@ export function secretKey(path: string): string {
  * lets exactly the nodes that need a Secret read it. Without kubelet.conf yet (a node still joining) the script exits
  * and bashible runs it again.
  */
-function fetchSecrets(secrets: readonly string[]): string[] {
+function fetchSecrets(secrets: readonly string[], keys: readonly string[]): string[] {
   return [
     '# Files that hold credentials or keys come from Secrets, read with the node\'s own credentials.',
     'kubeconfig=${REGISTRY_KUBECONFIG:-/etc/kubernetes/kubelet.conf}',
@@ -73,8 +85,13 @@ function fetchSecrets(secrets: readonly string[]): string[] {
     '    case "$key" in f-[0-9a-f]*) printf \'%s\' "$value" > "${secret_dir}/${key}" ;; esac',
     '  done <<< "$list"',
     '}',
-    'from_secret() { if [ -f "${secret_dir}/$1" ]; then cat -- "${secret_dir}/$1"; else echo "registry node files: $1 is missing from the fetched Secrets" >&2; exit 1; fi; }',
+    'from_secret() { cat -- "${secret_dir}/$1"; }',
     ...secrets.map((name) => `fetch ${quote(name, /^[a-z0-9][a-z0-9.-]*$/, 'Secret name')}`),
+    // Checked here, in the script itself: a failure inside put's $(from_secret …) would not stop it (set -e does not
+    // reach a command substitution used as an argument), and would write an empty file.
+    `for key in ${keys.map((k) => quote(k, /^f-[0-9a-f]+$/, 'Secret key')).join(' ')}; do`,
+    '  [ -s "${secret_dir}/${key}" ] || fail "${key} is missing from the fetched Secrets"',
+    'done',
     '',
   ];
 }
@@ -84,21 +101,42 @@ function fetchSecrets(secrets: readonly string[]): string[] {
  * `secret` are not in the script: it fetches them from those Secrets (see `secretKey`).
  */
 export function nodeScriptBody(files: readonly NodeFile[], ownedHostDirs: readonly string[], secrets?: readonly string[]): string {
+  for (const d of ownedHostDirs) quote(d, SAFE_DIR, 'host directory');
   const lines = [
     'set -euo pipefail',
     'root=${REGISTRY_NODE_ROOT:-}',
-    `registry_dir="\${root}"${quote(CONTAINERD_REGISTRY_DIR, SAFE_PATH, 'path')}`,
-    `state="\${registry_dir}/${OWNERSHIP_FILE}"`,
-    `files_state="\${registry_dir}/${OWNED_FILES_FILE}"`,
+    `registry_dir=${quote(CONTAINERD_REGISTRY_DIR, SAFE_PATH, 'path')}`,
+    `state="\${registry_dir}/${OWNED_FILES_FILE}"`,
+    `legacy_state="\${registry_dir}/${OWNERSHIP_FILE}"`,
+    `fragment=${quote(CONFIG_PATH_FRAGMENT, SAFE_PATH, 'path')}`,
+    'changed=()',
+    '',
+    'fail() { printf \'registry node files: %s\\n\' "$1" >&2; exit 1; }',
+    '',
+    '# no_link PATH: refuse a symbolic link at any component of PATH below /etc/<dir>/ (the managed part)',
+    'no_link() {',
+    '  local rest=${1#/} acc="" part n=0',
+    '  while [ -n "$rest" ]; do',
+    '    part=${rest%%/*}',
+    '    if [ "$part" = "$rest" ]; then rest=""; else rest=${rest#*/}; fi',
+    '    acc="${acc}/${part}"',
+    '    n=$((n + 1))',
+    '    if [ "$n" -ge 3 ] && [ -L "${root}${acc}" ]; then fail "refusing to follow the symbolic link ${root}${acc}"; fi',
+    '  done',
+    '}',
     '',
     '# put PATH MODE BASE64 [OWNER [DIRECTORY_MODE]]: write atomically, only when content, mode or owner changed',
     'put() {',
-    '  local dest="${root}$1" owner=${4:-} tmp dir want have',
-    '  dir=$(dirname -- "$dest")',
+    '  local dest="${root}$1" owner=${4:-} tmp dir base want have',
+    '  no_link "$1"',
+    '  if [ -e "$dest" ] && [ ! -f "$dest" ]; then fail "${dest} is in the way: a file goes there, and it is not a regular file"; fi',
+    '  dir=${dest%/*}',
+    '  base=${dest##*/}',
     '  mkdir -p -- "$dir"',
     '  if [ -n "${5:-}" ]; then chmod "$5" -- "$dir"; fi',
     '  if [ -n "$owner" ]; then chown "$owner" -- "$dir"; fi',
-    '  tmp=$(mktemp -- "${dest}.tmp.XXXXXX")',
+    '  rm -f -- "${dir}/.${base}.tmp."??????',
+    '  tmp=$(mktemp -- "${dir}/.${base}.tmp.XXXXXX")',
     '  printf \'%s\' "$3" | base64 -d > "$tmp"',
     '  chmod "$2" -- "$tmp"',
     '  want=$2',
@@ -111,17 +149,30 @@ export function nodeScriptBody(files: readonly NodeFile[], ownedHostDirs: readon
     '    rm -f -- "$tmp"',
     '  else',
     '    mv -f -- "$tmp" "$dest"',
+    '    changed+=("$1")',
     '  fi',
     '}',
     '',
+    '# prune PATH: remove PATH\'s directory and its parents while they are empty, below the shared directories',
+    'prune() {',
+    '  local d=${1%/*}',
+    '  while [ -n "$d" ]; do',
+    '    case "$d" in /etc/containerd|/etc/containerd/registry.d|/etc/kubernetes|/etc/kubernetes/manifests|/etc|"") return 0 ;; esac',
+    '    [ -d "${root}${d}" ] && [ ! -L "${root}${d}" ] || return 0',
+    '    rmdir -- "${root}${d}" 2>/dev/null || return 0',
+    '    d=${d%/*}',
+    '  done',
+    '}',
+    '',
   ];
-  if (secrets !== undefined && files.some((f) => f.secret === true)) lines.push(...fetchSecrets(secrets));
-  const outside: string[] = [];
+  const secretFiles = secrets === undefined ? [] : files.filter((f) => f.secret === true);
+  if (secrets !== undefined && secretFiles.length > 0) lines.push(...fetchSecrets(secrets, secretFiles.map((f) => secretKey(f.path))));
+  const wanted: string[] = [];
   for (const f of files) {
-    if (!f.path.startsWith(`${CONTAINERD_REGISTRY_DIR}/`)) {
-      if (!OUTSIDE_PREFIXES.some((p) => f.path.startsWith(p))) throw new Error(`node script: refusing to manage ${JSON.stringify(f.path)} outside its places`);
-      outside.push(f.path);
+    if (!MANAGED_PREFIXES.some((p) => f.path === p || (p.endsWith('/') || p.endsWith('-') ? f.path.startsWith(p) : false))) {
+      throw new Error(`node script: refusing to manage ${JSON.stringify(f.path)} outside its places`);
     }
+    wanted.push(f.path);
     const payload = secrets !== undefined && f.secret === true ? `"$(from_secret ${secretKey(f.path)})"` : `'${Buffer.from(f.content, 'utf8').toString('base64')}'`;
     let line = `put ${quote(f.path, SAFE_PATH, 'path')} ${f.mode.toString(8)} ${payload}`;
     if (f.owner !== undefined || f.directoryMode !== undefined) {
@@ -129,43 +180,60 @@ export function nodeScriptBody(files: readonly NodeFile[], ownedHostDirs: readon
       line += ` '${f.owner ?? ''}'${f.directoryMode === undefined ? '' : ` ${f.directoryMode.toString(8)}`}`;
     }
     // A file another process updates later (nginx.conf, applied by the reloader) is only seeded.
-    lines.push(f.onlyIfMissing === true ? `[ -e "\${root}"${quote(f.path, SAFE_PATH, 'path')} ] || ${line}` : line);
+    // (no_link first: the existence test must not look through a symbolic link either.)
+    lines.push(f.onlyIfMissing === true ? `no_link ${quote(f.path, SAFE_PATH, 'path')}; [ -e "\${root}"${quote(f.path, SAFE_PATH, 'path')} ] || ${line}` : line);
   }
-  const wanted = files.filter((f) => f.path.startsWith(`${CONTAINERD_REGISTRY_DIR}/`)).map((f) => f.path.slice(CONTAINERD_REGISTRY_DIR.length + 1));
+  const managedCase = MANAGED_PREFIXES.map((p) => `${p}${p.endsWith('/') || p.endsWith('-') ? '*' : ''}`).join('|');
   lines.push(
     '',
-    `owned=(${ownedHostDirs.map((d) => quote(d, SAFE_DIR, 'host directory')).join(' ')})`,
-    `wanted=(${wanted.map((w) => quote(w, SAFE_REL, 'file')).join(' ')})`,
-    `outside=(${outside.map((o) => quote(o, SAFE_PATH, 'path')).join(' ')})`,
+    `wanted=(${[...wanted].sort().map((w) => quote(w, SAFE_PATH, 'path')).join(' ')})`,
     'contains() { local needle=$1 item; shift; for item in "$@"; do [ "$item" = "$needle" ] && return 0; done; return 1; }',
     '',
-    '# host directories written by an earlier run and no longer owned',
-    'if [ -f "$state" ]; then',
+    '# files written by an earlier run: the state file, and the host directories an older version of this script listed',
+    'previous=()',
+    'no_link "$registry_dir"',
+    'if [ -e "${root}${state}" ] || [ -L "${root}${state}" ]; then',
+    '  no_link "$state"',
+    '  while IFS= read -r file; do previous+=("$file"); done < "${root}${state}"',
+    'fi',
+    'if [ -e "${root}${legacy_state}" ] || [ -L "${root}${legacy_state}" ]; then',
+    '  no_link "$legacy_state"',
     '  while IFS= read -r dir; do',
     '    case "$dir" in \'\'|.|..|*/*) continue ;; esac',
-    '    contains "$dir" "${owned[@]}" || rm -rf -- "${registry_dir:?}/${dir}"',
-    '  done < "$state"',
+    '    previous+=("${registry_dir}/${dir}/hosts.toml")',
+    '    for file in "${root}${registry_dir}/${dir}"/http-*-ca.crt "${root}${registry_dir}/${dir}"/https-*-ca.crt; do',
+    '      if [ -f "$file" ]; then previous+=("${file#"${root}"}"); fi',
+    '    done',
+    '  done < "${root}${legacy_state}"',
     'fi',
-    '# files in owned host directories that this run no longer writes (a CA that was removed, temporary files)',
-    'for dir in "${owned[@]}"; do',
-    '  for file in "${registry_dir}/${dir}"/* "${registry_dir}/${dir}"/.[!.]*; do',
-    '    [ -e "$file" ] || continue',
-    '    contains "${dir}/$(basename -- "$file")" "${wanted[@]}" || rm -rf -- "$file"',
-    '  done',
+    '# remove what an earlier run wrote and this one does not, then the directories that left empty',
+    'for file in ${previous[@]+"${previous[@]}"}; do',
+    '  case "$file" in *..*|*/./*) continue ;; esac',
+    `  case "$file" in ${managedCase}) ;; *) continue ;; esac`,
+    '  contains "$file" "${wanted[@]}" && continue',
+    '  no_link "$file"',
+    '  if [ -f "${root}${file}" ]; then rm -f -- "${root}${file}"; elif [ -e "${root}${file}" ]; then',
+    '    printf \'registry node files: left %s in place: it is not a regular file\\n\' "${root}${file}" >&2; continue',
+    '  fi',
+    '  prune "$file"',
     'done',
-    '# files outside the hosts root written by an earlier run and no longer written (a static pod of another mode)',
-    'if [ -f "$files_state" ]; then',
-    '  while IFS= read -r file; do',
-    '    case "$file" in *..*) continue ;; esac',
-    `    case "$file" in ${OUTSIDE_PREFIXES.map((p) => `${p}${p.endsWith('/') || p.endsWith('-') ? '*' : ''}`).join('|')}) ;; *) continue ;; esac`,
-    '    contains "$file" "${outside[@]}" || rm -f -- "${root}${file}"',
-    '  done < "$files_state"',
+    '',
+    '# the state, rewritten only when it changes',
+    'rm -f -- "${root}${state}.tmp."??????',
+    'tmp=$(mktemp -- "${root}${state}.tmp.XXXXXX")',
+    'printf \'%s\\n\' "${wanted[@]}" > "$tmp"',
+    'if [ -f "${root}${state}" ] && cmp -s -- "$tmp" "${root}${state}"; then rm -f -- "$tmp"; else chmod 644 -- "$tmp"; mv -f -- "$tmp" "${root}${state}"; fi',
+    'rm -f -- "${root}${legacy_state}"',
+    '',
+    '# containerd reads config_path only when it starts',
+    'if contains "$fragment" ${changed[@]+"${changed[@]}"}; then',
+    '  if declare -F bb-flag-set >/dev/null; then',
+    '    bb-flag-set containerd-need-restart',
+    '    printf \'registry node files: %s changed; bashible restarts containerd (flag containerd-need-restart)\\n\' "$fragment"',
+    '  else',
+    '    printf \'registry node files: %s changed; restart containerd to apply config_path (systemctl restart containerd)\\n\' "$fragment"',
+    '  fi',
     'fi',
-    'mkdir -p -- "$registry_dir"',
-    'printf \'%s\\n\' "${owned[@]}" > "${state}.tmp"',
-    'mv -f -- "${state}.tmp" "$state"',
-    'printf \'%s\\n\' "${outside[@]}" > "${files_state}.tmp"',
-    'mv -f -- "${files_state}.tmp" "$files_state"',
     '',
   );
   return lines.join('\n');

@@ -96,6 +96,15 @@ const HTTP_SECRET = /^[a-zA-Z0-9]{16,}$/;
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const LEAF_SANS = { hosts: ['localhost', 'registry.d8-system.svc'], ips: ['127.0.0.1'] };
 
+/** Kubernetes: a DNS-1123 subdomain (object names such as IngressClass, ClusterIssuer) has at most 253 characters. */
+const MAX_SUBDOMAIN = 253;
+/** Kubernetes: a label value, and a DNS-1123 label, have at most 63 characters. */
+const MAX_LABEL_VALUE = 63;
+/** A DNS-1123 subdomain that is also a valid DNS name: at most 253 characters, labels of at most 63. */
+function isDnsName(v: string): boolean {
+  return v.length <= MAX_SUBDOMAIN && DNS_SUBDOMAIN.test(v) && v.split('.').every((l) => l.length <= MAX_LABEL_VALUE);
+}
+
 const CLUSTER_FIELDS = ['target', 'nodeGroups', 'controlPlaneNodes', 'clusterType', 'images', 'pki', 'customTolerationKeys', 'verticalPodAutoscaler', 'controlPlane', 'ingress',
   'highAvailability', 'httpProxy', 'httpsProxy', 'noProxy', 'clusterDomain', 'podSubnetCIDR', 'serviceSubnetCIDR'];
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -194,6 +203,9 @@ function parseControlPlane(value: unknown, count: unknown): ControlPlaneFacts[] 
     rejectUnknownKeys(path, n, ['name', 'address']);
     const name = field(n, 'name');
     if (typeof name !== 'string' || name.length > 253 || !DNS_SUBDOMAIN.test(name)) invalid(`${path}.name`, 'a node name (lower-case DNS subdomain)', describeValue(name));
+    if (name.length > MAX_LABEL_VALUE) {
+      invalid(`${path}.name`, `a node name of at most ${MAX_LABEL_VALUE} characters: it becomes the value of the "node" label of Secret registry-node-config-<node>, and Kubernetes label values hold at most ${MAX_LABEL_VALUE}`, `a name of ${name.length} characters`);
+    }
     const address = field(n, 'address');
     if (typeof address !== 'string' || !IPV4.test(address)) invalid(`${path}.address`, 'the node\'s InternalIP, an IPv4 address such as "10.0.0.10"', describeValue(address));
     if (names.has(name as string)) violated(`${path}.name`, `node "${name}" is listed twice`);
@@ -216,6 +228,10 @@ function parseIngress(value: unknown): IngressFacts {
   if (typeof template !== 'string' || (template.match(/%s/g) ?? []).length !== 1 || !DNS_SUBDOMAIN.test(template.replace('%s', 'registry'))) {
     invalid('ingress.publicDomainTemplate', 'a domain template with one "%s", such as "%s.kube.example.com"', describeValue(template));
   }
+  if (!isDnsName(template.replace('%s', 'registry'))) {
+    invalid('ingress.publicDomainTemplate', `a domain template whose host registry.<domain> is a DNS name of at most ${MAX_SUBDOMAIN} characters with labels of at most ${MAX_LABEL_VALUE} (the Ingress host and its certificate)`,
+      `a host of ${template.replace('%s', 'registry').length} characters`);
+  }
   // The module keeps one certificate, re-encoded (ingress_client_ca of the node-services config).
   const clientCa = parseSingleCertificate('ingress.clientCa', field(value, 'clientCa'), 'the CA of the ingress controller\'s client certificate');
   const rawTls = field(value, 'tls');
@@ -223,10 +239,12 @@ function parseIngress(value: unknown): IngressFacts {
   if (rawTls !== undefined) {
     const t = rawTls as { _kind?: string; _clusterIssuer?: string; _certificate?: unknown };
     if (typeof rawTls !== 'object' || rawTls === null || (t._kind !== 'CertManager' && t._kind !== 'CustomCertificate')) {
-      invalid('ingress.tls', 'IngressTls.certManager(…) or IngressTls.customCertificate(…)', describeValue(rawTls));
+      invalid('ingress.tls', 'IngressTls.certManager(…) or IngressTls.customCertificate(…) (in a cluster file: tls: { clusterIssuer: letsencrypt } or tls: { certificateFile: tls.crt, privateKeyFile: tls.key })', describeValue(rawTls));
     }
     if (t._kind === 'CertManager') {
-      if (typeof t._clusterIssuer !== 'string' || !DNS_SUBDOMAIN.test(t._clusterIssuer)) invalid('ingress.tls.clusterIssuer', 'a ClusterIssuer name', describeValue(t._clusterIssuer));
+      if (typeof t._clusterIssuer !== 'string' || !DNS_SUBDOMAIN.test(t._clusterIssuer) || t._clusterIssuer.length > MAX_SUBDOMAIN) {
+        invalid('ingress.tls.clusterIssuer', `a ClusterIssuer name (a DNS-1123 subdomain of at most ${MAX_SUBDOMAIN} characters)`, describeValue(t._clusterIssuer));
+      }
       tls = { kind: 'CertManager', clusterIssuer: t._clusterIssuer as string };
     } else {
       tls = { kind: 'CustomCertificate', certificate: parsePair('ingress.tls.certificate', t._certificate).pair };
@@ -238,7 +256,9 @@ function parseIngress(value: unknown): IngressFacts {
     if (typeof r !== 'string' || !CIDR.test(r)) invalid(`ingress.whitelistSourceRanges[${i}]`, 'an IPv4 CIDR such as "10.0.0.0/8"', describeValue(r));
   });
   const ingressClass = field(value, 'ingressClass') ?? 'nginx';
-  if (typeof ingressClass !== 'string' || !DNS_SUBDOMAIN.test(ingressClass)) invalid('ingress.ingressClass', 'an IngressClass name', describeValue(ingressClass));
+  if (typeof ingressClass !== 'string' || !DNS_SUBDOMAIN.test(ingressClass) || ingressClass.length > MAX_SUBDOMAIN) {
+    invalid('ingress.ingressClass', `an IngressClass name (a DNS-1123 subdomain of at most ${MAX_SUBDOMAIN} characters)`, describeValue(ingressClass));
+  }
   return { host: (template as string).replace('%s', 'registry'), clientCa, tls, whitelistSourceRanges: ranges as string[], ingressClass: ingressClass as string };
 }
 
@@ -361,12 +381,19 @@ export function resolveCluster(props: RegistryClusterProps, settings: Settings):
   }
   const clusterType = p.clusterType === undefined ? ClusterType.CLOUD : enumValue('clusterType', p.clusterType, [ClusterType.CLOUD, ClusterType.STATIC]);
   if ((mode === RegistryModeName.PROXY || mode === RegistryModeName.LOCAL) && clusterType !== ClusterType.STATIC) {
-    violated('clusterType', `Proxy and Local are unsupported for non-static clusters; mode is '${mode}' and clusterType is "${clusterType}" (set clusterType: ClusterType.STATIC if the cluster is static)`);
+    violated('clusterType', `Proxy and Local are unsupported for non-static clusters; mode is '${mode}' and clusterType is "${clusterType}" (if the cluster is static, set clusterType: Static; ClusterType.STATIC in TypeScript)`);
   }
   const tolerations = p.customTolerationKeys ?? [];
   if (!Array.isArray(tolerations)) invalid('customTolerationKeys', 'an array of taint keys', describeValue(tolerations));
   Array.from(tolerations).forEach((k, i) => {
     if (typeof k !== 'string' || k.length > 316 || !QUALIFIED_NAME.test(k)) invalid(`customTolerationKeys[${i}]`, 'a taint key such as "dedicated.example.com/registry"', describeValue(k));
+    const slash = k.lastIndexOf('/');
+    const prefix = slash < 0 ? undefined : k.slice(0, slash);
+    const name = k.slice(slash + 1);
+    if (name.length > MAX_LABEL_VALUE || (prefix !== undefined && prefix.length > MAX_SUBDOMAIN)) {
+      invalid(`customTolerationKeys[${i}]`, `a taint key: an optional DNS subdomain prefix of at most ${MAX_SUBDOMAIN} characters, "/", and a name of at most ${MAX_LABEL_VALUE}`,
+        `a key whose ${name.length > MAX_LABEL_VALUE ? `name has ${name.length} characters` : `prefix has ${(prefix as string).length} characters`}`);
+    }
   });
   const vpa = p.verticalPodAutoscaler ?? false;
   if (typeof vpa !== 'boolean') invalid('verticalPodAutoscaler', 'true or false', describeValue(vpa));
@@ -377,20 +404,20 @@ export function resolveCluster(props: RegistryClusterProps, settings: Settings):
   // With the module, it knows its image digests and generates its PKI: both are optional inputs (markers when absent).
   const required = target === DeliveryTarget.WITHOUT_MODULE;
   if (required && runsComponents && p.images === undefined) {
-    violated('images', `mode '${mode}' runs ${nodeServices ? 'the registry on the control-plane nodes' : 'the in-cluster proxy'} and needs the digests of its images: images: { dockerDistribution: 'sha256:…', dockerAuth: 'sha256:…' }`);
+    violated('images', `mode '${mode}' runs ${nodeServices ? 'the registry on the control-plane nodes' : 'the in-cluster proxy'} and needs the digests of its images: images: { dockerDistribution: "sha256:…", dockerAuth: "sha256:…" } (global.modulesImages.digests.registry of the running Deckhouse)`);
   }
   if (required && runsComponents && p.pki === undefined) {
-    violated('pki', `mode '${mode}' rendered without the module (target WithoutModule) needs the module's PKI (CA, token, auth and distribution certificates with their keys): pki: { ca, token, auth, distribution }`);
+    violated('pki', `mode '${mode}' rendered without the module (target WithoutModule) needs the module's PKI (CA, token, auth and distribution certificates with their keys): pki: { ca, token, auth, distribution }, each { certificate, privateKey } (in a cluster file: { certificateFile: ca.crt, privateKeyFile: ca.key })`);
   }
   const controlPlane = parseControlPlane(p.controlPlane, p.controlPlaneNodes);
   if (nodeServices && controlPlane.length === 0) {
-    violated('controlPlane', `mode '${mode}' runs the registry on every control-plane node and balances over their addresses: controlPlane: [{ name: 'master-0', address: '10.0.0.10' }, …]`);
+    violated('controlPlane', `mode '${mode}' runs the registry on every control-plane node and balances over their addresses: controlPlane: [{ name: master-0, address: 10.0.0.10 }, …]`);
   }
   if (nodeServices && !nodeGroups.some((g) => g.name === 'master')) {
     violated('nodeGroups', `mode '${mode}' runs the registry on the control-plane NodeGroup "master", which nodeGroups does not list`);
   }
   if (mode === RegistryModeName.LOCAL && p.ingress === undefined) {
-    violated('ingress', `mode 'Local' is filled through the Ingress registry.<public domain>: ingress: { publicDomainTemplate: '%s.kube.example.com', clientCa }`);
+    violated('ingress', `mode 'Local' is filled through the Ingress registry.<public domain>: ingress: { publicDomainTemplate: "%s.kube.example.com", clientCa: <PEM> } (in a cluster file: clientCaFile: ca.crt)`);
   }
   const given = p.pki === undefined ? undefined : parsePki(p.pki);
   if (nodeServices && given !== undefined) checkNodePki(given, controlPlane);

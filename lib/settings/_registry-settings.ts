@@ -12,6 +12,17 @@ export const LICENSE_USERNAME = 'license-token';
 export const DEFAULT_PROXY_TTL = '168h';
 
 const MIN_TTL_SECONDS = 5 * 60;
+/** Go's time.Duration is an int64 of nanoseconds: time.ParseDuration refuses anything longer (about 2562047h47m16s). */
+const MAX_GO_DURATION_NS = 2n ** 63n - 1n;
+/**
+ * The longest credential (username, password, licence key) or CA bundle, in bytes. Kubernetes caps a Secret's data
+ * at 1 MiB in total, and one Secret holds a credential up to three times (as written, in `raw_config`, and base64
+ * encoded in `.dockerconfigjson`), next to the CA: 128 KiB each keeps every Secret under the cap.
+ */
+export const MAX_VALUE_BYTES = 128 * 1024;
+/** DNS: a host name has at most 253 characters, each dot-separated label at most 63. */
+const MAX_HOST = 253;
+const MAX_LABEL = 63;
 
 // openapi: ^[0-9a-zA-Z\.\-]+(\:[0-9]{1,5})?(\/[0-9a-zA-Z\.\-\_]+)*$
 const IMAGES_REPO = /^[0-9a-zA-Z.-]+(:[0-9]{1,5})?(\/[0-9a-zA-Z._-]+)*$/;
@@ -86,6 +97,11 @@ function parseImagesRepo(path: string, value: unknown): { address: string; path:
   if (!IMAGES_REPO.test(value) || !/^[0-9a-zA-Z]([0-9a-zA-Z.-]*[0-9a-zA-Z])?$/.test(host) || host.includes('..') || segments.slice(1).some((p) => p === '.' || p === '..')) {
     return invalid(path, expected, describeRepo(value));
   }
+  if (!/^\d+(\.\d+){3}$/.test(host) && (host.length > MAX_HOST || host.split('.').some((l) => l.length > MAX_LABEL))) {
+    const longest = Math.max(...host.split('.').map((l) => l.length));
+    return invalid(path, `${expected}, whose host is a DNS name of at most ${MAX_HOST} characters with labels of at most ${MAX_LABEL}`,
+      `a host of ${host.length} characters whose longest label has ${longest}`);
+  }
   const slash = value.indexOf('/');
   const address = slash < 0 ? value : value.slice(0, slash);
   const port = address.includes(':') ? Number(address.split(':')[1]) : undefined;
@@ -109,6 +125,12 @@ function parseSection(path: string, value: unknown, withTtl: boolean, rawCa = fa
   const checkMode = get('checkMode') === undefined
     ? CheckMode.DEFAULT
     : enumValue(`${path}.checkMode`, get('checkMode'), [CheckMode.DEFAULT, CheckMode.RELAX]);
+  for (const k of ['ca', 'license', 'username', 'password']) {
+    const v = get(k);
+    if (typeof v === 'string' && Buffer.byteLength(v, 'utf8') > MAX_VALUE_BYTES) {
+      violated(`${path}.${k}`, `at most ${MAX_VALUE_BYTES} bytes (128 KiB): Kubernetes caps a Secret's data at 1 MiB and the module copies this value into several fields of one Secret; got ${k === 'ca' ? `${Buffer.byteLength(v, 'utf8')} bytes` : describeSecret(v)}`);
+    }
+  }
   // The module re-encodes one certificate; only the legacy path from deckhouse-registry copies the text (bundles too).
   let ca: string | undefined;
   if (get('ca') !== undefined) {
@@ -147,6 +169,10 @@ function parseSection(path: string, value: unknown, withTtl: boolean, rawCa = fa
       const m = typeof raw === 'string' && raw !== '' ? raw.match(TTL) : null;
       if (!m) invalid(`${path}.ttl`, 'a duration such as "168h", "24h30m" or "90m" (hours, minutes, seconds in that order)', describeValue(raw));
       if (ttlSeconds(m) < MIN_TTL_SECONDS) violated(`${path}.ttl`, `'ttl' should be at least 5 minutes, got ${describeValue(raw)}`);
+      const ns = (BigInt(m[1] ?? 0) * 3600n + BigInt(m[2] ?? 0) * 60n + BigInt(m[3] ?? 0)) * 1_000_000_000n;
+      if (ns > MAX_GO_DURATION_NS || [m[1], m[2], m[3]].some((x) => x !== undefined && BigInt(x) * 1_000_000_000n > MAX_GO_DURATION_NS)) {
+        invalid(`${path}.ttl`, 'a duration Go\'s time.ParseDuration accepts (at most 2562047h47m16s, about 292 years; the module reads ttl with Go)', describeValue(raw));
+      }
       ttl = raw as string;
     }
   }

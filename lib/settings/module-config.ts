@@ -1,5 +1,9 @@
 import { isMap, LineCounter, parseAllDocuments } from 'yaml';
 import { RegistryMode } from './registry-mode';
+import { toJsSafely, yamlErrorMessage } from './_yaml';
+
+/** The only apiVersion of `ModuleConfig` this reads. */
+const MODULE_CONFIG_API_VERSION = 'deckhouse.io/v1alpha1';
 
 /**
  * Registry settings read from an existing `ModuleConfig/deckhouse` manifest, so a Deckhouse user renders the same
@@ -9,7 +13,9 @@ export class RegistrySettings {
   /**
    * Parses YAML text holding `ModuleConfig/deckhouse` (other documents are ignored) and validates its
    * `spec.settings.registry`. Errors name the file, the line and the field, e.g.
-   * `moduleconfig.yaml:12: spec.settings.registry.direct.imagesRepo: expected …`.
+   * `moduleconfig.yaml:12: spec.settings.registry.direct.imagesRepo: expected …`. YAML syntax errors and aliases that
+   * cannot be resolved are reported by file, line and field without any text of the document (a typo next to a
+   * password would otherwise echo it). `apiVersion` must be `deckhouse.io/v1alpha1`.
    *
    * @param yaml the manifest text
    * @param file the name to put in error messages
@@ -20,20 +26,15 @@ export class RegistrySettings {
     if (!Array.isArray(docs)) throw new Error(`${file}: expected YAML documents`);
     for (const doc of docs) {
       const err = doc.errors[0];
-      if (err !== undefined) {
-        const pos = lines.linePos(err.pos[0]);
-        throw new Error(`${file}:${pos.line}:${pos.col}: invalid YAML: ${err.message.split('\n')[0]}`);
-      }
+      if (err !== undefined) throw new Error(yamlErrorMessage(file, doc, lines, err));
     }
-    const matches = docs.filter((d) => {
-      const o = d.toJS() as Record<string, any> | null;
-      return o !== null && typeof o === 'object' && o.kind === 'ModuleConfig' && o.metadata?.name === 'deckhouse';
-    });
+    const values = docs.map((d) => toJsSafely(file, d, lines) as Record<string, any> | null);
+    const matches = values.flatMap((o, i) => (o !== null && typeof o === 'object' && o.kind === 'ModuleConfig' && o.metadata?.name === 'deckhouse' ? [i] : []));
     if (matches.length !== 1) {
-      throw new Error(`${file}: expected exactly one ModuleConfig named "deckhouse" (apiVersion deckhouse.io/v1alpha1), found ${matches.length}`);
+      throw new Error(`${file}: expected exactly one ModuleConfig named "deckhouse" (apiVersion ${MODULE_CONFIG_API_VERSION}), found ${matches.length}`);
     }
-    const doc = matches[0];
-    const root = doc.toJS() as Record<string, any>;
+    const doc = docs[matches[0]];
+    const root = values[matches[0]] as Record<string, any>;
     const registry = root.spec?.settings?.registry;
     // The line of the deepest key of `path` that exists (a missing field points at its parent's key).
     const lineOf = (path: readonly string[]): number => {
@@ -46,6 +47,10 @@ export class RegistrySettings {
       }
       return 1;
     };
+    if (root.apiVersion !== MODULE_CONFIG_API_VERSION) {
+      const got = typeof root.apiVersion === 'string' ? JSON.stringify(root.apiVersion.slice(0, 80)) : root.apiVersion === undefined ? 'nothing' : `a ${typeof root.apiVersion}`;
+      throw new Error(`${file}:${lineOf(['apiVersion'])}: apiVersion: expected "${MODULE_CONFIG_API_VERSION}" for ModuleConfig/deckhouse, got ${got}`);
+    }
     try {
       return RegistryMode._fromDocument(registry, root);
     } catch (e) {

@@ -1,0 +1,42 @@
+// Issue 12, item 9: values at the limits render; one step past them is refused (the bad-input table holds the
+// refusals). At the largest accepted credentials and CA every Secret stays within Kubernetes' 1 MiB of data.
+import { Testing } from 'cdk8s';
+import { ClusterType, Cri, RegistryMode, RegistryModule, RegistryModuleProps } from '../lib';
+import { MAX_VALUE_BYTES } from '../lib/settings/_registry-settings';
+import { EXAMPLE_IMAGES, TEST_PKI, TEST_UPSTREAM_CA } from './support/fixtures';
+
+const GROUPS = [{ name: 'master', cri: Cri.CONTAINERD }];
+const SECRET_LIMIT = 1024 * 1024;
+const big = (c: string) => c.repeat(MAX_VALUE_BYTES);
+const bigCa = () => {
+  const copies = Math.floor(MAX_VALUE_BYTES / TEST_UPSTREAM_CA.length);
+  return TEST_UPSTREAM_CA.repeat(copies);
+};
+
+function secretSizes(props: RegistryModuleProps): Array<[string, number]> {
+  const chart = Testing.chart();
+  new RegistryModule(chart, 'Registry', props);
+  return Testing.synth(chart).filter((o) => o.kind === 'Secret').map((o) => [
+    o.metadata.name,
+    Object.values<string>(o.data ?? {}).reduce((n, v) => n + Buffer.from(v, 'base64').length, 0)
+      + Object.values<string>(o.stringData ?? {}).reduce((n, v) => n + Buffer.byteLength(v, 'utf8'), 0),
+  ]);
+}
+
+describe('9. values Go or the API server reject: the largest accepted ones keep every Secret within 1 MiB (one step past is in the bad-input table)', () => {
+  const controlPlane = [{ name: `m-${'x'.repeat(61)}`, address: '10.0.0.10' }];
+  test.each([
+    ['Direct, username and password', { mode: RegistryMode.direct({ imagesRepo: 'r.example.com/dkp', username: big('u'), password: big('p'), ca: bigCa() }), nodeGroups: GROUPS, images: EXAMPLE_IMAGES, pki: TEST_PKI }],
+    ['Direct, licence', { mode: RegistryMode.direct({ imagesRepo: 'r.example.com/dkp', license: big('l'), ca: bigCa() }), nodeGroups: GROUPS, images: EXAMPLE_IMAGES, pki: TEST_PKI }],
+    ['configurable Unmanaged', { mode: RegistryMode.unmanaged({ imagesRepo: 'r.example.com/dkp', username: big('u'), password: big('p'), ca: bigCa() }), nodeGroups: GROUPS }],
+    ['Proxy, a 63-character node name, the longest ttl Go reads', {
+      mode: RegistryMode.proxy({ imagesRepo: 'r.example.com/dkp', username: big('u'), password: big('p'), ca: bigCa(), ttl: '2562047h47m16s' }),
+      clusterType: ClusterType.STATIC, controlPlane, nodeGroups: GROUPS, images: EXAMPLE_IMAGES, pki: TEST_PKI,
+    }],
+  ] as Array<[string, RegistryModuleProps]>)('%s', (_name, props) => {
+    const sizes = secretSizes(props);
+    expect(sizes.length).toBeGreaterThan(0);
+    for (const [name, size] of sizes) expect([name, size <= SECRET_LIMIT]).toEqual([name, true]);
+    if (process.env.LIMITS_VERBOSE) console.log(_name, sizes);
+  });
+});

@@ -1,18 +1,20 @@
-// Secrets posture (issue #6 §3): walk every file that every example synthesizes (manifests, node file trees,
-// switch plans) and assert that credentials, licence keys and private keys land only where they must:
+// Secrets posture (issues #6 §3, #10 item 6): walk every file that every example synthesizes, in both targets
+// (apply/ and expected/ folders, manifests, node file trees, switch plans, READMEs) and assert that credentials,
+// licence keys and private keys land only where they must:
 //
 // - Kubernetes Secrets (decoded `data`). Private keys only in `registry-pki` and `registry-incluster-proxy-config`
-//   (and, for Proxy/Local, `registry-node-config-<node>`).
+//   (and, for Proxy/Local, `registry-node-config-<node>`, the ingress custom certificate, and the node-files Secrets
+//   `registry-node-files-*` that deliver the node services' keys without the module).
 // - Node files listed in NODE_CARRIERS below, each only with the kinds of secret it must carry: hosts.toml, only
 //   inside a `[host."…".auth]` table (containerd needs the upstream credential on the node). For Direct and
 //   Unmanaged that is all: no private key in any node file.
-// - NodeGroupConfiguration scripts, only as the base64 payload of a `put` of such a carrier, mode 0600, whose decoded
-//   content is byte-for-byte the node file of the same node group in the example's node tree. The script is the
-//   delivery of that node file, so it carries exactly what the node file carries and nothing more; everything else
-//   in the script (its code, the other payloads, the object's metadata) is scanned like any other manifest.
+// - The inline form of `apply/moduleconfig.yaml` (CredentialForm.INLINE), which says it must be encrypted.
 //
-// Everywhere else (ModuleConfig, labels, annotations, other objects, YAML comments, CA files, config fragments,
-// PLAN.md, prune lists) no credential may appear: not as raw text, not inside a base64 blob.
+// NodeGroupConfiguration is NOT on the list: a script carries no credential and no key at all, not even as the
+// payload of a node file; such files come from the node-files Secrets (each `put … "$(from_secret KEY)"` is checked
+// to name a key of a Secret the script fetches). Everywhere else (ModuleConfig placeholders, labels, annotations,
+// other objects, YAML comments, CA files, config fragments, PLAN.md, READMEs, prune lists) no credential may appear:
+// not as raw text, not inside a base64 blob.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -22,7 +24,7 @@ import { EXAMPLES, writeExample } from '../examples';
 import { TEST_PKI } from '../examples/fixtures/test-pki';
 import { TEST_NODE_PKI } from '../examples/fixtures/test-node-pki';
 import { EXAMPLE_LICENSE, EXAMPLE_PASSWORD } from '../examples/fixtures/values';
-import { decodeSecret, putLines, scriptSkeleton } from './support/render';
+import { decodeSecret, putLines } from './support/render';
 import { readTree } from './support/tree';
 
 const LICENSE_USER = 'license-token';
@@ -31,7 +33,7 @@ const LICENSE_USER = 'license-token';
  * and Local also the per-node config Secret `registry-node-config-<node>` (reference §10.5) and, for Local with a
  * custom ingress certificate, the kubernetes.io/tls Secret `registry-ingress-tls-customcertificate` with that input's key.
  */
-const PRIVATE_KEY_SECRETS = /^(registry-pki|registry-incluster-proxy-config|registry-node-config-[a-z0-9.-]+|registry-ingress-tls-customcertificate)$/;
+const PRIVATE_KEY_SECRETS = /^(registry-pki|registry-incluster-proxy-config|registry-node-config-[a-z0-9.-]+|registry-ingress-tls-customcertificate|registry-node-files-(group|node)-[a-z0-9.-]+)$/;
 
 /** upstream: the registry credential; derived: http.secret, bcrypt hashes; key:<pair>: a PKI private key. */
 type Kind = 'upstream' | 'derived' | 'key:ca' | 'key:token' | 'key:auth' | 'key:distribution' | 'pem';
@@ -112,9 +114,10 @@ interface Scan {
   readonly inNodeAuth: Finding[];
   /** Needles found where they must not be. */
   readonly violations: Finding[];
-  /** Scripts checked, and hosts.toml payloads among their puts. */
+  /** Scripts checked, hosts.toml among the files they deliver, and files delivered from Secrets. */
   scripts: number;
   hostsPayloads: number;
+  secretDeliveries: number;
 }
 
 /** The raw source text of each document of a multi-document YAML file, with the parsed object. */
@@ -149,7 +152,7 @@ function derivedNeedles(tree: Record<string, string>): Needle[] {
 
 function scanExample(example: string, tree: Record<string, string>): Scan {
   const needles = [...NEEDLES, ...derivedNeedles(tree)];
-  const scan: Scan = { inSecrets: [], inNodeAuth: [], violations: [], scripts: 0, hostsPayloads: 0 };
+  const scan: Scan = { inSecrets: [], inNodeAuth: [], violations: [], scripts: 0, hostsPayloads: 0, secretDeliveries: 0 };
   const bad = (where: string, found: string[]) => found.forEach((needle) => scan.violations.push({ example, where, needle }));
   const kindOf = (needle: string) => needles.find((x) => x.name === needle)!.kind;
 
@@ -178,7 +181,6 @@ function scanExample(example: string, tree: Record<string, string>): Scan {
 
   for (const [file, text] of Object.entries(tree)) {
     if (file.endsWith('.k8s.yaml')) {
-      const dir = path.posix.dirname(file) === '.' ? '' : `${path.posix.dirname(file)}/`;
       for (const { source, object } of documents(text)) {
         const id = `${file} ${object.kind}/${object.metadata?.name}`;
         if (object.kind === 'Secret') {
@@ -197,21 +199,26 @@ function scanExample(example: string, tree: Record<string, string>): Scan {
           scan.scripts++;
           const script: string = object.spec.content;
           const group: string = object.spec.nodeGroups[0];
-          for (const put of putLines(script)) {
-            // every payload is a node file of the same group (or of one of its nodes), byte for byte
-            const candidates = Object.keys(tree).filter((f) => f === `${dir}nodes/${group}${put.path}`
-              || (f.startsWith(`${dir}nodes/${group}@`) && f.endsWith(put.path) && f.slice(`${dir}nodes/${group}@`.length).indexOf('/') === f.length - `${dir}nodes/${group}@`.length - put.path.length));
-            const nodeFile = candidates.map((f) => tree[f]).find((c) => c === put.content);
-            if (nodeFile !== put.content) bad(`${id} put ${put.path} (payload differs from ${dir}nodes/${group}${put.path})`, ['<payload mismatch>']);
-            if (put.path.endsWith('/hosts.toml')) scan.hostsPayloads++;
-            // a payload is judged as the node file it delivers (below); a carrier travels at 0600
-            const carried = hits(put.content, needles);
-            if (carried.length > 0 && put.mode !== '600') bad(`${id} put ${put.path} mode ${put.mode}`, ['<a file carrying a secret must be 0600>']);
-            checkNodeFile(`${id} put ${put.path}`, put.path, put.content);
+          // Nothing secret anywhere in a NodeGroupConfiguration: not its code, not a payload, not its metadata.
+          bad(id, hits(source, needles));
+          bad(`${id} (parsed)`, hits(JSON.stringify(object), needles));
+          for (const put of putLines(script)) bad(`${id} put ${put.path}`, hits(put.content, needles));
+          // Files delivered from Secrets: every key the script reads is in a Secret it fetches, in the same file.
+          const fetched = [...script.matchAll(/^fetch '([^']+)'$/gm)].map((m) => m[1]);
+          for (const m of script.matchAll(/^put '([^']+)' (\d+) "\$\(from_secret (f-[0-9a-f]+)\)"/gm)) {
+            const holder = documents(text).map((d) => d.object).find((o) => o.kind === 'Secret' && fetched.includes(o.metadata.name) && o.data?.[m[3]] !== undefined);
+            if (holder === undefined) bad(`${id} put ${m[1]} (from a Secret the script does not fetch)`, ['<secret delivery broken>']);
+            else {
+              scan.secretDeliveries++;
+              if (m[2] !== '600') bad(`${id} put ${m[1]} mode ${m[2]}`, ['<a file carrying a secret must be 0600>']);
+              if (m[1].endsWith('/hosts.toml')) scan.hostsPayloads++;
+              // judged as the node file it delivers; and it is exactly one of the group's (or its nodes') node files
+              const content = decodeSecret(holder)[m[3]];
+              checkNodeFile(`${id} put ${m[1]} (from Secret ${holder.metadata.name})`, m[1], content);
+              const candidates = Object.keys(tree).filter((f) => f.endsWith(m[1]) && new RegExp(`(^|/)nodes/${group}(@[^/]+)?${m[1].replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`).test(f));
+              if (!candidates.some((f) => tree[f] === content)) bad(`${id} put ${m[1]} (differs from the node tree)`, ['<payload mismatch>']);
+            }
           }
-          bad(`${id} (script code)`, hits(scriptSkeleton(script), needles));
-          bad(`${id} (all but spec.content)`, hits(JSON.stringify({ ...object, spec: { ...object.spec, content: undefined } }), needles));
-          bad(`${file} (document source without the script)`, hits(source.replace(/content: [\s\S]*$/m, ''), needles));
           continue;
         }
         bad(id, hits(source, needles));
@@ -224,7 +231,12 @@ function scanExample(example: string, tree: Record<string, string>): Scan {
       checkNodeFile(file, node[1], text);
       continue;
     }
-    bad(file, hits(text, needles)); // PLAN.md, prune.txt, anything else
+    if (/(^|\/)moduleconfig\.yaml$/.test(file) && text.startsWith('# This file holds registry credentials in clear text: encrypt it')) {
+      // The inline form (CredentialForm.INLINE): the upstream credentials, and nothing else secret.
+      bad(file, hits(text, needles).filter((n) => kindOf(n) !== 'upstream'));
+      continue;
+    }
+    bad(file, hits(text, needles)); // moduleconfig.yaml placeholders, READMEs, PLAN.md, prune.txt, anything else
   }
   return scan;
 }
@@ -259,11 +271,11 @@ describe.each(Object.keys(EXAMPLES))('example %s', (name) => {
     }
   });
 
-  test('every node script delivers only node files: each payload equals the node tree, hosts.toml at 0600', () => {
-    // (the checks run in the scan; here: the example has scripts exactly when it has node files)
+  test('node scripts exist exactly without the module, when there are node files', () => {
     const tree = readTree(path.join(outdir, name));
     const hasNodes = Object.keys(tree).some((f) => /(^|\/)nodes\//.test(f));
-    expect(scans[name].scripts > 0).toBe(hasNodes);
+    const withoutModule = Object.keys(tree).some((f) => /^apply\/(\d\d-[a-z-]+\/)?registry\.k8s\.yaml$/.test(f));
+    expect(scans[name].scripts > 0).toBe(hasNodes && withoutModule);
   });
 });
 
@@ -274,10 +286,26 @@ describe('the scan is not vacuous', () => {
     expect(found.has('distribution http.secret')).toBe(true);
   });
 
-  test('across the examples the licence and the password are found in hosts.toml auth, delivered by scripts', () => {
+  test('across the examples the licence and the password are found in hosts.toml auth, delivered from Secrets', () => {
     const found = new Set(Object.values(scans).flatMap((s) => s.inNodeAuth.map((f) => f.needle)));
     expect(found).toEqual(new Set(['EXAMPLE_LICENSE', 'EXAMPLE_PASSWORD']));
     expect(Object.values(scans).reduce((a, s) => a + s.hostsPayloads, 0)).toBeGreaterThan(0);
+    expect(Object.values(scans).reduce((a, s) => a + s.secretDeliveries, 0)).toBeGreaterThan(10);
+  });
+
+  test('a NodeGroupConfiguration carrying a credential is a violation, even as the payload of a node file; the inline ModuleConfig is not', () => {
+    const hosts = `[host]\n\n  [host."https://h"]\n    [host."https://h".auth]\n      username = "u"\n      password = "${EXAMPLE_PASSWORD}"\n`;
+    const ngc = { apiVersion: 'deckhouse.io/v1alpha1', kind: 'NodeGroupConfiguration', metadata: { name: 'registry-containerd-master' },
+      spec: { nodeGroups: ['master'], content: `put '/etc/containerd/registry.d/h/hosts.toml' 600 '${b64(hosts)}'\n` } };
+    const planted = {
+      'apply/registry.k8s.yaml': YAML.stringify(ngc),
+      'expected/nodes/master/etc/containerd/registry.d/h/hosts.toml': hosts,
+      'apply/moduleconfig.yaml': `# This file holds registry credentials in clear text: encrypt it (for example with SOPS) before it is committed.\nspec: { settings: { registry: { direct: { license: ${EXAMPLE_LICENSE} } } } }\n`,
+    };
+    const scan = scanExample('planted-ngc', planted);
+    expect(scan.violations.map((v) => v.where)).toEqual(expect.arrayContaining([expect.stringMatching(/^apply\/registry\.k8s\.yaml NodeGroupConfiguration\/registry-containerd-master/)]));
+    expect(scan.violations.filter((v) => v.where.startsWith('apply/moduleconfig.yaml'))).toEqual([]);
+    expect(scan.violations.filter((v) => v.where.startsWith('expected/'))).toEqual([]);
   });
 
   test('the scanner finds a credential planted in an annotation, a YAML comment, a base64 blob and a node file', () => {

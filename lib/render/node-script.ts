@@ -89,7 +89,8 @@ function fetchSecrets(secrets: readonly string[], keys: readonly string[]): stri
     ...secrets.map((name) => `fetch ${quote(name, /^[a-z0-9][a-z0-9.-]*$/, 'Secret name')}`),
     // Checked here, in the script itself: a failure inside put's $(from_secret …) would not stop it (set -e does not
     // reach a command substitution used as an argument), and would write an empty file.
-    `for key in ${keys.map((k) => quote(k, /^f-[0-9a-f]+$/, 'Secret key')).join(' ')}; do`,
+    `secret_keys=(${keys.map((k) => quote(k, /^f-[0-9a-f]+$/, 'Secret key')).join(' ')})`,
+    'for key in "${secret_keys[@]}"; do',
     '  [ -s "${secret_dir}/${key}" ] || fail "${key} is missing from the fetched Secrets"',
     'done',
     '',

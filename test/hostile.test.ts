@@ -122,6 +122,8 @@ function decodeData(name: string, text: string): unknown {
   if (name === '.dockerconfigjson') return { json: JSON.parse(text) };
   if (name.endsWith('.yaml') || name === 'config' || name === 'raw_config') return { yaml: YAML.parse(text) };
   if (name.endsWith('.toml')) return { toml: TOML.parse(text) };
+  // A node file delivered from a Secret (key f-…, no name): hosts.toml is the one that starts with [host].
+  if (/^f-[0-9a-f]+$/.test(name) && text.startsWith('[host]')) return { toml: TOML.parse(text) };
   return text;
 }
 

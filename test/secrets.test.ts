@@ -21,6 +21,7 @@ import * as path from 'path';
 import * as TOML from '@iarna/toml';
 import * as YAML from 'yaml';
 import { EXAMPLES, writeExample } from '../examples';
+import { MODULE_GENERATED } from '../lib';
 import { TEST_PKI } from '../examples/fixtures/test-pki';
 import { TEST_NODE_PKI } from '../examples/fixtures/test-node-pki';
 import { EXAMPLE_LICENSE, EXAMPLE_PASSWORD } from '../examples/fixtures/values';
@@ -147,7 +148,8 @@ function derivedNeedles(tree: Record<string, string>): Needle[] {
       }
     }
   }
-  return out;
+  // With the module, these are the module's own: the expected state holds the marker, which is no secret.
+  return out.filter((n) => n.value !== MODULE_GENERATED);
 }
 
 function scanExample(example: string, tree: Record<string, string>): Scan {

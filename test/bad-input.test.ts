@@ -4,6 +4,7 @@
 //
 // Rows marked `bug` are known library defects (see the row's comment); they run as `test.failing`, so the suite
 // stays green now and turns red the day the library is fixed, as a reminder to drop the marker.
+import { testPkiFor } from '../examples/fixtures/pki';
 import { App, Chart } from 'cdk8s';
 import { ClusterType, ContainerdBuild, Cri, DeliveryTarget, IngressTls, RegistryMode, RegistryModule, RegistrySettings, RegistrySwitch } from '../lib';
 import { EXAMPLE_IMAGES, TEST_PKI, TEST_UPSTREAM_CA } from './support/fixtures';
@@ -54,7 +55,7 @@ const configurableUnmanaged = (over: Record<string, unknown>) => () =>
 const registrySwitch = (props: Record<string, unknown>) => () =>
   new RegistrySwitch(new App({ outdir: '/nonexistent-outdir-never-written' }), 'Switch', { target: DeliveryTarget.WITHOUT_MODULE, images: EXAMPLE_IMAGES, pki: TEST_PKI, nodeGroups: GROUPS, ...props } as any);
 const ee = () => RegistryMode.direct({ imagesRepo: REPO, license: SECRET_LICENSE });
-const nodeServicesProps = { clusterType: ClusterType.STATIC, nodeGroups: GROUPS, images: EXAMPLE_IMAGES, pki: TEST_PKI, controlPlane: [{ name: 'master-0', address: '10.0.0.10' }] };
+const nodeServicesProps = { clusterType: ClusterType.STATIC, nodeGroups: GROUPS, images: EXAMPLE_IMAGES, pki: testPkiFor([{ name: 'master-0', address: '10.0.0.10' }]), controlPlane: [{ name: 'master-0', address: '10.0.0.10' }] };
 const proxyModule = (over: Record<string, unknown>) => registryModule({ mode: RegistryMode.proxy({ imagesRepo: REPO, license: SECRET_LICENSE }), ...nodeServicesProps, ...over });
 const localModule = (ingress: Record<string, unknown>) => registryModule({
   mode: RegistryMode.local(), ...nodeServicesProps, ingress: { publicDomainTemplate: '%s.kube.example.com', clientCa: TEST_UPSTREAM_CA, ...ingress },

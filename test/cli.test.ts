@@ -1,4 +1,5 @@
 // The command line: ModuleConfig (+ cluster file) in, the same manifests and node files out; errors with file:line.
+import { TEST_NODE_PKI } from '../examples/fixtures/test-node-pki';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -70,14 +71,15 @@ test('Direct from a ModuleConfig and a cluster file renders what RegistryModule 
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   expect(r.stdout).toMatch(/^wrote \d+ file\(s\) to \S+\/out\/; folder mode 0700, \d+ file\(s\) hold secrets and are 0600\n/);
-  expect(r.stdout).toMatch(/\nnext: review .*out\/ .*kubectl apply -f .*out\/registry\.k8s\.yaml\n$/);
+  expect(r.stdout).toMatch(/\nnext: review .*out\/, substitute \$REGISTRY_DIRECT_PASSWORD .*kubectl apply -k .*out\/apply\/\n$/);
   const app = new App();
   const module = new RegistryModule(new Chart(app, 'registry'), 'Registry', {
     mode: RegistrySettings.fromModuleConfig(DIRECT),
     nodeGroups: [{ name: 'master', cri: 'Containerd' as any }, { name: 'worker', cri: 'ContainerdV2' as any }],
     controlPlaneNodes: 3, images: EXAMPLE_IMAGES, pki: TEST_PKI,
   });
-  expect(readTree(out)).toEqual({ 'registry.k8s.yaml': app.synthYaml(), 'DIAGRAM.md': `\`\`\`mermaid\n${module.diagram()}\`\`\`\n`, ...module.toFiles() });
+  expect(readTree(out)).toEqual(module.toFiles());
+  expect(app.synthYaml()).toBe(''); // with the module nothing but apply/ is ever applied
 });
 
 test('--from renders a staged switch plan', () => {
@@ -88,15 +90,30 @@ test('--from renders a staged switch plan', () => {
   expect(run(['synth', '-f', path.join(dir, 'mc.yaml'), '--from', path.join(dir, 'old.yaml'), '-c', clusterFile(dir), '-o', out]).code).toBe(0);
   const files = Object.keys(readTree(out));
   expect(files).toContain('PLAN.md');
-  expect(files).toContain('01-transition/registry.k8s.yaml');
-  expect(files.some((f) => f.startsWith('05-cleanup/') || f.startsWith('04-final/'))).toBe(true);
+  expect(files).toContain('expected/01-transition/registry.k8s.yaml');
+  expect(files).toContain('apply/moduleconfig.yaml');
+  expect(files.some((f) => f.startsWith('expected/05-cleanup/') || f.startsWith('expected/04-final/'))).toBe(true);
+});
+
+test('--without-module renders every object into apply/, and --inline-credentials writes them into the ModuleConfig', () => {
+  const dir = scratch();
+  fs.writeFileSync(path.join(dir, 'mc.yaml'), DIRECT);
+  const out = path.join(dir, 'out');
+  const r = run(['synth', '-f', path.join(dir, 'mc.yaml'), '-c', clusterFile(dir), '-o', out, '--without-module', '--inline-credentials']);
+  expect([r.code, r.stderr]).toEqual([0, '']);
+  const tree = readTree(out);
+  expect(Object.keys(tree)).toEqual(expect.arrayContaining(['apply/registry.k8s.yaml', 'apply/moduleconfig.yaml', 'apply/kustomization.yaml', 'expected/README.md']));
+  expect(tree['apply/registry.k8s.yaml']).toMatch(/^kind: NodeGroupConfiguration$/m);
+  expect(tree['apply/moduleconfig.yaml']).toMatch(/^# This file holds registry credentials in clear text: encrypt it/);
+  expect((fs.statSync(path.join(out, 'apply/moduleconfig.yaml')).mode & 0o777).toString(8)).toBe('600');
+  expect(r.stdout).toMatch(/target {13}without the module/);
 });
 
 test('an Unmanaged ModuleConfig needs no cluster file', () => {
   const dir = scratch();
   fs.writeFileSync(path.join(dir, 'mc.yaml'), MC('mode: Unmanaged\nunmanaged:\n  imagesRepo: registry.example.com/dkp/ce'));
   expect(run(['synth', '-f', path.join(dir, 'mc.yaml'), '-o', path.join(dir, 'o')]).code).toBe(0);
-  expect(fs.readFileSync(path.join(dir, 'o', 'nodes/master/etc/containerd/registry.d/registry.example.com/hosts.toml'), 'utf8')).toMatch(/\[host\."https:\/\/registry\.example\.com"\]/);
+  expect(fs.readFileSync(path.join(dir, 'o', 'expected/nodes/master/etc/containerd/registry.d/registry.example.com/hosts.toml'), 'utf8')).toMatch(/\[host\."https:\/\/registry\.example\.com"\]/);
 });
 
 describe('fails with the file, the line and the field', () => {
@@ -142,7 +159,7 @@ describe('fails with the file, the line and the field', () => {
     fs.writeFileSync(path.join(dir, 'out', 'keep.txt'), 'x');
     expect(run(['synth', '-f', path.join(dir, 'mc.yaml'), '-o', path.join(dir, 'out')]).stderr).toMatch(/the output folder is not empty; pass --force/);
     expect(run(['synth', '-f', path.join(dir, 'mc.yaml'), '-o', path.join(dir, 'out'), '--force']).code).toBe(0);
-    expect(fs.readdirSync(path.join(dir, 'out')).sort()).toEqual(['DIAGRAM.md', 'registry.k8s.yaml']);
+    expect(fs.readdirSync(path.join(dir, 'out')).sort()).toEqual(['README.md', 'apply', 'expected']);
   });
 
   test('fails on an unknown option with exit code 2 and prints usage on --help', () => {
@@ -174,7 +191,7 @@ describe('issue 15 item 5: the command line', () => {
     const r = run(['synth', `--file=${path.join(dir, 'mc.yaml')}`, `--out=${path.join(dir, 'o')}`]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(fs.existsSync(path.join(dir, 'o', 'registry.k8s.yaml'))).toBe(true);
+    expect(fs.existsSync(path.join(dir, 'o', 'apply', 'moduleconfig.yaml'))).toBe(true);
   });
 
   test.each([
@@ -210,8 +227,9 @@ describe('issue 15 item 5: the command line', () => {
     let r = run(['synth', '-f', path.join(dir, 'mc.yaml'), '-c', path.join(dir, 'cluster.yaml'), '-o', path.join(dir, 'o')]);
     expect(r.stderr).toMatch(/cluster\.yaml:1: clusterType: .*if the cluster is static, set clusterType: Static; ClusterType\.STATIC in TypeScript/);
     fs.writeFileSync(path.join(dir, 'cluster.yaml'), 'nodeGroups: [{ name: master }]\nclusterType: Static\n');
-    r = run(['synth', '-f', path.join(dir, 'mc.yaml'), '-c', path.join(dir, 'cluster.yaml'), '-o', path.join(dir, 'o')]);
-    expect(r.stderr).toMatch(/images: \{ dockerDistribution: "sha256:…", dockerAuth: "sha256:…", registryProxy: "sha256:…" \}/);
+    // (without the module the digests are required; with it, they are the module's own)
+    r = run(['synth', '-f', path.join(dir, 'mc.yaml'), '-c', path.join(dir, 'cluster.yaml'), '-o', path.join(dir, 'o'), '--without-module']);
+    expect(r.stderr).toMatch(/images: \{ dockerDistribution: "sha256:…", dockerAuth: "sha256:…" \}/);
     expect(r.stderr).not.toMatch(/'sha256/);
   });
 
@@ -226,10 +244,17 @@ describe('issue 15 item 5: the command line', () => {
       '  clientCaFile: ca.crt',
       '  tls: { certificateFile: distribution.crt, privateKeyFile: distribution.key }',
     ].join('\n'));
-    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/^images:\n.*\n.*\n/m, `images: { dockerDistribution: "${EXAMPLE_IMAGES.dockerDistribution}", dockerAuth: "${EXAMPLE_IMAGES.dockerAuth}", registryProxy: "${EXAMPLE_IMAGES.registryProxy}", mirrorer: "${EXAMPLE_IMAGES.mirrorer}" }\n`).replace('controlPlaneNodes: 3\n', ''));
-    const r = run(['synth', '-f', path.join(dir, 'mc.yaml'), '-c', file, '-o', path.join(dir, 'o')]);
+    // The node's own pairs as PEM files too (pki.nodes.<node>.<part>.certificateFile / privateKeyFile).
+    for (const part of ['auth', 'distribution'] as const) {
+      fs.writeFileSync(path.join(dir, `m0-${part}.crt`), TEST_NODE_PKI['master-0'][part].certificate);
+      fs.writeFileSync(path.join(dir, `m0-${part}.key`), TEST_NODE_PKI['master-0'][part].privateKey);
+    }
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/^images:\n.*\n.*\n/m, `images: { dockerDistribution: "${EXAMPLE_IMAGES.dockerDistribution}", dockerAuth: "${EXAMPLE_IMAGES.dockerAuth}", registryProxy: "${EXAMPLE_IMAGES.registryProxy}", mirrorer: "${EXAMPLE_IMAGES.mirrorer}" }\n`).replace('controlPlaneNodes: 3\n', '')
+      .replace(/^pki:\n/m, 'pki:\n  nodes:\n    master-0:\n      auth: { certificateFile: m0-auth.crt, privateKeyFile: m0-auth.key }\n      distribution: { certificateFile: m0-distribution.crt, privateKeyFile: m0-distribution.key }\n'));
+    const r = run(['synth', '-f', path.join(dir, 'mc.yaml'), '-c', file, '-o', path.join(dir, 'o'), '--without-module']);
     expect(r.stderr).toBe('');
-    expect(fs.readFileSync(path.join(dir, 'o', 'registry.k8s.yaml'), 'utf8')).toMatch(/name: registry-ingress-tls/);
+    expect(fs.readFileSync(path.join(dir, 'o', 'apply', 'registry.k8s.yaml'), 'utf8')).toMatch(/name: registry-ingress-tls-customcertificate/);
+    expect(fs.readFileSync(path.join(dir, 'o', 'expected', 'nodes', 'master@master-0', 'etc/kubernetes/registry/pki/auth.crt'), 'utf8')).toBe(TEST_NODE_PKI['master-0'].auth.certificate.trimStart());
   });
 
   test('--from a default Unmanaged config without bootstrapRegistry warns on stderr what the plan cannot know', () => {
@@ -239,7 +264,7 @@ describe('issue 15 item 5: the command line', () => {
     const r = run(['synth', '-f', path.join(dir, 'mc.yaml'), '--from', path.join(dir, 'old.yaml'), '-c', clusterFile(dir), '-o', path.join(dir, 'plan')]);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/^registry-cdk8s: warning: \S+old\.yaml is the default Unmanaged mode \(the bootstrap registry\), and \S+cluster\.yaml gives no bootstrapRegistry: the plan cannot know where nodes pull from today/);
-    expect(r.stdout).toMatch(/\nnext: read \S+plan\/PLAN\.md, then apply the stages in order/);
+    expect(r.stdout).toMatch(/\nnext: review \S+plan\/, .*kubectl apply -k \S+plan\/apply\/ \(the module then performs the stages in PLAN\.md\)\n$/);
   });
 });
 

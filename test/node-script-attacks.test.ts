@@ -3,7 +3,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
-import { ClusterType, Cri, RegistryMode, RegistryModule, RegistryModuleProps } from '../lib';
+import { ClusterType, Cri, DeliveryTarget, RegistryMode, RegistryModule, RegistryModuleProps } from '../lib';
+import { fakeKubeEnv } from './support/fake-kubectl';
+import { pkiFor } from './support/node-pki';
 import { OWNED_FILES_FILE, OWNERSHIP_FILE } from '../lib/render/node-script';
 import { EXAMPLE_IMAGES, TEST_PKI, TEST_UPSTREAM_CA } from './support/fixtures';
 import { runScriptIsolated, scratchDir, snapshotTree } from './support/scratch';
@@ -21,15 +23,27 @@ const direct: RegistryModuleProps = {
 const proxy: RegistryModuleProps = {
   mode: RegistryMode.proxy({ imagesRepo: 'registry.example.com/deckhouse/ee', username: 'up', password: 'UP-PASS', ttl: '24h' }),
   clusterType: ClusterType.STATIC, nodeGroups: GROUPS,
-  controlPlane: [{ name: 'master-0', address: '10.0.0.10' }], images: EXAMPLE_IMAGES, pki: TEST_PKI,
+  controlPlane: [{ name: 'master-0', address: '10.0.0.10' }], images: EXAMPLE_IMAGES, pki: pkiFor([{ name: 'master-0', address: '10.0.0.10' }]),
 };
 const unmanaged = (imagesRepo = REPO): RegistryModuleProps => ({ mode: RegistryMode.unmanaged({ imagesRepo, license: 'FAKE-LICENSE' }), nodeGroups: GROUPS });
 
+/** The objects each script reads its secret files from (the kubectl stand-in serves them). */
+const objectsOf = new Map<string, any[]>();
 function scriptOf(props: RegistryModuleProps, group = 'master'): string {
   const chart = Testing.chart();
-  new RegistryModule(chart, 'Registry', props);
-  return Testing.synth(chart).find((o) => o.kind === 'NodeGroupConfiguration' && o.spec.nodeGroups[0] === group).spec.content as string;
+  // Node scripts exist without the module (with it, bashible writes the node files).
+  new RegistryModule(chart, 'Registry', { target: DeliveryTarget.WITHOUT_MODULE, ...props });
+  const objects = Testing.synth(chart);
+  const script = objects.find((o) => o.kind === 'NodeGroupConfiguration' && o.spec.nodeGroups[0] === group).spec.content as string;
+  objectsOf.set(script, objects);
+  lastObjects = objects;
+  return script;
 }
+/** The objects of the last rendered script (for a script edited after rendering, such as the bashible stand-in). */
+let lastObjects: any[] = [];
+/** Runs a script isolated, with the kubectl stand-in serving its Secrets to node master-0. */
+const runIsolated = (script: string, root: string, opts: { extraPath?: string; timeoutMs?: number } = {}) =>
+  runScriptIsolated(script, root, { ...opts, env: fakeKubeEnv(objectsOf.get(script) ?? lastObjects, 'master-0') });
 const at = (root: string, node: string) => path.join(root, node);
 function newRoot(): string {
   const root = scratchDir('node-attack-');
@@ -43,7 +57,7 @@ test('5. a node script follows a symlink out of its directory: it refuses, namin
   fs.writeFileSync(at(root, '/etc/victim/keep'), 'theirs');
   fs.mkdirSync(at(root, HOSTS), { recursive: true });
   fs.symlinkSync('../../victim', at(root, FIXED));
-  const r = await runScriptIsolated(scriptOf(direct), root);
+  const r = await runIsolated(scriptOf(direct), root);
   expect(r.status).not.toBe(0);
   expect(r.stderr).toMatch(/refusing to follow the symbolic link \S*\/etc\/containerd\/registry\.d\/registry\.d8-system\.svc:5001/);
   expect(fs.readdirSync(at(root, '/etc/victim'))).toEqual(['keep']);
@@ -53,7 +67,7 @@ test('5. a node script follows a symlink out of its directory: it refuses, namin
   fs.mkdirSync(at(root2, '/etc/elsewhere'));
   fs.mkdirSync(at(root2, '/etc/containerd'));
   fs.symlinkSync('../elsewhere', at(root2, HOSTS));
-  const r2 = await runScriptIsolated(scriptOf(direct), root2);
+  const r2 = await runIsolated(scriptOf(direct), root2);
   expect(r2.status).not.toBe(0);
   expect(r2.stderr).toMatch(/symbolic link \S*\/etc\/containerd\/registry\.d\n/);
   expect(fs.readdirSync(at(root2, '/etc/elsewhere'))).toEqual([]);
@@ -61,7 +75,7 @@ test('5. a node script follows a symlink out of its directory: it refuses, namin
   fs.mkdirSync(at(root3, FIXED), { recursive: true });
   fs.writeFileSync(at(root3, '/etc/passwd-like'), 'x');
   fs.symlinkSync('../../../passwd-like', at(root3, `${FIXED}/hosts.toml`));
-  const r3 = await runScriptIsolated(scriptOf(direct), root3);
+  const r3 = await runIsolated(scriptOf(direct), root3);
   expect(r3.status).not.toBe(0);
   expect(r3.stderr).toMatch(/symbolic link \S*registry\.d8-system\.svc:5001\/hosts\.toml/);
   expect(fs.readFileSync(at(root3, '/etc/passwd-like'), 'utf8')).toBe('x');
@@ -73,10 +87,10 @@ test('6. a node script deletes files it never wrote: client.cert/client.key in a
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'client.cert'), 'CERT');
   fs.writeFileSync(path.join(dir, 'client.key'), 'KEY', { mode: 0o600 });
-  expect((await runScriptIsolated(scriptOf(unmanaged()), root)).status).toBe(0);
+  expect((await runIsolated(scriptOf(unmanaged()), root)).status).toBe(0);
   expect(fs.readdirSync(dir).sort()).toEqual(['client.cert', 'client.key', 'hosts.toml']);
   // leaving that upstream removes only what the script wrote there, and keeps the directory that still holds theirs
-  expect((await runScriptIsolated(scriptOf(unmanaged('other.example.com/dkp')), root)).status).toBe(0);
+  expect((await runIsolated(scriptOf(unmanaged('other.example.com/dkp')), root)).status).toBe(0);
   expect(fs.readdirSync(dir).sort()).toEqual(['client.cert', 'client.key']);
   expect(fs.readFileSync(path.join(dir, 'client.key'), 'utf8')).toBe('KEY');
   // a file an older script version never listed is not ours either: the legacy state is read once, then dropped
@@ -87,7 +101,7 @@ test('6. a node script deletes files it never wrote: client.cert/client.key in a
   fs.writeFileSync(path.join(dir2, 'https-registry.deckhouse.ru-ca.crt'), 'old ca');
   fs.writeFileSync(path.join(dir2, 'client.cert'), 'CERT');
   fs.writeFileSync(at(root2, `${HOSTS}/${OWNERSHIP_FILE}`), 'registry.deckhouse.ru\n');
-  expect((await runScriptIsolated(scriptOf(direct), root2)).status).toBe(0);
+  expect((await runIsolated(scriptOf(direct), root2)).status).toBe(0);
   expect(fs.readdirSync(dir2)).toEqual(['client.cert']);
   expect(fs.existsSync(at(root2, `${HOSTS}/${OWNERSHIP_FILE}`))).toBe(false);
 });
@@ -97,10 +111,11 @@ test('7. temporary static pod manifests: every temporary file is a dot-file, whi
   const bin = scratchDir('fake-bin-');
   // a mktemp that logs its template (inside the scratch /etc), then does the real work
   fs.writeFileSync(path.join(bin, 'mktemp'), '#!/bin/bash\nprintf \'%s\\n\' "${@: -1}" >> "${REGISTRY_NODE_ROOT:-}/etc/mktemp.log"\nexec /usr/bin/mktemp "$@"\n', { mode: 0o755 });
-  for (const props of [proxy, proxy]) expect((await runScriptIsolated(scriptOf(props), root, { extraPath: bin })).status).toBe(0);
+  for (const props of [proxy, proxy]) expect((await runIsolated(scriptOf(props), root, { extraPath: bin })).status).toBe(0);
   const templates = fs.readFileSync(at(root, '/etc/mktemp.log'), 'utf8').trim().split('\n').map((t) => t.replace(root, ''));
   expect(templates).toContain('/etc/kubernetes/manifests/.registry-nodeservices.yaml.tmp.XXXXXX');
-  for (const t of templates) expect(path.basename(t)).toMatch(/^\./);
+  // (mktemp -d, without a template, is the folder of the fetched Secrets: outside every watched directory)
+  for (const t of templates.filter((x) => x !== '-d')) expect(path.basename(t)).toMatch(/^\./);
   fs.rmSync(at(root, '/etc/mktemp.log'));
   const leftovers = [...snapshotTree(root).keys()].filter((p) => /\.tmp\./.test(p));
   expect(leftovers).toEqual([]);
@@ -109,11 +124,11 @@ test('7. temporary static pod manifests: every temporary file is a dot-file, whi
 test('8. a destination that is a directory: an error naming it, and no temporary file swallowed', async () => {
   const root = newRoot();
   fs.mkdirSync(at(root, `${FIXED}/hosts.toml`), { recursive: true });
-  const r = await runScriptIsolated(scriptOf(direct), root);
+  const r = await runIsolated(scriptOf(direct), root);
   expect(r.status).not.toBe(0);
   expect(r.stderr).toMatch(/registry\.d8-system\.svc:5001\/hosts\.toml is in the way: a file goes there, and it is not a regular file/);
   expect(fs.readdirSync(at(root, `${FIXED}/hosts.toml`))).toEqual([]);
-  expect((await runScriptIsolated(scriptOf(direct), root)).status).not.toBe(0);
+  expect((await runIsolated(scriptOf(direct), root)).status).not.toBe(0);
   expect(fs.readdirSync(at(root, `${FIXED}/hosts.toml`))).toEqual([]);
 });
 
@@ -121,11 +136,11 @@ describe('11. leftovers', () => {
   test('state files are rewritten only on change (same inode, same mtime on a second run)', async () => {
     const root = newRoot();
     const script = scriptOf(direct);
-    expect((await runScriptIsolated(script, root)).status).toBe(0);
+    expect((await runIsolated(script, root)).status).toBe(0);
     const state = at(root, `${HOSTS}/${OWNED_FILES_FILE}`);
     const before = fs.statSync(state);
     await new Promise((r) => setTimeout(r, 20));
-    expect((await runScriptIsolated(script, root)).status).toBe(0);
+    expect((await runIsolated(script, root)).status).toBe(0);
     const after = fs.statSync(state);
     expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
     expect(fs.readFileSync(state, 'utf8').split('\n').filter((l) => l !== '')).toEqual([
@@ -135,10 +150,10 @@ describe('11. leftovers', () => {
 
   test('empty managed directories are removed after leaving Proxy; the shared ones and foreign files stay', async () => {
     const root = newRoot();
-    expect((await runScriptIsolated(scriptOf(proxy), root)).status).toBe(0);
+    expect((await runIsolated(scriptOf(proxy), root)).status).toBe(0);
     expect(fs.existsSync(at(root, '/etc/kubernetes/registry/pki/ca.crt'))).toBe(true);
     fs.writeFileSync(at(root, '/etc/kubernetes/manifests/kube-apiserver.yaml'), 'theirs');
-    expect((await runScriptIsolated(scriptOf(direct), root)).status).toBe(0);
+    expect((await runIsolated(scriptOf(direct), root)).status).toBe(0);
     expect(fs.existsSync(at(root, '/etc/kubernetes/registry'))).toBe(false);
     expect(fs.existsSync(at(root, '/etc/kubernetes/registry-proxy'))).toBe(false);
     expect(fs.readdirSync(at(root, '/etc/kubernetes/manifests'))).toEqual(['kube-apiserver.yaml']);
@@ -149,19 +164,19 @@ describe('11. leftovers', () => {
 test('12. nothing restarts containerd: the script reports a config_path change once, and asks bashible to restart it', async () => {
   const root = newRoot();
   const script = scriptOf(direct);
-  const first = await runScriptIsolated(script, root);
+  const first = await runIsolated(script, root);
   expect(first.status).toBe(0);
   expect(first.stdout).toBe('registry node files: /etc/containerd/registry-config-path.toml changed; restart containerd to apply config_path (systemctl restart containerd)\n');
-  const second = await runScriptIsolated(script, root);
+  const second = await runIsolated(script, root);
   expect([second.status, second.stdout, second.stderr]).toEqual([0, '', '']);
   // a hosts.toml change applies without a restart: no report
-  expect((await runScriptIsolated(scriptOf(unmanaged()), root)).stdout).toBe('');
+  expect((await runIsolated(scriptOf(unmanaged()), root)).stdout).toBe('');
   // under bashible (bb-flag-set defined), the script sets containerd-need-restart when the fragment changes
   const bashible = (s: string) => s.replace('set -euo pipefail', 'bb-flag-set() { printf \'%s\\n\' "$1" >> "${REGISTRY_NODE_ROOT:-}/etc/flags"; }\nset -euo pipefail');
   const root2 = newRoot();
-  const r = await runScriptIsolated(bashible(scriptOf(direct, 'worker')), root2);
+  const r = await runIsolated(bashible(scriptOf(direct, 'worker')), root2);
   expect(r.stdout).toMatch(/changed; bashible restarts containerd \(flag containerd-need-restart\)/);
   expect(fs.readFileSync(at(root2, '/etc/flags'), 'utf8')).toBe('containerd-need-restart\n');
-  await runScriptIsolated(bashible(scriptOf(direct, 'worker')), root2);
+  await runIsolated(bashible(scriptOf(direct, 'worker')), root2);
   expect(fs.readFileSync(at(root2, '/etc/flags'), 'utf8')).toBe('containerd-need-restart\n');
 });

@@ -14,7 +14,7 @@ test('11. PLAN.md for a password-only rotation does not claim routing for both D
     to: RegistryMode.direct({ imagesRepo: REPO, username: 'u', password: 'NEW-PASS' }),
   });
   const files = p.toFiles();
-  const hosts = TOML.parse(files['01-transition/nodes/master/etc/containerd/registry.d/registry.d8-system.svc:5001/hosts.toml']) as any;
+  const hosts = TOML.parse(files['expected/01-transition/nodes/master/etc/containerd/registry.d/registry.d8-system.svc:5001/hosts.toml']) as any;
   expect(Object.values<any>(hosts.host).map((h) => h.auth.password)).toEqual(['NEW-PASS']);
   const plan = files['PLAN.md'];
   expect(plan).not.toMatch(/routing for both (Direct \([^)]*\)) and \1/);

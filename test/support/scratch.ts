@@ -94,7 +94,7 @@ export function hasBubblewrap(): boolean {
  * /etc. `extraPath` goes first on PATH (test doubles such as a logging mktemp). Symbolic links that a test plants
  * must be relative or point into `/etc`. Without bubblewrap (outside CI) it falls back to REGISTRY_NODE_ROOT.
  */
-export function runScriptIsolated(script: string, root: string, opts: { extraPath?: string; timeoutMs?: number } = {}): Promise<ScriptRun> {
+export function runScriptIsolated(script: string, root: string, opts: { extraPath?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<ScriptRun> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'registry-script-'));
   const file = path.join(dir, 'script.sh');
   fs.writeFileSync(file, script, { mode: 0o600 });
@@ -104,8 +104,10 @@ export function runScriptIsolated(script: string, root: string, opts: { extraPat
   const isolated = hasBubblewrap();
   if (!isolated && process.env.CI) throw new Error('bubblewrap is required in CI (.ci/run installs it)');
   const [cmd, args, env] = isolated
-    ? ['bwrap', ['--ro-bind', '/', '/', '--bind', path.join(root, 'etc'), '/etc', '--dev', '/dev', '--proc', '/proc', '--die-with-parent', 'bash', file], { PATH, HOME: '/', LC_ALL: 'C' }]
-    : ['bash', [file], { PATH, REGISTRY_NODE_ROOT: root, HOME: '/', LC_ALL: 'C' }];
+    // (the script's own folder stays writable: its temporary files, e.g. the fetched Secrets, go there via TMPDIR)
+    ? ['bwrap', ['--ro-bind', '/', '/', '--bind', path.join(root, 'etc'), '/etc', '--bind', dir, dir, '--dev', '/dev', '--proc', '/proc', '--die-with-parent', 'bash', file],
+      { PATH, HOME: '/', LC_ALL: 'C', TMPDIR: dir, ...(opts.env ?? {}) }]
+    : ['bash', [file], { PATH, REGISTRY_NODE_ROOT: root, HOME: '/', LC_ALL: 'C', ...(opts.env ?? {}) }];
   return new Promise((resolve, reject) => {
     const child = spawn(cmd as string, args as string[], { cwd: dir, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], timeout: opts.timeoutMs ?? 20_000 });
     let stdout = '';

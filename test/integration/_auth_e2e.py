@@ -20,7 +20,7 @@ then one pull: CRI PullImage (as kubelet sends it, without credentials) or `ctr 
 written to <scenario dir>/ca.crt and over every "caFiles" entry (where a bundle's `ca` points) before the
 cases run.
 
-Output (stdout, one JSON document): {"containerd": version, "imageId", "seconds",
+Output (stdout, one JSON document): {"containerd": version, "revision", "imageId", "seconds",
   "cases": [{"name", "pull": {"ok", "imageRef", "error"}, "events": [gate events, in order],
              "daemonLog": [telling lines], "seconds"}]}
 Exit 2 on harness errors.
@@ -250,7 +250,8 @@ def inner(path):
             cases.append(r)
         for g in gates.values():
             g.set_mode('down')
-        print(json.dumps({'containerd': version[2] if len(version) > 2 else '?', 'imageId': image_id,
+        print(json.dumps({'containerd': version[2] if len(version) > 2 else '?',
+                          'revision': version[3] if len(version) > 3 else '?', 'imageId': image_id,
                           'seconds': round(time.monotonic() - t0, 2), 'cases': cases}))
     finally:
         if backend is not None:

@@ -56,7 +56,7 @@ interface Case {
 }
 interface Event { gate: string; kind: string; method?: string; path?: string; status?: number; auth?: any; grant?: string; username?: string; password?: string; refreshToken?: string; answer?: string }
 interface CaseResult { name: string; pull: { ok: boolean; imageRef: string | null; error: string | null }; events: Event[]; daemonLog: string[]; seconds: number }
-interface RunResult { containerd: string; imageId: string; seconds: number; cases: CaseResult[] }
+interface RunResult { containerd: string; revision: string; imageId: string; seconds: number; cases: CaseResult[] }
 
 const hostsToml = (body: string): Files => ({ [`/${CONFIG}`]: CONFIG_TOML, [`${REGISTRY_D}/${FIXED}/hosts.toml`]: body });
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
@@ -310,9 +310,11 @@ if (why !== undefined && process.env.CI) {
   }, 900_000);
 
   describe('patched containerd 1.7 (Debian trixie source + patches/containerd-1.7)', () => {
-    test('is the build from this repository\'s patch', () => {
+    test('is Debian\'s 1.7.24 built with this repository\'s patch; the control is Debian\'s own build', () => {
       expect(p.containerd).toMatch(/^1\.7\.24/);
+      expect(p.revision).toMatch(/^1\.7\.24~ds1-6\+deb13u1\+registry-cdk8s\.[0-9a-f]{12}$/);
       expect(s.containerd).toMatch(/^1\.7\.24/);
+      expect(s.revision).not.toMatch(/registry-cdk8s/);
     });
 
     test.each(['basic-username-password', 'basic-base64-auth', 'rewrite-first-matching-rule-with-groups', 'ctr-hosts-dir', 'https-with-ca-file'])(
@@ -388,6 +390,7 @@ if (why !== undefined && process.env.CI) {
       expect(r.pull.ok).toBe(false);
       expect(r.events.filter((e) => e.gate === 'probe-close').map((e) => e.kind)).toContain('tls-probe');
       expect(registryEvents(r)).toEqual([]);
+      expect(r.daemonLog.join('\n')).toMatch(/host will try HTTPS first since it is configured for HTTP with a TLS configuration/);
     });
 
     test.each(dist.map((c) => [c.name, c] as const))('%s (dist bundle re-pointed at gates): as resolveImage predicts', (name, c) => {

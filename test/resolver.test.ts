@@ -173,6 +173,13 @@ describe('resolveImage: credentials and HTTPS-first (what the e2e on the patched
     expect(resolveImage(IMAGE, files(FIXED, toml), stock).endpoints[0].source).toBe('mirror');
   });
 
+  test('[rewrite] (a single table) makes the Deckhouse build discard the file', () => {
+    const toml = '[host."https://up:5000"]\n[host."https://up:5000".rewrite]\nregex = "^system"\nreplace = "x"\n';
+    const r = resolveImage(IMAGE, files(FIXED, toml), deckhouse);
+    expect(r.endpoints.map((e) => e.source)).toEqual(['fallback']);
+    expect(r.notes.join()).toMatch(/must be an array of tables/);
+  });
+
   test('an http mirror with skip_verify (as the module writes it) is tried with TLS first', () => {
     const r = resolveImage(IMAGE, files(FIXED, '[host."http://up:5000"]\nskip_verify = true\n'), stock);
     expect(r.endpoints[0]).toMatchObject({ scheme: 'http', host: 'up:5000', tlsFirst: true, manifestRequest: `/v2/system/deckhouse/manifests/v1?ns=${encodeURIComponent(FIXED)}` });

@@ -225,6 +225,10 @@ export function resolveImage(imageRef: string, files: { readonly [path: string]:
     const base = cleanPath(m[3] ?? '');
     const apiPath = table.override_path === true ? base : `${base}/v2`;
     let repository = image.repository;
+    if (deckhouse && table.rewrite !== undefined && !Array.isArray(table.rewrite)) {
+      notes.push(`failed to decode hosts.toml: host."${url}".rewrite must be an array of tables`);
+      return { hostDir, endpoints: [fallback()], notes };
+    }
     if (deckhouse && Array.isArray(table.rewrite)) {
       for (const r of table.rewrite as TOML.JsonMap[]) {
         let re: RegExp;

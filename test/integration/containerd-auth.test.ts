@@ -152,6 +152,24 @@ function featureCases(): Case[] {
       files: { ...hostsToml(hostBlock(tls, `  username = "${BASIC[0]}"\n  password = "${BASIC[1]}"`, undefined, `ca = "${caPath}"\n`)), [caPath]: 'placeholder\n' },
       pull: PULL,
     },
+    {
+      // rules and credentials belong to their host: the first mirror asks for its own (absent) path with its own
+      // credentials and gets 404, the second asks for its path with its credentials
+      name: 'per-host-rewrite-and-auth',
+      files: hostsToml(hostBlock(basic, `  username = "${BASIC[0]}"\n  password = "${BASIC[1]}"`, [['^system/deckhouse$', 'missing/repo']])
+        + '\n' + hostBlock(bearer, `  username = "${BEARER[0]}"\n  password = "${BEARER[1]}"`, [['^system/(deckhouse)$', '${1}/ee']])),
+      pull: PULL,
+    },
+    {
+      name: 'rewrite-invalid-regex',
+      files: hostsToml(hostBlock(basic, `  username = "${BASIC[0]}"\n  password = "${BASIC[1]}"`, [['^system/(deckhouse', 'deckhouse/ee']])),
+      pull: PULL,
+    },
+    {
+      name: 'rewrite-single-table',
+      files: hostsToml(`[host."${basic}"]\n  [host."${basic}".rewrite]\n  regex = "^system/deckhouse"\n  replace = "deckhouse/ee"\n`),
+      pull: PULL,
+    },
     { name: 'https-without-ca', files: hostsToml(hostBlock(tls, `  username = "${BASIC[0]}"\n  password = "${BASIC[1]}"`)), pull: PULL },
   ];
 }
@@ -355,6 +373,32 @@ if (why !== undefined && process.env.CI) {
       expect(registryEvents(r)).toEqual([]);
       expect(r.daemonLog.join('\n')).toMatch(/failed to decode hosts.toml.*must be a single table/);
       expect(resolveImage(PULL, featureCases().find((c) => c.name === 'auth-array-of-tables')!.files, patched).endpoints.map((e) => e.source)).toEqual(['fallback']);
+    });
+
+    test('rules and credentials belong to their host', () => {
+      const c = featureCases().find((x) => x.name === 'per-host-rewrite-and-auth')!;
+      const [a, b] = resolveImage(PULL, c.files, patched).endpoints;
+      expect([a.repository, b.repository]).toEqual(['missing/repo', 'deckhouse/ee']);
+      const r = byName(p, c.name);
+      const first = registryEvents(r).filter((e) => e.gate === 'basic');
+      expect(first.find((e) => e.auth !== null)).toMatchObject({ path: a.manifestRequest, status: 404, auth: { username: BASIC[0], password: BASIC[1] } });
+      expect(first.every((e) => e.path!.startsWith('/v2/missing/repo/'))).toBe(true);
+      const second = registryEvents(r).filter((e) => e.gate === 'bearer');
+      expect(second[0].path).toBe(b.manifestRequest);
+      expect(second.find((e) => e.auth !== null)).toMatchObject({ path: b.manifestRequest, status: 200, auth: { scheme: 'bearer', username: BEARER[0] } });
+      expect(r.events.filter((e) => e.kind === 'token').map((e) => [e.gate, e.username])).toEqual([['bearer', BEARER[0]]]);
+      expect(r.pull).toEqual({ ok: true, imageRef: p.imageId, error: null });
+    });
+
+    test.each([
+      ['rewrite-invalid-regex', /failed to decode hosts.toml.*invalid regex/],
+      ['rewrite-single-table', /failed to decode hosts.toml.*must be an array of tables/],
+    ])('%s is a decode error: the whole file is discarded', (name, log) => {
+      const r = byName(p, name);
+      expect(r.pull.ok).toBe(false);
+      expect(registryEvents(r)).toEqual([]);
+      expect(r.daemonLog.join('\n')).toMatch(log);
+      expect(resolveImage(PULL, featureCases().find((c) => c.name === name)!.files, patched).endpoints.map((e) => e.source)).toEqual(['fallback']);
     });
 
     test('https without a CA for the gate: rejected by TLS verification', () => {

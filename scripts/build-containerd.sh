@@ -7,6 +7,7 @@
 #
 #   CACHE_DIR      default: ${CONTAINERD_BUILD_CACHE:-/var/cache/registry-cdk8s/containerd-build}
 #   --cached-only  print the binary directory if the current build is cached, else exit 3 without building
+#   CONTAINERD_DEB_VERSION  another Debian version of the source package (default: the pinned one below)
 #
 # Nothing is installed on the machine:
 #  - the source: the suite's InRelease is checked with gpgv against the Debian archive keyring, Sources.xz
@@ -26,7 +27,7 @@ set -euo pipefail
 
 SUITE=trixie
 SRC_PACKAGE=containerd
-SRC_VERSION=1.7.24~ds1-6+deb13u1
+SRC_VERSION=${CONTAINERD_DEB_VERSION:-1.7.24~ds1-6+deb13u1}   # pinned: our patch is written against it
 GO_IMPORT=github.com/containerd/containerd
 KEYRING=${DEB_KEYRING:-/usr/share/keyrings/debian-archive-keyring.gpg}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -99,23 +100,27 @@ export http_proxy="${http_proxy:-}" # the mirror may need the machine's proxy; n
 
 # ---------------------------------------------------------------- 1. source, verified
 t=$(now_ms)
-curl -sSf -o "$WORK/dl/InRelease" "$MIRROR/dists/$SUITE/InRelease" || die "cannot fetch $MIRROR/dists/$SUITE/InRelease"
+curl -sSf --retry 3 --retry-all-errors --retry-delay 2 -o "$WORK/dl/InRelease" "$MIRROR/dists/$SUITE/InRelease" || die "cannot fetch $MIRROR/dists/$SUITE/InRelease"
 gpgv --keyring "$KEYRING" --output "$WORK/dl/Release" "$WORK/dl/InRelease" 2> "$WORK/dl/gpgv.log" \
   || { cat "$WORK/dl/gpgv.log" >&2; die "InRelease of $SUITE: bad signature"; }
 want=$(awk '/^SHA256:/ { s = 1; next } /^[^ ]/ { s = 0 } s && $3 == "main/source/Sources.xz" { print $1 }' "$WORK/dl/Release")
 [ -n "$want" ] || die "Release of $SUITE lists no main/source/Sources.xz"
-curl -sSf -o "$WORK/dl/Sources.xz" "$MIRROR/dists/$SUITE/main/source/Sources.xz" || die "cannot fetch Sources.xz"
+curl -sSf --retry 3 --retry-all-errors --retry-delay 2 -o "$WORK/dl/Sources.xz" "$MIRROR/dists/$SUITE/main/source/Sources.xz" || die "cannot fetch Sources.xz"
 [ "$(sha256sum < "$WORK/dl/Sources.xz" | cut -d' ' -f1)" = "$want" ] || die "Sources.xz does not match the signed Release"
 xz -dc "$WORK/dl/Sources.xz" | awk -v p="$SRC_PACKAGE" -v v="$SRC_VERSION" \
   'BEGIN { RS = ""; ORS = "\n\n" } index("\n" $0 "\n", "\nPackage: " p "\n") && index($0 "\n", "\nVersion: " v "\n") && !done { print; done = 1 }' \
   > "$WORK/dl/source.paragraph"
-[ -s "$WORK/dl/source.paragraph" ] || die "$SRC_PACKAGE $SRC_VERSION is not in $SUITE any more (Sources index); update SRC_VERSION"
+if ! [ -s "$WORK/dl/source.paragraph" ]; then
+  have=$(xz -dc "$WORK/dl/Sources.xz" | awk -v p="$SRC_PACKAGE" 'BEGIN { RS = "" } index($0, "Package: " p "\n") == 1 {
+    if (match($0, /\nVersion: [^\n]+/)) printf "%s ", substr($0, RSTART + 10, RLENGTH - 10) }')
+  die "$SRC_PACKAGE $SRC_VERSION is not in $SUITE any more (the index has: ${have:-none}); set CONTAINERD_DEB_VERSION or update SRC_VERSION and check that patches/containerd-1.7 still applies"
+fi
 dir=$(awk '/^Directory:/ { print $2 }' "$WORK/dl/source.paragraph")
 mapfile -t files < <(awk '/^Checksums-Sha256:/ { s = 1; next } /^[^ ]/ { s = 0 } s && $3 !~ /\.dsc$/ { print $1 " " $3 }' "$WORK/dl/source.paragraph")
 [ ${#files[@]} -eq 2 ] || die "expected an orig and a debian tarball in the Sources entry, got: ${files[*]}"
 for entry in "${files[@]}"; do
   sum=${entry%% *}; name=${entry#* }
-  curl -sSf -o "$WORK/dl/$name" "$MIRROR/$dir/$name" || die "cannot fetch $MIRROR/$dir/$name"
+  curl -sSf --retry 3 --retry-all-errors --retry-delay 2 -o "$WORK/dl/$name" "$MIRROR/$dir/$name" || die "cannot fetch $MIRROR/$dir/$name"
   [ "$(sha256sum < "$WORK/dl/$name" | cut -d' ' -f1)" = "$sum" ] || die "$name: sha256 differs from the Sources index"
 done
 log "source $SRC_PACKAGE $SRC_VERSION from $MIRROR ($SUITE), signature and sha256 checked, in $(secs "$t")"

@@ -91,7 +91,7 @@ mirror_uri() { # the first URI of an enabled deb source of this machine
 }
 MIRROR=$(mirror_uri) || die "no Debian mirror found in /etc/apt/sources.list*; set DEB_URI"
 
-WORK=$CACHE_DIR/work-$KEY
+WORK=$CACHE_DIR/work   # a stable path: Go's build cache keys on it, so a patch change rebuilds in seconds
 rm -rf "$WORK" "$DEST.tmp"
 mkdir -p "$WORK"/{dl,deps,gopath/src/${GO_IMPORT%/*}} "$DEST.tmp/bin"
 cleanup() { [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"; rm -rf "$DEST.tmp"; }

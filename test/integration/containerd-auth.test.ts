@@ -54,7 +54,7 @@ interface Gate { name: string; port: number; tls?: boolean; auth: 'none' | 'basi
 interface Case {
   name: string; files: Files; pull: string; client?: 'cri' | 'ctr'; gates?: Record<string, 'up' | '503' | 'down'>; systemTrust?: boolean;
 }
-interface Event { gate: string; kind: string; method?: string; path?: string; status?: number; auth?: any; grant?: string; username?: string; password?: string; refreshToken?: string; answer?: string }
+interface Event { gate: string; kind: string; scope?: string[]; method?: string; path?: string; status?: number; auth?: any; grant?: string; username?: string; password?: string; refreshToken?: string; answer?: string }
 interface CaseResult { name: string; pull: { ok: boolean; imageRef: string | null; error: string | null }; events: Event[]; daemonLog: string[]; seconds: number }
 interface RunResult { containerd: string; revision: string; imageId: string; seconds: number; cases: CaseResult[] }
 
@@ -355,6 +355,9 @@ if (why !== undefined && process.env.CI) {
       const r = byName(p, name);
       const tokens = r.events.filter((e) => e.kind === 'token');
       expect(tokens[0]).toMatchObject({ ...tokenRequest, method: 'POST', status: 200 });
+      // under a rewrite the token request asks for the challenge's (rewritten) scope AND the image's own one
+      // (containerd.md §9): a strict token server that refuses unknown repositories would need to allow both
+      expect(tokens[0].scope!.join(' ').split(' ').sort()).toEqual(['repository:deckhouse/ee:pull', 'repository:system/deckhouse:pull']);
       const authed = manifestRequests(r).find((e) => e.auth !== null)!;
       expect(authed).toMatchObject({ path: `/v2/deckhouse/ee/manifests/v1${NS}`, status: 200, auth: { scheme: 'bearer', username: principal } });
       expect(r.pull).toEqual({ ok: true, imageRef: p.imageId, error: null });

@@ -10,7 +10,8 @@ SCENARIO_JSON:
               "identityTokens": {"<token>": "<user>"}, "tlsProbe": "status|close"}],
    "cases": [{"name", "tree": "<dir holding etc/containerd>", "config": "etc/containerd/<file>.toml",
               "pull": "<image ref>", "client": "cri|ctr", "gates": {"<name>": "up|503|down"},
-              "systemTrust": bool}]}                 true: the run's CA is the daemon's system trust store
+              "systemTrust": bool,                   true: the run's CA is the daemon's system trust store
+              "criAuth": [user, password]}]}         credentials in the CRI PullImage request (as kubelet sends)
 Every case: the tree's etc/containerd is bind-mounted on /etc/containerd (private mount namespace), the
 daemon starts on a private copy of the config (own root, state, socket; SSL_CERT_FILE = the run's throw-away
 CA when the case sets systemTrust, so https mirrors that rely on system roots trust the gates; else an
@@ -179,7 +180,10 @@ def run_case(case, bins, work, stubs, gates, events, lock, ca):
             result['pull'] = {'ok': ok, 'imageRef': None, 'manifestDigest': img,
                               'error': None if ok else (r.stderr.strip().splitlines() or ['?'])[-1][:500]}
         else:
-            r = run(['/usr/bin/python3', os.path.join(HERE, '_cri.py'), 'pull', stubs, sock, case['pull']], env=env,
+            cri_env = dict(env)
+            if case.get('criAuth'):   # kubelet-style AuthConfig in the PullImage request
+                cri_env['CRI_USER'], cri_env['CRI_PASSWORD'] = case['criAuth']
+            r = run(['/usr/bin/python3', os.path.join(HERE, '_cri.py'), 'pull', stubs, sock, case['pull']], env=cri_env,
                     timeout=120)
             try:
                 result['pull'] = json.loads(r.stdout)

@@ -53,6 +53,7 @@ type Files = Record<string, string>;   // absolute node path -> content
 interface Gate { name: string; port: number; tls?: boolean; auth: 'none' | 'basic' | 'bearer'; users: Array<[string, string]>; identityTokens?: Record<string, string>; tlsProbe?: 'status' | 'close' }
 interface Case {
   name: string; files: Files; pull: string; client?: 'cri' | 'ctr'; gates?: Record<string, 'up' | '503' | 'down'>; systemTrust?: boolean;
+  criAuth?: [string, string];
 }
 interface Event { gate: string; kind: string; scope?: string[]; method?: string; path?: string; status?: number; auth?: any; grant?: string; username?: string; password?: string; refreshToken?: string; answer?: string }
 interface CaseResult { name: string; pull: { ok: boolean; imageRef: string | null; error: string | null }; events: Event[]; daemonLog: string[]; seconds: number }
@@ -147,6 +148,8 @@ function featureCases(): Case[] {
         [['^nomatch/(.+)$', 'wrong/${1}'], ['^system/(\\w+)$', '${1}/ee'], ['^system', 'wrong']])),
       pull: PULL,
     },
+    // containerd 1.7: the host's credentials are used even when the CRI request carries others
+    { name: 'cri-credentials-present', files: hostsToml(hostBlock(basic, `  username = "${BASIC[0]}"\n  password = "${BASIC[1]}"`)), pull: PULL, criAuth: ['eve', 'kubelet-secret'] },
     { name: 'ctr-hosts-dir', files: hostsToml(hostBlock(basic, `  username = "${BASIC[0]}"\n  password = "${BASIC[1]}"`)), pull: PULL, client: 'ctr' },
     {
       name: 'https-with-ca-file',
@@ -254,7 +257,7 @@ function runScenario(bin: string, gates: Gate[], cases: Case[], push: string[]):
       for (const [p, content] of Object.entries(c.files)) {
         if (p.endsWith('/hosts.toml')) for (const m of content.matchAll(/"(\/etc\/containerd\/[^"]+)"/g)) if (m[1] in c.files) caFiles.push(path.join(tree, m[1]));
       }
-      return { name: c.name, tree, config: CONFIG, pull: c.pull, client: c.client ?? 'cri', gates: c.gates ?? {}, systemTrust: c.systemTrust ?? false };
+      return { name: c.name, tree, config: CONFIG, pull: c.pull, client: c.client ?? 'cri', gates: c.gates ?? {}, systemTrust: c.systemTrust ?? false, criAuth: c.criAuth };
     });
     fs.writeFileSync(path.join(dir, 'scenario.json'), JSON.stringify({ containerd: bin, push, caFiles, gates, cases: scenarioCases }));
     const r = spawnSync('/usr/bin/python3', [RUNNER, path.join(dir, 'scenario.json')], { encoding: 'utf8', timeout: 600_000, maxBuffer: 256 << 20 });
@@ -336,7 +339,7 @@ if (why !== undefined && process.env.CI) {
       expect(s.revision).not.toMatch(/registry-cdk8s/);
     });
 
-    test.each(['basic-username-password', 'basic-base64-auth', 'rewrite-first-matching-rule-with-groups', 'ctr-hosts-dir', 'https-with-ca-file'])(
+    test.each(['basic-username-password', 'basic-base64-auth', 'rewrite-first-matching-rule-with-groups', 'cri-credentials-present', 'ctr-hosts-dir', 'https-with-ca-file'])(
       '%s: rewritten path, Basic credentials from hosts.toml', (name) => {
         const r = byName(p, name);
         const reqs = manifestRequests(r);
@@ -344,6 +347,7 @@ if (why !== undefined && process.env.CI) {
         const authed = reqs.find((e) => e.auth !== null)!;
         expect(authed).toMatchObject({ path: `/v2/deckhouse/ee/manifests/v1${NS}`, status: 200, auth: { scheme: 'basic', username: BASIC[0], password: BASIC[1] } });
         expect(registryEvents(r).every((e) => e.path!.startsWith('/v2/deckhouse/ee/'))).toBe(true);
+        expect(registryEvents(r).every((e) => e.auth === null || e.auth.username === BASIC[0])).toBe(true);
         if (name === 'ctr-hosts-dir') expect(r.pull.ok).toBe(true);
         else expect(r.pull).toEqual({ ok: true, imageRef: p.imageId, error: null });
       });

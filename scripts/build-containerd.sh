@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# build-containerd.sh [--cached-only] [CACHE_DIR]
+# build-containerd.sh [--series 1.7|2.1] [--cached-only] [CACHE_DIR]
 #
 # Builds containerd + ctr 1.7.24 from Debian trixie's source package with Debian's patches and then the
 # project's own patches (patches/containerd-1.7/*.patch: hosts.toml `rewrite` and `auth`), and prints the
 # directory that holds the two binaries: CACHE_DIR/<debian version>-<patch hash>/bin.
+# With --series 2.1: containerd 2.1.9 from the full source that Debian sid's golang-github-containerd-
+# containerd-dev package carries (Debian's patches already applied), then patches/containerd-2.1/*.patch.
 #
 #   CACHE_DIR      default: ${CONTAINERD_BUILD_CACHE:-/var/cache/registry-cdk8s/containerd-build}
 #   --cached-only  print the binary directory if the current build is cached, else exit 3 without building
@@ -25,13 +27,24 @@
 # patch.
 set -euo pipefail
 
-SUITE=trixie
-SRC_PACKAGE=containerd
-SRC_VERSION=${CONTAINERD_DEB_VERSION:-1.7.24~ds1-6+deb13u1}   # pinned: our patch is written against it
-GO_IMPORT=github.com/containerd/containerd
+SERIES=1.7
+if [ "${1:-}" = --series ]; then SERIES=${2:-}; shift 2; fi
 KEYRING=${DEB_KEYRING:-/usr/share/keyrings/debian-archive-keyring.gpg}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-PATCH_DIR=${CONTAINERD_PATCH_DIR:-$HERE/../patches/containerd-1.7}
+case $SERIES in
+  1.7)  # source package from the Sources index
+    SUITE=trixie
+    SRC_PACKAGE=containerd
+    SRC_VERSION=${CONTAINERD_DEB_VERSION:-1.7.24~ds1-6+deb13u1}   # pinned: our patch is written against it
+    GO_IMPORT=github.com/containerd/containerd ;;
+  2.1)  # the -dev package's copy of the (Debian-patched) source
+    SUITE=sid
+    SRC_PACKAGE=golang-github-containerd-containerd-dev
+    SRC_VERSION=${CONTAINERD_DEB_VERSION:-2.1.9+ds1-5}
+    GO_IMPORT=github.com/containerd/containerd/v2 ;;
+  *) printf 'build-containerd: ERROR: --series must be 1.7 or 2.1\n' >&2; exit 1 ;;
+esac
+PATCH_DIR=${CONTAINERD_PATCH_DIR:-$HERE/../patches/containerd-$SERIES}
 CACHED_ONLY=""
 if [ "${1:-}" = --cached-only ]; then CACHED_ONLY=1; shift; fi
 CACHE_DIR=${1:-${CONTAINERD_BUILD_CACHE:-/var/cache/registry-cdk8s/containerd-build}}
@@ -100,6 +113,7 @@ export http_proxy="${http_proxy:-}" # the mirror may need the machine's proxy; n
 
 # ---------------------------------------------------------------- 1. source, verified
 t=$(now_ms)
+if [ "$SERIES" = 1.7 ]; then
 curl -sSf --retry 3 --retry-all-errors --retry-delay 2 -o "$WORK/dl/InRelease" "$MIRROR/dists/$SUITE/InRelease" || die "cannot fetch $MIRROR/dists/$SUITE/InRelease"
 gpgv --keyring "$KEYRING" --output "$WORK/dl/Release" "$WORK/dl/InRelease" 2> "$WORK/dl/gpgv.log" \
   || { cat "$WORK/dl/gpgv.log" >&2; die "InRelease of $SUITE: bad signature"; }
@@ -124,6 +138,7 @@ for entry in "${files[@]}"; do
   [ "$(sha256sum < "$WORK/dl/$name" | cut -d' ' -f1)" = "$sum" ] || die "$name: sha256 differs from the Sources index"
 done
 log "source $SRC_PACKAGE $SRC_VERSION from $MIRROR ($SUITE), signature and sha256 checked, in $(secs "$t")"
+fi
 
 # ---------------------------------------------------------------- 2. Go + golang-*-dev, extracted
 t=$(now_ms)
@@ -141,14 +156,19 @@ if ! apt-get "${APT[@]}" update > "$a/update.log" 2>&1 || grep -qE '^(E|W): Fail
 fi
 # Build-Depends names (versions and alternatives dropped), golang-* only: debhelper, dh-golang and
 # go-md2man are for packaging and man pages, not for the two binaries.
-mapfile -t roots < <(awk '/^Build-Depends:/ { sub(/^Build-Depends:[ \t]*/, ""); print }' "$WORK/dl/source.paragraph" \
-  | tr ',' '\n' | sed -e 's/[(|[].*//' -e 's/[[:space:]]//g' | grep '^golang-')
-[ ${#roots[@]} -gt 10 ] || die "could not read Build-Depends"
+if [ "$SERIES" = 1.7 ]; then
+  mapfile -t roots < <(awk '/^Build-Depends:/ { sub(/^Build-Depends:[ \t]*/, ""); print }' "$WORK/dl/source.paragraph" \
+    | tr ',' '\n' | sed -e 's/[(|[].*//' -e 's/[[:space:]]//g' | grep '^golang-')
+  [ ${#roots[@]} -gt 10 ] || die "could not read Build-Depends"
+else  # the -dev package depends on every library the source imports
+  roots=("$SRC_PACKAGE=$SRC_VERSION" golang-go)
+fi
 # apt's own resolver picks one of each set of alternatives (e.g. one golang/protobuf generation); the
 # simulation runs against an empty package status, so it lists everything, libc included: keep golang-*.
 apt-get "${APT[@]}" -s --no-install-recommends install "${roots[@]}" > "$a/simulate.log" 2>&1 \
   || { tail -n 20 "$a/simulate.log" >&2; die "apt cannot resolve the build dependencies"; }
-mapfile -t pkgs < <(awk '$1 == "Inst" && $2 ~ /^golang-/ { print $2 }' "$a/simulate.log" | sort -u)
+mapfile -t pkgs < <(awk -v src="$SRC_PACKAGE" -v ver="$SRC_VERSION" \
+  '$1 == "Inst" && $2 ~ /^golang-/ { print ($2 == src ? $2 "=" ver : $2) }' "$a/simulate.log" | sort -u)
 [ ${#pkgs[@]} -gt ${#roots[@]} ] || die "dependency closure too small (${#pkgs[@]} packages)"
 (cd "$WORK/dl" && apt-get "${APT[@]}" download "${pkgs[@]}" > "$a/download.log" 2>&1) \
   || { tail -n 5 "$a/download.log" >&2; die "apt-get download failed"; }
@@ -168,14 +188,19 @@ log "${#pkgs[@]} packages ($(basename "$GOROOT"), golang-*-dev) downloaded and e
 t=$(now_ms)
 SRC=$WORK/gopath/src/$GO_IMPORT
 mkdir -p "$SRC"
-tar -xf "$WORK"/dl/*.orig.tar.* -C "$SRC" --strip-components=1
-tar -xf "$WORK"/dl/*.debian.tar.* -C "$SRC"
 n=0
-while read -r p _; do
-  case $p in ''|'#'*) continue ;; esac
-  patch -d "$SRC" -p1 -s --no-backup-if-mismatch < "$SRC/debian/patches/$p" || die "Debian patch $p does not apply"
-  n=$((n + 1))
-done < "$SRC/debian/patches/series"
+if [ "$SERIES" = 1.7 ]; then
+  tar -xf "$WORK"/dl/*.orig.tar.* -C "$SRC" --strip-components=1
+  tar -xf "$WORK"/dl/*.debian.tar.* -C "$SRC"
+  while read -r p _; do
+    case $p in ''|'#'*) continue ;; esac
+    patch -d "$SRC" -p1 -s --no-backup-if-mismatch < "$SRC/debian/patches/$p" || die "Debian patch $p does not apply"
+    n=$((n + 1))
+  done < "$SRC/debian/patches/series"
+else
+  [ -d "$WORK/deps/usr/share/gocode/src/$GO_IMPORT/cmd/containerd" ] || die "$SRC_PACKAGE carries no $GO_IMPORT/cmd/containerd"
+  cp -a "$WORK/deps/usr/share/gocode/src/$GO_IMPORT/." "$SRC/"   # Debian's patches are applied in the package
+fi
 own=0
 for p in "$PATCH_DIR"/*.patch; do
   patch -d "$SRC" -p1 -s --no-backup-if-mismatch < "$p" || die "our patch $(basename "$p") does not apply"

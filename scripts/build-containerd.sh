@@ -208,7 +208,7 @@ for p in "$PATCH_DIR"/*.patch; do
 done
 [ "$own" -gt 0 ] || die "no patches in $PATCH_DIR"
 find "$SRC" -name '*_fuzz.go' -delete   # as debian/rules does
-log "$n Debian patches + $own own patches applied in $(secs "$t")"
+log "$([ "$SERIES" = 1.7 ] && echo "$n Debian patches" || echo "Debian's patches (already in the -dev package)") + $own own patches applied in $(secs "$t")"
 
 # ---------------------------------------------------------------- 4. build (GOPATH mode, like dh-golang)
 t=$(now_ms)

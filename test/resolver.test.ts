@@ -42,7 +42,7 @@ describe('resolveImage', () => {
     expect(r.endpoints).toEqual([
       {
         source: 'mirror', scheme: 'https', host: 'registry.deckhouse.ru', path: '/v2', repository: 'deckhouse/ee', capabilities: ['pull', 'resolve'], auth: true,
-        manifestRequest: '/v2/deckhouse/ee/manifests/v1?ns=registry.d8-system.svc%3A5001',
+        manifestRequest: '/v2/deckhouse/ee/manifests/v1?ns=registry.d8-system.svc%3A5001', credentials: { username: 'license-token', password: 'x' },
       },
       {
         source: 'fallback', scheme: 'https', host: FIXED, path: '/v2', repository: 'system/deckhouse', capabilities: ['pull', 'resolve', 'push'], auth: false,
@@ -146,4 +146,56 @@ describe('goReplaceAll (regexp.ReplaceAllString semantics)', () => {
     ['^(\\w+)/', 'a/b', '$1x/', '/b'],
     ['^(\\w+)/', 'a/b', '$$1/', '$1/b'],
   ])('%s on %s with %s', (re, subject, template, expected) => expect(goReplaceAll(re, subject, template)).toBe(expected));
+});
+
+describe('resolveImage: credentials and HTTPS-first (what the e2e on the patched containerd checks)', () => {
+  const up = (auth: string, scheme = 'https', host = 'up:5000', extra = '') =>
+    `[host."${scheme}://${host}"]\ncapabilities = ["pull", "resolve"]\n${extra}[host."${scheme}://${host}".auth]\n${auth}\n`;
+
+  test('username and password are the credentials, on the Deckhouse build only', () => {
+    const f = files(FIXED, up('username = "u"\npassword = "p:\\"$#"'));
+    expect(resolveImage(IMAGE, f, deckhouse).endpoints[0]).toMatchObject({ auth: true, credentials: { username: 'u', password: 'p:"$#' } });
+    expect(resolveImage(IMAGE, f, stock).endpoints[0].credentials).toBeUndefined();
+    expect(resolveImage(IMAGE, f, stock).endpoints[0].auth).toBe(false);
+  });
+
+  test('the base64 auth key is split at its first colon; identitytoken is a token, not a password', () => {
+    const b64 = Buffer.from('üser:pa:ss', 'utf8').toString('base64');
+    expect(resolveImage(IMAGE, files(FIXED, up(`auth = "${b64}"`)), deckhouse).endpoints[0].credentials).toEqual({ username: 'üser', password: 'pa:ss' });
+    expect(resolveImage(IMAGE, files(FIXED, up('identitytoken = "tok"')), deckhouse).endpoints[0].credentials).toEqual({ identityToken: 'tok' });
+  });
+
+  test('[[auth]] (an array of tables) makes the Deckhouse build discard the file', () => {
+    const toml = '[host."https://up:5000"]\n[[host."https://up:5000".auth]]\nusername = "u"\npassword = "p"\n';
+    const r = resolveImage(IMAGE, files(FIXED, toml), deckhouse);
+    expect(r.endpoints.map((e) => e.source)).toEqual(['fallback']);
+    expect(r.notes.join()).toMatch(/must be a single table/);
+    expect(resolveImage(IMAGE, files(FIXED, toml), stock).endpoints[0].source).toBe('mirror');
+  });
+
+  test('[rewrite] (a single table) makes the Deckhouse build discard the file', () => {
+    const toml = '[host."https://up:5000"]\n[host."https://up:5000".rewrite]\nregex = "^system"\nreplace = "x"\n';
+    const r = resolveImage(IMAGE, files(FIXED, toml), deckhouse);
+    expect(r.endpoints.map((e) => e.source)).toEqual(['fallback']);
+    expect(r.notes.join()).toMatch(/must be an array of tables/);
+  });
+
+  test('an http mirror with skip_verify (as the module writes it) is tried with TLS first', () => {
+    const r = resolveImage(IMAGE, files(FIXED, '[host."http://up:5000"]\nskip_verify = true\n'), stock);
+    expect(r.endpoints[0]).toMatchObject({ scheme: 'http', host: 'up:5000', tlsFirst: true, manifestRequest: `/v2/system/deckhouse/manifests/v1?ns=${encodeURIComponent(FIXED)}` });
+    expect(r.notes.join()).toMatch(/host will try HTTPS first since it is configured for HTTP with a TLS configuration/);
+    expect(r.notes.join()).toMatch(/HTTP status line/);
+    expect(resolveImage(IMAGE, files(FIXED, '[host."http://up:5000"]\nskip_verify = true\n'), deckhouse).endpoints[0].tlsFirst).toBe(true);
+  });
+
+  test.each([
+    ['no TLS settings', '[host."http://up:5000"]\n', { containerdMajor: 1 }],
+    ['port 80', '[host."http://up:80"]\nskip_verify = true\n', { containerdMajor: 1 }],
+    ['an https mirror', '[host."https://up:5000"]\nskip_verify = true\n', { containerdMajor: 2 }],
+    ['containerd 1.6', '[host."http://up:5000"]\nskip_verify = true\n', { containerdMajor: 1, containerdMinor: 6 }],
+  ])('no HTTPS-first with %s', (_name, toml, version) => {
+    const r = resolveImage(IMAGE, files(FIXED, toml), { build: ContainerdBuild.STOCK, ...version });
+    expect(r.endpoints[0].tlsFirst).toBeUndefined();
+    expect(r.notes.join()).not.toMatch(/HTTPS first/);
+  });
 });

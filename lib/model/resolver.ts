@@ -35,6 +35,18 @@ export interface Endpoint {
   readonly auth: boolean;
   /** The manifest request containerd makes, as the registry's access log shows it (path and query). */
   readonly manifestRequest: string;
+  /**
+   * The credentials containerd answers this endpoint's challenge with, from its hosts.toml `auth` table (Deckhouse's
+   * build only): `username` + `password` (also decoded from the base64 `auth` key), or an `identityToken`.
+   */
+  readonly credentials?: { readonly username: string; readonly password: string } | { readonly identityToken: string };
+  /**
+   * An `http://` endpoint with TLS settings (`ca`, `client` or `skip_verify`, as the module writes `skip_verify = true`
+   * for http mirrors) on any port but 80: containerd 1.7 and 2.x send a TLS handshake first and use plain HTTP only
+   * when the server answers it with an HTTP status line (or the handshake times out); a server that just closes the
+   * connection fails this endpoint. `scheme` stays `http`, the scheme the request is finally made with.
+   */
+  readonly tlsFirst?: boolean;
 }
 
 /** What containerd does with a node's files for one image reference. */
@@ -55,6 +67,8 @@ export interface ResolveOptions {
   readonly containerdMajor: number;
   /** @default /etc/containerd/registry.d */
   readonly configPath?: string;
+  /** containerd minor version; only 1.6 differs (no HTTPS-first for http hosts, see `Endpoint.tlsFirst`). @default 7 for 1.x */
+  readonly containerdMinor?: number;
 }
 
 const CAPABILITIES = ['pull', 'resolve', 'push'];
@@ -130,6 +144,33 @@ function cleanPath(p: string): string {
   return parts.length === 0 ? '' : `/${parts.join('/')}`;
 }
 
+/** Adds what the endpoint's table says about credentials and HTTPS-first to an endpoint. */
+function extras(e: Endpoint, table: TOML.JsonMap, withAuth: boolean, options: ResolveOptions, notes: string[]): Endpoint {
+  let out: Endpoint = e;
+  if (withAuth) {
+    const a = table.auth as TOML.JsonMap;
+    const str = (v: unknown) => (typeof v === 'string' ? v : '');
+    if (str(a.username) !== '' && str(a.password) !== '') {
+      out = { ...out, credentials: { username: str(a.username), password: str(a.password) } };
+    } else if (str(a.auth) !== '') {
+      const decoded = Buffer.from(str(a.auth).trim(), 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      if (colon > 0) out = { ...out, credentials: { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) } };
+    } else if (str(a.identitytoken) !== '') {
+      out = { ...out, credentials: { identityToken: str(a.identitytoken) } };
+    }
+  }
+  const port = e.host.match(/:(\d+)$/)?.[1];
+  const tls = table.ca !== undefined || table.client !== undefined || table.skip_verify !== undefined;
+  const knowsFallback = options.containerdMajor >= 2 || (options.containerdMinor ?? 7) >= 7;
+  if (e.scheme === 'http' && tls && port !== '80' && knowsFallback) {
+    notes.push(`${e.scheme}://${e.host}: host will try HTTPS first since it is configured for HTTP with a TLS configuration; `
+      + 'plain HTTP follows only if the server answers the TLS handshake with an HTTP status line (or it times out)');
+    out = { ...out, tlsFirst: true };
+  }
+  return out;
+}
+
 /** Resolves an image reference against a node's files (absolute node path -> content). */
 export function resolveImage(imageRef: string, files: { readonly [path: string]: string }, options: ResolveOptions): Resolution {
   const root = options.configPath ?? CONTAINERD_REGISTRY_DIR;
@@ -184,6 +225,10 @@ export function resolveImage(imageRef: string, files: { readonly [path: string]:
     const base = cleanPath(m[3] ?? '');
     const apiPath = table.override_path === true ? base : `${base}/v2`;
     let repository = image.repository;
+    if (deckhouse && table.rewrite !== undefined && !Array.isArray(table.rewrite)) {
+      notes.push(`failed to decode hosts.toml: host."${url}".rewrite must be an array of tables`);
+      return { hostDir, endpoints: [fallback()], notes };
+    }
     if (deckhouse && Array.isArray(table.rewrite)) {
       for (const r of table.rewrite as TOML.JsonMap[]) {
         let re: RegExp;
@@ -199,14 +244,20 @@ export function resolveImage(imageRef: string, files: { readonly [path: string]:
         }
       }
     }
-    endpoints.push(endpoint(image, 'mirror', m[1] as 'http' | 'https', m[2], apiPath, repository, caps, deckhouse && table.auth !== undefined));
+    const withAuth = deckhouse && table.auth !== undefined;
+    if (withAuth && (typeof table.auth !== 'object' || Array.isArray(table.auth))) {
+      notes.push(`failed to decode hosts.toml: host."${url}".auth must be a single table`);
+      return { hostDir, endpoints: [fallback()], notes };
+    }
+    endpoints.push(extras(endpoint(image, 'mirror', m[1] as 'http' | 'https', m[2], apiPath, repository, caps, withAuth), table, withAuth, options, notes));
   }
   if (typeof doc.server === 'string') {
     const m = doc.server.match(/^(https?):\/\/([^/]+)(\/.*)?$/);
     const caps = capsOf(doc) ?? CAPABILITIES;
     if (m) {
       const base = cleanPath(m[3] ?? '');
-      endpoints.push(endpoint(image, 'server', m[1] as 'http' | 'https', m[2], doc.override_path === true ? base : `${base}/v2`, image.repository, caps, deckhouse && doc.auth !== undefined));
+      const withAuth = deckhouse && doc.auth !== undefined;
+      endpoints.push(extras(endpoint(image, 'server', m[1] as 'http' | 'https', m[2], doc.override_path === true ? base : `${base}/v2`, image.repository, caps, withAuth), doc, withAuth, options, notes));
     }
   } else {
     endpoints.push(fallback());

@@ -14,3 +14,4 @@ export type { ImageReference, Endpoint, Resolution, ResolveOptions } from './mod
 export * from './constructs/registry-switch';
 export * from './constructs/node-services-mode';
 export * from './settings/module-config';
+export * from './constructs/registry-app';

@@ -1,5 +1,6 @@
 // RegistryApp: app.synth() (and so `cdk8s synth`) writes the manifests plus every RegistryModule's and
 // RegistrySwitch's toFiles() tree, byte-for-byte what the examples write, with 0600/0700 for credentials and keys.
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Chart } from 'cdk8s';
@@ -67,4 +68,23 @@ describe('RegistryApp', () => {
     const all = Object.keys(files(outdir));
     expect(all).toEqual(expect.arrayContaining(['/a.k8s.yaml', '/b.k8s.yaml', '/a-Registry/DIAGRAM.md', '/b-Registry/nodes/master/etc/containerd/registry-config-path.toml']));
   });
+  test('`cdk8s synth` of an app that uses RegistryApp writes the node trees into its output folder too', () => {
+    const root = path.join(__dirname, '..');
+    const dir = path.join(tmp, 'cli');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'main.ts'), [
+      `import { RegistryApp } from ${JSON.stringify(path.join(root, 'lib'))};`,
+      `import { EXAMPLES } from ${JSON.stringify(path.join(root, 'examples'))};`,
+      'const app = new RegistryApp();   // outdir from cdk8s synth (CDK8S_OUTDIR)',
+      "EXAMPLES['proxy'](app);",
+      'app.synth();',
+      '',
+    ].join('\n'));
+    const env = { ...process.env };
+    delete env.CDK8S_OUTDIR;
+    execFileSync(path.join(root, 'node_modules', '.bin', 'cdk8s'), ['synth', '--check-upgrade=false', '-o', path.join(dir, 'out'), '--app',
+      `${process.execPath} -r ts-node/register/transpile-only ${path.join(dir, 'main.ts')}`], { cwd: root, env, stdio: 'pipe' });
+    writeExample('proxy', path.join(tmp, 'expected-cli'));
+    expect(files(path.join(dir, 'out'))).toEqual(files(path.join(tmp, 'expected-cli', 'proxy')));
+  }, 60_000);
 });

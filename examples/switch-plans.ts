@@ -1,5 +1,6 @@
 import { App } from 'cdk8s';
 import { ClusterType, Cri, RegistryMode, RegistrySwitch, RegistrySwitchProps, Scheme } from '../lib';
+import { testPkiFor } from './fixtures/pki';
 import { TEST_PKI, TEST_UPSTREAM_CA } from './fixtures/test-pki';
 import { EXAMPLE_IMAGES, EXAMPLE_LICENSE, EXAMPLE_PASSWORD } from './fixtures/values';
 
@@ -37,12 +38,15 @@ export function switchUnmanagedToDefault(app: App): RegistrySwitch {
   return new RegistrySwitch(app, 'Switch', { ...CLUSTER, from: RegistryMode.unmanaged(PRIVATE), to: RegistryMode.unmanaged() });
 }
 
+const MASTERS = [{ name: 'master-0', address: '10.0.0.10' }, { name: 'master-1', address: '10.0.0.11' }, { name: 'master-2', address: '10.0.0.12' }];
+
 /** Direct to Proxy on a static cluster: load balancers first, then the caches on the masters, then the switch. */
 export function switchDirectToProxy(app: App): RegistrySwitch {
   return new RegistrySwitch(app, 'Switch', {
     ...CLUSTER,
     clusterType: ClusterType.STATIC,
-    controlPlane: [{ name: 'master-0', address: '10.0.0.10' }, { name: 'master-1', address: '10.0.0.11' }, { name: 'master-2', address: '10.0.0.12' }],
+    controlPlane: MASTERS,
+    pki: testPkiFor(MASTERS),
     from: EE,
     to: RegistryMode.proxy({ imagesRepo: 'registry.deckhouse.ru/deckhouse/ee', scheme: Scheme.HTTPS, license: EXAMPLE_LICENSE }),
   });

@@ -3,6 +3,7 @@ import { Chart, Testing } from 'cdk8s';
 import { ClusterType, Cri, RegistryMode, RegistryModule, RegistryModuleProps } from '../lib';
 import { planDiagram } from '../lib/render/diagram';
 import { EXAMPLE_IMAGES, TEST_PKI } from './support/fixtures';
+import { pkiFor } from './support/node-pki';
 
 const diagram = (props: RegistryModuleProps) => new RegistryModule(new Chart(Testing.app(), 'c'), 'R', props).diagram();
 
@@ -18,8 +19,8 @@ test('Direct: nodes -> fixed address -> upstream with the rewrite; API clients -
 test('default Unmanaged points at the bootstrap registry; Proxy balances over the masters', () => {
   expect(diagram({})).toContain('legacy containerd configuration');
   const d = diagram({
-    mode: RegistryMode.proxy({ imagesRepo: 'r.example.com/deckhouse/ee' }), clusterType: ClusterType.STATIC, images: EXAMPLE_IMAGES, pki: TEST_PKI,
-    nodeGroups: [{ name: 'master', cri: Cri.CONTAINERD }], controlPlane: [{ name: 'm0', address: '10.0.0.1' }],
+    mode: RegistryMode.proxy({ imagesRepo: 'r.example.com/deckhouse/ee' }), clusterType: ClusterType.STATIC, images: EXAMPLE_IMAGES,
+    nodeGroups: [{ name: 'master', cri: Cri.CONTAINERD }], controlPlane: [{ name: 'm0', address: '10.0.0.1' }], pki: pkiFor([{ name: 'm0', address: '10.0.0.1' }]),
   });
   expect(d).toContain('m1[("https://127.0.0.1:5001")]');
   expect(d).toContain('cp0["m0 10.0.0.1:5001"]');

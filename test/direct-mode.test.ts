@@ -1,4 +1,5 @@
 // Direct mode: every object of reference §6 with the module's names, labels, ports and selectors.
+import { pkiFor } from './support/node-pki';
 import * as bcrypt from 'bcryptjs';
 import { Chart, Testing } from 'cdk8s';
 import { Cri, DirectMode, InClusterProxy, RegistryMode, RegistryModule, RegistryModuleProps } from '../lib';
@@ -38,6 +39,8 @@ describe('Direct mode', () => {
       'Secret/d8-system/registry-config',
       'Secret/d8-system/registry-pki',
       'Secret/d8-system/deckhouse-registry',
+      'Secret/kube-system/deckhouse-registry',
+      'Secret/d8-monitoring/deckhouse-registry',
       'Secret/d8-system/registry-bashible-config',
       'Secret/d8-system/registry-incluster-proxy-config',
       'Deployment/d8-system/registry-incluster-proxy',
@@ -66,7 +69,8 @@ describe('Direct mode', () => {
     expect(d.spec.selector.matchLabels).toEqual(selector);
     expect(d.spec.template.metadata.labels).toEqual(selector);
     expect(d.spec.replicas).toBe(1);
-    expect(d.spec.strategy).toBeUndefined();
+    // The non-HA strategy block is rendered too (helm-lib, errata §1c).
+    expect(d.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } });
     expect(d.spec.revisionHistoryLimit).toBe(2);
     const pod = d.spec.template.spec;
     expect(pod.nodeSelector).toEqual({ 'node-role.kubernetes.io/control-plane': '' });
@@ -77,7 +81,8 @@ describe('Direct mode', () => {
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65534 });
     expect(pod.tolerations.map((t: any) => t.key)).toEqual([
       'node-role.kubernetes.io/master', 'node-role.kubernetes.io/control-plane', 'dedicated.deckhouse.io', 'dedicated',
-      'DeletionCandidateOfClusterAutoscaler', 'ToBeDeletedByClusterAutoscaler', 'node.deckhouse.io/uninitialized',
+      'DeletionCandidateOfClusterAutoscaler', 'ToBeDeletedByClusterAutoscaler',
+      'drbd.linbit.com/lost-quorum', 'drbd.linbit.com/force-io-error', 'drbd.linbit.com/ignore-fail-over',
     ]);
     expect(pod.volumes).toEqual([{ name: 'registry-incluster-proxy-config', secret: { secretName: 'registry-incluster-proxy-config' } }]);
     const [dist, auth] = pod.containers;
@@ -138,7 +143,7 @@ describe('Direct mode', () => {
   test('registry-incluster-proxy-config holds all keys, and its configs parse back with every key of the reference', () => {
     const s = find(objects, 'Secret', 'registry-incluster-proxy-config');
     expect(s.type).toBe('registry/incluster-proxy-config');
-    expect(s.metadata.labels).toEqual({ app: 'registry', name: 'registry-incluster-proxy-config' });
+    expect(s.metadata.labels).toEqual({ heritage: 'deckhouse', module: 'registry', app: 'registry', name: 'registry-incluster-proxy-config' });
     expect(s.metadata.annotations['registry.deckhouse.io/version']).toBe(find(objects, 'Deployment', 'registry-incluster-proxy').metadata.annotations['registry.deckhouse.io/version']);
     const data = secretData(objects, 'registry-incluster-proxy-config');
     expect(Object.keys(data).sort()).toEqual([
@@ -186,14 +191,17 @@ describe('Direct mode', () => {
     expect(proxy).toMatchObject({ remoteurl: 'http://registry.example.com:5000', username: 'puller', password: 'pw-1', ca: '/config/upstream-registry-ca.crt' });
   });
 
-  test('an anonymous upstream gets docker_auth\'s anonymous user and no proxy credentials', () => {
+  test('an anonymous upstream runs no docker_auth: no auth container, keys or auth section (errata §5)', () => {
     const o = synth(base({ mode: RegistryMode.direct({ imagesRepo: 'mirror.example.org/dkp/ce' }) }));
     const data = secretData(o, 'registry-incluster-proxy-config');
-    const auth = parseYaml(data['auth_config.yaml']);
-    expect(auth.users).toEqual({ '': {} });
-    expect(auth.acl).toEqual([{ match: { account: '' }, actions: ['pull'] }]);
-    expect(parseYaml(data['distribution_config.yaml']).proxy.username).toBeUndefined();
-    expect(JSON.parse(secretData(o, 'deckhouse-registry')['.dockerconfigjson'])).toEqual({ auths: { 'registry.d8-system.svc:5001': {} } });
+    expect(Object.keys(data).sort()).toEqual(['ca.crt', 'distribution.crt', 'distribution.key', 'distribution_config.yaml']);
+    const distribution = parseYaml(data['distribution_config.yaml']);
+    expect(distribution.auth).toBeUndefined();
+    expect(distribution.proxy).toEqual({ remoteurl: 'https://mirror.example.org', remotepathonly: '/dkp/ce', localpathalias: '/system/deckhouse', nocache: true });
+    const d = find(o, 'Deployment', 'registry-incluster-proxy');
+    expect(d.spec.template.spec.containers.map((c: any) => c.name)).toEqual(['distribution']);
+    // go-containerregistry's AuthConfig always writes auth: base64(":") for an anonymous registry (errata §3).
+    expect(secretData(o, 'deckhouse-registry')['.dockerconfigjson']).toBe('{"auths":{"registry.d8-system.svc:5001":{"auth":"Og=="}}}');
   });
 
   test('deckhouse-registry takes the managed form: fixed address, registry CA, upstream credentials', () => {
@@ -201,7 +209,7 @@ describe('Direct mode', () => {
     expect(s.type).toBe('kubernetes.io/dockerconfigjson');
     const data = secretData(objects, 'deckhouse-registry');
     expect(data).toMatchObject({
-      address: 'registry.d8-system.svc:5001', path: '/system/deckhouse', scheme: 'https', clusterIsBootstrapped: 'true',
+      address: 'registry.d8-system.svc:5001', path: '/system/deckhouse', scheme: 'https', clusterIsBootstrapped: '"true"',
       imagesRegistry: 'registry.d8-system.svc:5001/system/deckhouse', ca: TEST_PKI.ca.certificate.trimStart(),
     });
     const auth = Buffer.from(`license-token:${LICENSE}`).toString('base64');
@@ -211,7 +219,7 @@ describe('Direct mode', () => {
   test('registry-pki holds the CA and the token pair', () => {
     const s = find(objects, 'Secret', 'registry-pki');
     expect(s.type).toBe('registry/pki');
-    expect(s.metadata.labels).toEqual({ app: 'registry', type: 'registry-pki' });
+    expect(s.metadata.labels).toEqual({ heritage: 'deckhouse', module: 'registry', app: 'registry', type: 'registry-pki' });
     expect(Object.keys(secretData(objects, 'registry-pki')).sort()).toEqual(['ca.crt', 'ca.key', 'token.crt', 'token.key']);
   });
 
@@ -224,12 +232,11 @@ describe('Direct mode', () => {
       mode: 'Direct',
       version: expect.stringMatching(/^[0-9a-f]{64}$/),
       imagesBase: 'registry.d8-system.svc:5001/system/deckhouse',
-      proxyEndpoints: [],
       hosts: {
         'registry.d8-system.svc:5001': {
           mirrors: [{
             host: 'registry.deckhouse.ru', scheme: 'https',
-            auth: { username: 'license-token', password: LICENSE },
+            auth: { auth: '', username: 'license-token', password: LICENSE },
             rewrites: [{ from: '^system/deckhouse', to: 'deckhouse/ee' }],
           }],
         },
@@ -320,10 +327,11 @@ describe('fails on bad cluster input', () => {
       .toThrow(/^controlPlane: mode 'Local' runs the registry on every control-plane node/);
     const controlPlane = [{ name: 'master-0', address: '10.0.0.10' }];
     const ingress = { publicDomainTemplate: '%s.example.com', clientCa: TEST_UPSTREAM_CA };
-    expect(() => synth({ mode: RegistryMode.local(), clusterType: 'Static' as any, images: EXAMPLE_IMAGES, pki: TEST_PKI, controlPlane }))
+    expect(() => synth({ mode: RegistryMode.local(), clusterType: 'Static' as any, images: EXAMPLE_IMAGES, pki: pkiFor(controlPlane), controlPlane }))
       .toThrow(/^ingress: mode 'Local' is filled through the Ingress registry\.<public domain>/);
-    expect(() => synth({ mode: RegistryMode.local(), clusterType: 'Static' as any, images: base2, pki: TEST_PKI, controlPlane, ingress }))
-      .toThrow(/^images\.registryProxy: expected an image digest "sha256:<64 lower-case hex digits>" \(mode 'Local' runs the registryProxy image\), got nothing/);
+    // registry-proxy runs the locally imported deckhouse.local/images:registry-proxy: no digest is needed for it.
+    expect(() => synth({ mode: RegistryMode.local(), clusterType: 'Static' as any, images: base2, pki: pkiFor(controlPlane), controlPlane, ingress }))
+      .toThrow(/^images\.mirrorer: expected an image digest/);
   });
 
   test('fails when the chart has a namespace (ModuleConfig is cluster-scoped)', () => {

@@ -111,7 +111,8 @@ describe('Direct hosts.toml content', () => {
         },
       },
     });
-    expect(files['nodes/master/etc/containerd/registry.d/registry.d8-system.svc:5001/https-registry.example.com:5000-ca.crt']).toBe(TEST_UPSTREAM_CA.trimStart());
+    // The module's canonical PEM plus the template's newline: the file ends with an empty line (errata §10).
+    expect(files['nodes/master/etc/containerd/registry.d/registry.d8-system.svc:5001/https-registry.example.com:5000-ca.crt']).toBe(`${TEST_UPSTREAM_CA.trimStart()}\n`);
   });
   test('an http mirror gets skip_verify and no ca', () => {
     const { files: f } = render(directProps({ mode: RegistryMode.direct({ imagesRepo: 'mirror.local:5000/dkp', scheme: Scheme.HTTP }) }));

@@ -1,5 +1,6 @@
 // Proxy and Local (reference §10): objects, node files, and their rules.
 import { execFileSync } from 'child_process';
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -8,8 +9,10 @@ import * as bcrypt from 'bcryptjs';
 import { Testing } from 'cdk8s';
 import { ClusterType, Cri, IngressTls, RegistryMode, RegistryModule, RegistryModuleProps } from '../lib';
 import { EXAMPLE_IMAGES, find, parseYaml, secretData, TEST_PKI, TEST_UPSTREAM_CA } from './support/fixtures';
+import { pkiFor } from './support/node-pki';
 
-const CONTROL_PLANE = [{ name: 'master-1', address: '10.0.0.11' }, { name: 'master-0', address: '10.0.0.9' }];
+// master-9 at 10.0.0.9 sorts after 10.0.0.11 as a string, the way the module sorts addresses.
+const CONTROL_PLANE = [{ name: 'master-1', address: '10.0.0.11' }, { name: 'master-9', address: '10.0.0.9' }];
 const INGRESS = { publicDomainTemplate: '%s.kube.example.com', clientCa: TEST_UPSTREAM_CA };
 const props = (over: Partial<RegistryModuleProps> = {}): RegistryModuleProps => ({
   mode: RegistryMode.proxy({ imagesRepo: 'registry.example.com/deckhouse/ee', username: 'up', password: 'UP-PASS', ca: TEST_UPSTREAM_CA, ttl: '24h' }),
@@ -17,7 +20,8 @@ const props = (over: Partial<RegistryModuleProps> = {}): RegistryModuleProps => 
   nodeGroups: [{ name: 'master', cri: Cri.CONTAINERD }, { name: 'worker', cri: Cri.CONTAINERD_V2 }],
   controlPlane: CONTROL_PLANE,
   images: EXAMPLE_IMAGES,
-  pki: TEST_PKI,
+  // Per-node pairs for the nodes given (none when the addresses are themselves the bad input under test).
+  pki: pkiFor((over.controlPlane ?? CONTROL_PLANE).every((n) => /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(n.address)) ? over.controlPlane ?? CONTROL_PLANE : undefined),
   ...over,
 });
 const local = (over: Partial<RegistryModuleProps> = {}) => props({ mode: RegistryMode.local(), ingress: INGRESS, ...over });
@@ -38,7 +42,8 @@ describe('Proxy', () => {
   test('objects and names', () => {
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
       'ModuleConfig/deckhouse', 'Secret/registry-config', 'Secret/registry-pki', 'Secret/registry-user-ro',
-      'Secret/registry-node-config-master-0', 'Secret/registry-node-config-master-1', 'Secret/deckhouse-registry', 'Secret/registry-bashible-config',
+      'Secret/registry-node-config-master-1', 'Secret/registry-node-config-master-9', 'Secret/deckhouse-registry', 'Secret/deckhouse-registry',
+      'Secret/deckhouse-registry', 'Secret/registry-bashible-config',
       'Service/registry', 'NodeGroupConfiguration/registry-containerd-master', 'NodeGroupConfiguration/registry-containerd-worker',
     ]);
     expect(objects.some((o) => o.kind === 'Deployment')).toBe(false);
@@ -52,7 +57,9 @@ describe('Proxy', () => {
     expect(find(objects, 'Secret', 'registry-user-ro').type).toBe('registry/user');
     const user = secretData(objects, 'registry-user-ro');
     expect(user.name).toBe('ro');
-    expect(user.password).toMatch(/^[A-Za-z0-9]{32}$/);
+    // 16 characters from [a-zA-Z0-9], as the module makes them (errata §7).
+    expect(user.password).toMatch(/^[A-Za-z0-9]{16}$/);
+    expect(find(objects, 'Secret', 'registry-user-ro').metadata.labels).toEqual({ heritage: 'deckhouse', module: 'registry', app: 'registry', type: 'registry-user' });
     expect(bcrypt.compareSync(user.password, user.passwordHash)).toBe(true);
     const auths = JSON.parse(secretData(objects, 'deckhouse-registry')['.dockerconfigjson']).auths;
     expect(auths['registry.d8-system.svc:5001']).toMatchObject({ username: 'ro', password: user.password });
@@ -64,25 +71,36 @@ describe('Proxy', () => {
         auth: { username: 'ro', password: user.password },
       },
     });
-    expect(files['nodes/worker/etc/containerd/registry.d/registry.d8-system.svc:5001/https-127.0.0.1:5001-ca.crt']).toBe(TEST_PKI.ca.certificate.trimStart());
+    expect(files['nodes/worker/etc/containerd/registry.d/registry.d8-system.svc:5001/https-127.0.0.1:5001-ca.crt']).toBe(`${TEST_PKI.ca.certificate.trimStart()}\n`);
   });
 
   test('registry-bashible-config: mode Proxy, sorted proxyEndpoints, the fixed address to 127.0.0.1:5001', () => {
     const c = parseYaml(secretData(objects, 'registry-bashible-config').config);
     expect(c.mode).toBe('Proxy');
     expect(c.imagesBase).toBe('registry.d8-system.svc:5001/system/deckhouse');
-    expect(c.proxyEndpoints).toEqual(['10.0.0.9:5001', '10.0.0.11:5001']);
+    expect(c.proxyEndpoints).toEqual(['10.0.0.11:5001', '10.0.0.9:5001']);
     expect(Object.keys(c.hosts)).toEqual(['registry.d8-system.svc:5001']);
     expect(c.hosts['registry.d8-system.svc:5001'].mirrors.map((m: any) => `${m.scheme}://${m.host}`)).toEqual(['https://127.0.0.1:5001']);
   });
 
-  test('per-node config Secrets carry proxy_mode with the upstream and ttl', () => {
-    const s = find(objects, 'Secret', 'registry-node-config-master-0');
+  test('per-node config Secrets: the module\'s schema, keys sorted, the node\'s own pairs, version by the module\'s recipe (errata §7)', () => {
+    const s = find(objects, 'Secret', 'registry-node-config-master-9');
     expect(s.type).toBe('registry/node-services-config');
-    const data = secretData(objects, 'registry-node-config-master-0');
-    expect(data.version).toMatch(/^[0-9a-f]{64}$/);
+    expect(s.metadata.labels).toEqual({ heritage: 'deckhouse', module: 'registry', app: 'registry', type: 'registry-node-services-config' });
+    const data = secretData(objects, 'registry-node-config-master-9');
     const c = parseYaml(data.config);
-    expect(Object.keys(c)).toEqual(['ca', 'auth', 'token', 'distribution', 'user_ro', 'http_secret', 'proxy_mode', 'proxy_config']);
+    expect(Object.keys(c)).toEqual(['auth_cert', 'auth_key', 'ca', 'distribution_cert', 'distribution_key', 'http_secret', 'proxy_mode', 'token_cert', 'token_key', 'user_ro']);
+    const own = pkiFor(CONTROL_PLANE).nodes!['master-9'];
+    expect([c.auth_cert, c.distribution_key]).toEqual([own.auth.certificate.trimStart(), own.distribution.privateKey.trimStart()]);
+    // pki.ComputeHash: sha256 of Go's json.Marshal in struct field order, written out by hand here.
+    const q = (v: unknown) => JSON.stringify(v).replace(/[<>&]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    const u = c.user_ro;
+    const json = `{"ca":${q(c.ca)},"auth_cert":${q(c.auth_cert)},"auth_key":${q(c.auth_key)},"token_cert":${q(c.token_cert)},"token_key":${q(c.token_key)},`
+      + `"distribution_cert":${q(c.distribution_cert)},"distribution_key":${q(c.distribution_key)},`
+      + `"user_ro":{"name":${q(u.name)},"password":${q(u.password)},"password_hash":${q(u.password_hash)}},"http_secret":${q(c.http_secret)},`
+      + `"proxy_mode":{"upstream":{"scheme":"https","host":"registry.example.com","path":"/deckhouse/ee","user":"up","password":"UP-PASS","ttl":"24h"},`
+      + `"upstream_registry_ca":${q(c.proxy_mode.upstream_registry_ca)}}}`;
+    expect(data.version).toBe(createHash('sha256').update(json).digest('hex'));
     expect(c.proxy_mode.upstream).toEqual({ scheme: 'https', host: 'registry.example.com', path: '/deckhouse/ee', user: 'up', password: 'UP-PASS', ttl: '24h' });
     expect(c.proxy_mode.upstream_registry_ca).toBe(TEST_UPSTREAM_CA.trimStart());
   });
@@ -95,24 +113,24 @@ describe('Proxy', () => {
       '/etc/containerd/registry.d/registry.d8-system.svc:5001/https-127.0.0.1:5001-ca.crt',
       '/etc/kubernetes/manifests/registry-proxy.yaml',
       '/etc/kubernetes/registry-proxy/nginx.conf',
+      '/etc/kubernetes/registry-proxy/nginx_new.conf',
     ]);
-    const conf = files['nodes/worker/etc/kubernetes/registry-proxy/nginx.conf'];
+    const conf = files['nodes/worker/etc/kubernetes/registry-proxy/nginx_new.conf'];
+    expect(files['nodes/worker/etc/kubernetes/registry-proxy/nginx.conf']).toBe(conf);
     expect(conf).toMatch(/^user deckhouse;\n/);
-    expect(conf).toContain('upstream registry {\n    least_conn;\n    server 10.0.0.9:5001;\n    server 10.0.0.11:5001;\n  }');
+    expect(conf).toContain('upstream registry {\n    least_conn;\n    server 10.0.0.11:5001;\n    server 10.0.0.9:5001;\n  }');
     expect(conf).toContain('listen 127.0.0.1:5001;');
-    expect(Object.keys(files).filter((f) => f.startsWith('nodes/master/etc/kubernetes/registry/')).sort()).toEqual([
-      'nodes/master/etc/kubernetes/registry/auth/config.yaml',
-      'nodes/master/etc/kubernetes/registry/distribution/config.yaml',
-      'nodes/master/etc/kubernetes/registry/pki/auth.crt', 'nodes/master/etc/kubernetes/registry/pki/auth.key',
-      'nodes/master/etc/kubernetes/registry/pki/ca.crt',
-      'nodes/master/etc/kubernetes/registry/pki/distribution.crt', 'nodes/master/etc/kubernetes/registry/pki/distribution.key',
-      'nodes/master/etc/kubernetes/registry/pki/token.crt', 'nodes/master/etc/kubernetes/registry/pki/token.key',
-      'nodes/master/etc/kubernetes/registry/pki/upstream-registry-ca.crt',
+    const m = 'nodes/master@master-9/etc/kubernetes/registry/';
+    expect(Object.keys(files).filter((f) => f.startsWith('nodes/master/etc/kubernetes/registry/'))).toEqual([]);
+    expect(Object.keys(files).filter((f) => f.startsWith(m)).sort()).toEqual([
+      `${m}auth/config.yaml`, `${m}distribution/config.yaml`, `${m}pki/auth.crt`, `${m}pki/auth.key`, `${m}pki/ca.crt`,
+      `${m}pki/distribution.crt`, `${m}pki/distribution.key`, `${m}pki/token.crt`, `${m}pki/token.key`, `${m}pki/upstream-registry-ca.crt`,
     ]);
+    expect(files[`${m}pki/auth.crt`]).toBe(pkiFor(CONTROL_PLANE).nodes!['master-9'].auth.certificate.trimStart());
   });
 
   test('the node-services static pod: host network, hostPort 5001, labels the Services select, data under /opt/deckhouse/registry', () => {
-    const pod = parseYaml(files['nodes/master/etc/kubernetes/manifests/registry-nodeservices.yaml']);
+    const pod = parseYaml(files['nodes/master@master-9/etc/kubernetes/manifests/registry-nodeservices.yaml']);
     expect(pod.metadata.labels).toMatchObject({ app: 'registry', component: 'registry-service', type: 'node-services', tier: 'control-plane' });
     expect(pod.spec.hostNetwork).toBe(true);
     expect(pod.spec.priorityClassName).toBe('system-node-critical');
@@ -124,7 +142,7 @@ describe('Proxy', () => {
   });
 
   test('the node-services distribution is a pull-through cache with the ttl', () => {
-    const c = parseYaml(files['nodes/master/etc/kubernetes/registry/distribution/config.yaml']);
+    const c = parseYaml(files['nodes/master@master-9/etc/kubernetes/registry/distribution/config.yaml']);
     expect(c.proxy).toEqual({
       remoteurl: 'https://registry.example.com', username: 'up', password: 'UP-PASS', remotepathonly: '/deckhouse/ee',
       localpathalias: '/system/deckhouse', ca: '/etc/kubernetes/registry/pki/upstream-registry-ca.crt', ttl: '24h',
@@ -141,44 +159,55 @@ describe('Local', () => {
     expect({ objects, files }).toMatchSnapshot();
   });
 
-  test('users rw, mirror_puller and mirror_pusher join ro; node configs carry local_mode with the other masters', () => {
+  test('users rw, mirror-puller and mirror-pusher join ro; node configs carry local_mode with the other masters (errata §7)', () => {
     expect(objects.filter((o) => o.metadata.name.startsWith('registry-user-')).map((o) => o.metadata.name))
       .toEqual(['registry-user-ro', 'registry-user-rw', 'registry-user-mirror-puller', 'registry-user-mirror-pusher']);
     const c = parseYaml(secretData(objects, 'registry-node-config-master-1').config);
     expect(c.proxy_mode).toBeUndefined();
     expect(c.local_mode.upstreams).toEqual(['10.0.0.9']);
     expect(c.local_mode.ingress_client_ca).toBe(TEST_UPSTREAM_CA.trimStart());
-    expect(Object.keys(c.local_mode)).toEqual(['user_rw', 'user_puller', 'user_pusher', 'upstreams', 'ingress_client_ca']);
-    const auth = parseYaml(files['nodes/master/etc/kubernetes/registry/auth/config.yaml']);
+    // Keys sorted; upstreams filled as the module intends (its own code passes an empty list: README, differences).
+    expect(Object.keys(c.local_mode)).toEqual(['ingress_client_ca', 'upstreams', 'user_puller', 'user_pusher', 'user_rw']);
+    expect(c.local_mode.user_puller.name).toBe('mirror-puller');
+    const auth = parseYaml(files['nodes/master@master-1/etc/kubernetes/registry/auth/config.yaml']);
     expect(auth.acl).toEqual([
       { match: { account: 'ro' }, actions: ['pull'] }, { match: { account: 'rw' }, actions: ['pull', 'push'] },
-      { match: { account: 'mirror_puller' }, actions: ['pull'] }, { match: { account: 'mirror_pusher' }, actions: ['pull', 'push'] },
+      { match: { account: 'mirror-puller' }, actions: ['pull'] }, { match: { account: 'mirror-pusher' }, actions: ['pull', 'push'] },
     ]);
-    expect(parseYaml(files['nodes/master/etc/kubernetes/registry/distribution/config.yaml']).proxy).toBeUndefined();
-    expect(parseYaml(files['nodes/master/etc/kubernetes/manifests/registry-nodeservices.yaml']).spec.containers.map((c2: any) => c2.name)).toEqual(['distribution', 'auth', 'mirrorer']);
+    expect(parseYaml(files['nodes/master@master-1/etc/kubernetes/registry/distribution/config.yaml']).proxy).toBeUndefined();
+    expect(parseYaml(files['nodes/master@master-1/etc/kubernetes/registry/mirrorer/config.yaml']).upstreams.map((x: any) => x.address)).toEqual(['10.0.0.9:5001']);
+    expect(parseYaml(files['nodes/master@master-1/etc/kubernetes/manifests/registry-nodeservices.yaml']).spec.containers.map((c2: any) => c2.name)).toEqual(['distribution', 'auth', 'mirrorer']);
   });
 
   test('registry-push Service and the registry Ingress at registry.<public domain>', () => {
+    const hash = find(objects, 'Service', 'registry').metadata.annotations['registry.deckhouse.io/config-hash'];
     expect(find(objects, 'Service', 'registry-push').spec).toEqual({
       selector: { component: 'registry-service', type: 'node-services' },
       ports: [{ name: 'registry', port: 5001, protocol: 'TCP', targetPort: 'distribution' }],
     });
     const ing = find(objects, 'Ingress', 'registry');
+    // errata §9: the orchestrator's config hash, and HSTS for the CertManager and CustomCertificate modes.
     expect(ing.metadata.annotations).toEqual({
+      'registry.deckhouse.io/config-hash': hash,
       'nginx.ingress.kubernetes.io/backend-protocol': 'HTTPS',
       'nginx.ingress.kubernetes.io/upstream-hash-by': '$remote_addr',
       'nginx.ingress.kubernetes.io/proxy-body-size': '0',
-      'nginx.ingress.kubernetes.io/configuration-snippet': 'proxy_ssl_certificate /etc/nginx/ssl/client.crt;\nproxy_ssl_certificate_key /etc/nginx/ssl/client.key;\nproxy_ssl_protocols TLSv1.2;\nproxy_ssl_session_reuse on;\n',
+      'nginx.ingress.kubernetes.io/configuration-snippet': 'proxy_ssl_certificate /etc/nginx/ssl/client.crt;\nproxy_ssl_certificate_key /etc/nginx/ssl/client.key;\nproxy_ssl_protocols TLSv1.2;\nproxy_ssl_session_reuse on;\n'
+        + 'add_header Strict-Transport-Security "max-age=31536000; includeSubDomains" always;\n',
     });
     expect(ing.spec.rules[0].host).toBe('registry.kube.example.com');
     expect(ing.spec.tls).toEqual([{ hosts: ['registry.kube.example.com'], secretName: 'registry-ingress-tls' }]);
     expect(ing.spec.rules[0].http.paths[0].backend).toEqual({ service: { name: 'registry-push', port: { number: 5001 } } });
-    expect(objects.find((o) => o.kind === 'Certificate')).toMatchObject({ spec: { secretName: 'registry-ingress-tls', dnsNames: ['registry.kube.example.com'], issuerRef: { name: 'letsencrypt', kind: 'ClusterIssuer' } } });
+    expect(objects.find((o) => o.kind === 'Certificate')).toMatchObject({
+      metadata: { name: 'registry-ingress' },
+      spec: { certificateOwnerRef: false, commonName: 'registry.kube.example.com', secretName: 'registry-ingress-tls', dnsNames: ['registry.kube.example.com'], issuerRef: { name: 'letsencrypt', kind: 'ClusterIssuer' } },
+    });
   });
 
   test('a custom certificate and a source allow-list', () => {
     const { objects: o } = render(local({ ingress: { ...INGRESS, tls: IngressTls.customCertificate(TEST_PKI.distribution), whitelistSourceRanges: ['10.0.0.0/8', '192.0.2.1'] } }));
-    expect(find(o, 'Secret', 'registry-ingress-tls').type).toBe('kubernetes.io/tls');
+    expect(find(o, 'Secret', 'registry-ingress-tls-customcertificate').type).toBe('kubernetes.io/tls');
+    expect(find(o, 'Ingress', 'registry').spec.tls[0].secretName).toBe('registry-ingress-tls-customcertificate');
     expect(o.some((x) => x.kind === 'Certificate')).toBe(false);
     expect(find(o, 'Ingress', 'registry').metadata.annotations['nginx.ingress.kubernetes.io/whitelist-source-range']).toBe('10.0.0.0/8,192.0.2.1');
   });
@@ -192,14 +221,14 @@ describe('node scripts of Proxy', () => {
     const run = (content: string) => {
       const file = `${root}.sh`;
       fs.writeFileSync(file, content);
-      execFileSync('bash', [file], { env: { PATH: process.env.PATH, REGISTRY_NODE_ROOT: root } });
+      execFileSync('bash', [file], { env: { PATH: process.env.PATH, REGISTRY_NODE_ROOT: root, D8_NODE_HOSTNAME: 'master-9' } });
     };
     run(script(props(), 'master'));
     const conf = path.join(root, 'etc/kubernetes/registry-proxy/nginx.conf');
     const st = fs.statSync(conf);
     expect([(st.mode & 0o777).toString(8), st.uid, st.gid]).toEqual(['640', 0, 64535]);
     const dir = fs.statSync(path.dirname(conf));
-    expect([(dir.mode & 0o777).toString(8), dir.gid]).toEqual(['750', 64535]);
+    expect([(dir.mode & 0o7777).toString(8), dir.gid]).toEqual(['2750', 64535]);
     expect(fs.existsSync(path.join(root, 'etc/kubernetes/manifests/registry-nodeservices.yaml'))).toBe(true);
     fs.writeFileSync(path.join(root, 'etc/kubernetes/manifests/kube-apiserver.yaml'), 'foreign');
     run(render({ mode: RegistryMode.direct({ imagesRepo: 'registry.example.com/deckhouse/ee' }), images: EXAMPLE_IMAGES, pki: TEST_PKI }).objects
@@ -220,7 +249,11 @@ describe('fails on bad Proxy and Local input', () => {
     ['fails on an out-of-range address', { controlPlane: [{ name: 'a', address: '10.0.0.256' }] }, /^controlPlane\[0\]\.address:/],
     ['fails on a bad node name', { controlPlane: [{ name: 'Master_0', address: '10.0.0.1' }] }, /^controlPlane\[0\]\.name: expected a node name/],
     ['fails when controlPlaneNodes disagrees', { controlPlaneNodes: 3 }, /^controlPlaneNodes: controlPlaneNodes is number 3 but controlPlane lists 2 node\(s\)/],
-    ['fails without the registryProxy image', { images: { dockerDistribution: EXAMPLE_IMAGES.dockerDistribution, dockerAuth: EXAMPLE_IMAGES.dockerAuth } }, /^images\.registryProxy: expected an image digest/],
+    ['fails without a node\'s own pairs', { pki: TEST_PKI }, /^pki\.nodes\.master-1: the node services on "master-1" need their own auth and distribution pairs with the node's address 10\.0\.0\.11/],
+    ['fails on a pair issued for another address', { pki: { ...TEST_PKI, nodes: { ...pkiFor(CONTROL_PLANE).nodes, 'master-9': pkiFor([{ name: 'master-0', address: '10.0.0.10' }]).nodes!['master-0'] } } },
+      /^pki\.nodes\.master-9\.auth\.certificate: the certificate must be valid for IP 10\.0\.0\.9/],
+    ['fails on pairs of a node that is not a control-plane node', { pki: { ...pkiFor(CONTROL_PLANE), nodes: { ...pkiFor(CONTROL_PLANE).nodes, 'master-2': pkiFor([{ name: 'master-2', address: '10.0.0.12' }]).nodes!['master-2'] } } },
+      /^pki\.nodes\.master-2: no control-plane node "master-2" in controlPlane/],
   ])('%s', (_name, over, message) => {
     expect(() => render(props(over as any))).toThrow(message);
   });

@@ -1,4 +1,5 @@
 // Switch plans: stage contents, the module's switch rules, the resolver invariants and the disruption report.
+import { pkiFor } from './support/node-pki';
 import * as TOML from '@iarna/toml';
 import { App, Testing } from 'cdk8s';
 import { Cri, RegistryMode, RegistrySwitch, RegistrySwitchProps, ClusterType } from '../lib';
@@ -13,7 +14,7 @@ const NEW = RegistryMode.direct({ imagesRepo: 'registry.example.com:5000/mirror/
 const CLUSTER = { nodeGroups: [{ name: 'master', cri: Cri.CONTAINERD }, { name: 'worker', cri: Cri.CONTAINERD_V2 }], images: EXAMPLE_IMAGES, pki: TEST_PKI };
 
 const plan = (props: Partial<RegistrySwitchProps> & Pick<RegistrySwitchProps, 'from' | 'to'>) => new RegistrySwitch(Testing.app(), 'Switch', { ...CLUSTER, ...props });
-const kinds = (s: { chart: { toJson(): any[] } }) => s.chart.toJson().map((o: any) => `${o.kind}/${o.metadata.name}`);
+const kinds = (s: { chart: { toJson(): any[] } }) => s.chart.toJson().map((o: any) => `${o.kind}/${o.metadata.namespace === undefined || o.metadata.namespace === 'd8-system' ? '' : `${o.metadata.namespace}/`}${o.metadata.name}`);
 const hostsOf = (p: RegistrySwitch, stage: string, group: string, host = FIXED) =>
   TOML.parse(p.toFiles()[`${stage}/nodes/${group}/etc/containerd/registry.d/${host}/hosts.toml`]) as any;
 
@@ -184,6 +185,7 @@ describe('into and out of the node-services modes', () => {
     clusterType: ClusterType.STATIC,
     controlPlane: [{ name: 'master-0', address: '10.0.0.10' }, { name: 'master-1', address: '10.0.0.11' }],
     ingress: { publicDomainTemplate: '%s.kube.example.com', clientCa: TEST_UPSTREAM_CA },
+    pki: pkiFor([{ name: 'master-0', address: '10.0.0.10' }, { name: 'master-1', address: '10.0.0.11' }]),
   };
   const PROXY = RegistryMode.proxy({ imagesRepo: 'registry.deckhouse.ru/deckhouse/ee', license: 'OLD-KEY' });
 
@@ -201,7 +203,7 @@ describe('into and out of the node-services modes', () => {
     expect(Object.keys(hostsOf(p, '04-final', 'worker').host)).toEqual(['https://127.0.0.1:5001']);
     expect(files['01-transition/nodes/worker/etc/kubernetes/registry-proxy/nginx.conf']).toContain('server 10.0.0.10:5001;');
     expect(files['01-transition/nodes/master/etc/kubernetes/manifests/registry-nodeservices.yaml']).toBeUndefined();
-    expect(files['02-node-services/nodes/master/etc/kubernetes/manifests/registry-nodeservices.yaml']).toBeDefined();
+    expect(files['02-node-services/nodes/master@master-0/etc/kubernetes/manifests/registry-nodeservices.yaml']).toBeDefined();
     expect(kinds(p.stages[1])).toEqual(expect.arrayContaining(['Secret/registry-user-ro', 'Secret/registry-node-config-master-0', 'Deployment/registry-incluster-proxy']));
     const svc = (i: number) => p.stages[i].chart.toJson().find((o: any) => o.kind === 'Service').spec.selector.type;
     expect([svc(0), svc(1), svc(2), svc(4)]).toEqual(['incluster-proxy', 'incluster-proxy', 'node-services', 'node-services']);
@@ -220,8 +222,8 @@ describe('into and out of the node-services modes', () => {
       'Secret d8-system/registry-user-rw', 'Secret d8-system/registry-node-config-master-1', 'Service d8-system/registry-push', 'Ingress d8-system/registry',
     ]));
     const files = Object.keys(p.toFiles());
-    expect(files.filter((f) => f.startsWith('04-final/nodes/master/etc/kubernetes/manifests/'))).toEqual([
-      '04-final/nodes/master/etc/kubernetes/manifests/registry-nodeservices.yaml', '04-final/nodes/master/etc/kubernetes/manifests/registry-proxy.yaml',
+    expect(files.filter((f) => /^04-final\/nodes\/master(@master-0)?\/etc\/kubernetes\/manifests\//.test(f))).toEqual([
+      '04-final/nodes/master/etc/kubernetes/manifests/registry-proxy.yaml', '04-final/nodes/master@master-0/etc/kubernetes/manifests/registry-nodeservices.yaml',
     ]);
     expect(files.filter((f) => f.startsWith('05-cleanup/nodes/') && f.includes('/etc/kubernetes/'))).toEqual([]);
   });

@@ -20,6 +20,7 @@ import * as TOML from '@iarna/toml';
 import * as YAML from 'yaml';
 import { EXAMPLES, writeExample } from '../examples';
 import { TEST_PKI } from '../examples/fixtures/test-pki';
+import { TEST_NODE_PKI } from '../examples/fixtures/test-node-pki';
 import { EXAMPLE_LICENSE, EXAMPLE_PASSWORD } from '../examples/fixtures/values';
 import { decodeSecret, putLines, scriptSkeleton } from './support/render';
 import { readTree } from './support/tree';
@@ -28,9 +29,9 @@ const LICENSE_USER = 'license-token';
 /**
  * The Secrets that may hold private keys: the module PKI and the In-Cluster Proxy's configuration (Direct); for Proxy
  * and Local also the per-node config Secret `registry-node-config-<node>` (reference §10.5) and, for Local with a
- * custom ingress certificate, the kubernetes.io/tls Secret `registry-ingress-tls` that holds that input's key.
+ * custom ingress certificate, the kubernetes.io/tls Secret `registry-ingress-tls-customcertificate` with that input's key.
  */
-const PRIVATE_KEY_SECRETS = /^(registry-pki|registry-incluster-proxy-config|registry-node-config-[a-z0-9.-]+|registry-ingress-tls)$/;
+const PRIVATE_KEY_SECRETS = /^(registry-pki|registry-incluster-proxy-config|registry-node-config-[a-z0-9.-]+|registry-ingress-tls-customcertificate)$/;
 
 /** upstream: the registry credential; derived: http.secret, bcrypt hashes; key:<pair>: a PKI private key. */
 type Kind = 'upstream' | 'derived' | 'key:ca' | 'key:token' | 'key:auth' | 'key:distribution' | 'pem';
@@ -81,6 +82,11 @@ const NEEDLES: Needle[] = [
   ...(['ca', 'token', 'auth', 'distribution'] as const).flatMap((pair) =>
     TEST_PKI[pair].privateKey.trim().split('\n').filter((l) => !l.startsWith('-----') && l.length >= 20)
       .map((line, i): Needle => ({ name: `pki.${pair} private key (line ${i + 1})`, value: line, kind: `key:${pair}` }))),
+  // Per-node pairs of the node services (Proxy and Local): judged as the auth and distribution keys.
+  // (master-9 is only used by unit tests, not by an example.)
+  ...Object.entries(TEST_NODE_PKI).filter(([node]) => node !== 'master-9').flatMap(([node, pairs]) => (['auth', 'distribution'] as const).flatMap((pair) =>
+    pairs[pair].privateKey.trim().split('\n').filter((l) => !l.startsWith('-----') && l.length >= 20)
+      .map((line, i): Needle => ({ name: `pki.nodes.${node}.${pair} private key (line ${i + 1})`, value: line, kind: `key:${pair}` })))),
   { name: 'a PEM private key block', value: 'PRIVATE KEY-----', kind: 'pem' },
 ];
 
@@ -192,8 +198,10 @@ function scanExample(example: string, tree: Record<string, string>): Scan {
           const script: string = object.spec.content;
           const group: string = object.spec.nodeGroups[0];
           for (const put of putLines(script)) {
-            const nodeFile = tree[`${dir}nodes/${group}${put.path}`];
-            // every payload is a node file of the same group, byte for byte: the script carries nothing else
+            // every payload is a node file of the same group (or of one of its nodes), byte for byte
+            const candidates = Object.keys(tree).filter((f) => f === `${dir}nodes/${group}${put.path}`
+              || (f.startsWith(`${dir}nodes/${group}@`) && f.endsWith(put.path) && f.slice(`${dir}nodes/${group}@`.length).indexOf('/') === f.length - `${dir}nodes/${group}@`.length - put.path.length));
+            const nodeFile = candidates.map((f) => tree[f]).find((c) => c === put.content);
             if (nodeFile !== put.content) bad(`${id} put ${put.path} (payload differs from ${dir}nodes/${group}${put.path})`, ['<payload mismatch>']);
             if (put.path.endsWith('/hosts.toml')) scan.hostsPayloads++;
             // a payload is judged as the node file it delivers (below); a carrier travels at 0600

@@ -49,12 +49,19 @@ describe('defaults and normalization', () => {
     expect(RegistryMode.fromSettings({})._parsed.written).toEqual({});
   });
 
-  test('CA bundles are normalized (CRLF, surrounding blank lines) and may hold several certificates', () => {
-    const two = `\n${TEST_UPSTREAM_CA.trim()}\r\n\r\n${TEST_PKI.ca.certificate.trim().replace(/\n/g, '\r\n')}\n\n`;
-    const u = (RegistryMode.direct({ imagesRepo: REPO, ca: two })._settings as any).upstream;
-    expect(u.ca.match(/BEGIN CERTIFICATE/g)).toHaveLength(2);
-    expect(u.ca).not.toContain('\r');
-    expect(u.ca.endsWith('-----END CERTIFICATE-----\n')).toBe(true);
+  test('a CA is re-encoded canonically (errata §6): CRLF, blank lines and 76-column base64 become Go\'s PEM', () => {
+    const body = TEST_UPSTREAM_CA.trim().split('\n').slice(1, -1).join('');
+    const messy = `\r\n-----BEGIN CERTIFICATE-----\r\n${body.match(/.{1,76}/g)!.join('\r\n')}\r\n-----END CERTIFICATE-----\r\n\r\n`;
+    const u = (RegistryMode.direct({ imagesRepo: REPO, ca: messy })._settings as any).upstream;
+    expect(u.ca).toBe(`-----BEGIN CERTIFICATE-----\n${body.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`);
+    // registry-config keeps the text as written: module deckhouse copies it unchanged.
+    expect(u.caWritten).toBe(messy);
+  });
+
+  test('fails on a CA bundle: the module accepts exactly one certificate (errata §6)', () => {
+    const two = `${TEST_UPSTREAM_CA.trim()}\n${TEST_PKI.ca.certificate.trim()}\n`;
+    expect(() => RegistryMode.direct({ imagesRepo: REPO, ca: two }))
+      .toThrow(/^registry\.direct\.ca: expected exactly one PEM certificate \(the root CA of the registry\), found 2: .*the PEM file should contain only one object/);
   });
 });
 
@@ -94,7 +101,7 @@ describe('fails on every rule of the settings schema', () => {
     ['fails on an empty password', direct({ imagesRepo: REPO, username: 'u', password: '' }), /^registry\.direct\.password: expected a non-empty string/],
     ['fails on a username with a colon', direct({ imagesRepo: REPO, username: 'a:b', password: 'p' }), /^registry\.direct\.username: expected a username without ":"/],
     ['fails on a password with a newline', direct({ imagesRepo: REPO, username: 'u', password: 'p\nq' }), /^registry\.direct\.password: expected the registry password without control characters/],
-    ['fails on a CA that is garbage', direct({ imagesRepo: REPO, ca: 'not a certificate' }), /^registry\.direct\.ca: expected one or more PEM certificates.*found text outside the PEM blocks/],
+    ['fails on a CA that is garbage', direct({ imagesRepo: REPO, ca: 'not a certificate' }), /^registry\.direct\.ca: expected one PEM certificate.*found text outside the PEM blocks/],
     ['fails on a CA that is a private key', direct({ imagesRepo: REPO, ca: TEST_PKI.ca.privateKey }), /^registry\.direct\.ca: .*block 1 is a private key \(PRIVATE KEY\)/],
     ['fails on a CA bundle with a key after the certificate', direct({ imagesRepo: REPO, ca: TEST_UPSTREAM_CA + TEST_PKI.token.privateKey }), /block 2 is a private key/],
     ['fails on a CA with a broken body', direct({ imagesRepo: REPO, ca: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n' }), /block 1 is not a valid X\.509 certificate/],

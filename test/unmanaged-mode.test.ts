@@ -36,7 +36,8 @@ describe('Unmanaged, configurable form', () => {
 
   test('renders deckhouse-registry, registry-bashible-config and the node configuration only', () => {
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
-      'ModuleConfig/deckhouse', 'Secret/registry-config', 'Secret/deckhouse-registry', 'Secret/registry-bashible-config',
+      'ModuleConfig/deckhouse', 'Secret/registry-config', 'Secret/deckhouse-registry', 'Secret/deckhouse-registry', 'Secret/deckhouse-registry',
+      'Secret/registry-bashible-config',
       'NodeGroupConfiguration/registry-containerd-master', 'NodeGroupConfiguration/registry-containerd-worker',
     ]);
   });
@@ -58,9 +59,8 @@ describe('Unmanaged, configurable form', () => {
       mode: 'Unmanaged',
       version: expect.stringMatching(/^[0-9a-f]{64}$/),
       imagesBase: 'registry.example.com:5000/deckhouse/ee',
-      proxyEndpoints: [],
       hosts: {
-        'registry.example.com:5000': { mirrors: [{ host: 'registry.example.com:5000', scheme: 'https', ca: TEST_UPSTREAM_CA.trimStart(), auth: { username: 'puller', password: 'pw-9' } }] },
+        'registry.example.com:5000': { mirrors: [{ host: 'registry.example.com:5000', scheme: 'https', ca: TEST_UPSTREAM_CA.trimStart(), auth: { auth: '', username: 'puller', password: 'pw-9' } }] },
       },
     });
   });
@@ -75,6 +75,6 @@ describe('Unmanaged, configurable form', () => {
   test('an http upstream is written with a lower-case scheme', () => {
     const o = synth({ mode: RegistryMode.unmanaged({ imagesRepo: 'mirror.local/dkp/ce', scheme: Scheme.HTTP }) });
     expect(secretData(o, 'deckhouse-registry').scheme).toBe('http');
-    expect(parseYaml(secretData(o, 'registry-bashible-config').config).hosts['mirror.local'].mirrors[0]).toEqual({ host: 'mirror.local', scheme: 'http' });
+    expect(parseYaml(secretData(o, 'registry-bashible-config').config).hosts['mirror.local'].mirrors[0]).toEqual({ host: 'mirror.local', scheme: 'http', auth: { auth: '', password: '', username: '' } });
   });
 });

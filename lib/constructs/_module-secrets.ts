@@ -1,6 +1,7 @@
 // The module's Secrets that carry no logic of their own.
 import { Construct } from 'constructs';
 import { BashibleConfig, bashiblePayload } from '../model/bashible';
+import { sortKeysDeep } from '../model/_hash';
 import { DECKHOUSE_REGISTRY_SECRET } from '../model/constants';
 import { registryConfigData, registryValues } from '../model/module-settings';
 import { toYaml } from '../render/yaml';
@@ -8,22 +9,42 @@ import { Pki } from '../settings/_cluster';
 import { ParsedSettings } from '../settings/_registry-settings';
 import { secret } from './_objects';
 
-/** `d8-system/deckhouse-registry`, the pull secret and registry address of every Deckhouse component. */
+/** Labels of module `deckhouse`'s objects (helm_lib_module_labels with Chart.Name `deckhouse`). */
+const DECKHOUSE_LABELS = { heritage: 'deckhouse', module: 'deckhouse' };
+/** Labels of module `registry`'s objects (helm_lib_module_labels with Chart.Name `registry`). */
+export const REGISTRY_LABELS = { heritage: 'deckhouse', module: 'registry' };
+const KEEP = { 'helm.sh/resource-policy': 'keep' };
+
+/**
+ * `d8-system/deckhouse-registry`, the pull secret and registry address of every Deckhouse component, plus the copies
+ * in `kube-system` and `d8-monitoring` that carry only `.dockerconfigjson` (errata §2, §3).
+ */
 export function deckhouseRegistrySecret(scope: Construct, id: string, data: Record<string, string>): void {
   secret(scope, id, {
     name: DECKHOUSE_REGISTRY_SECRET,
     type: 'kubernetes.io/dockerconfigjson',
-    labels: { heritage: 'deckhouse', module: 'deckhouse' },
+    labels: { ...DECKHOUSE_LABELS, app: 'registry', name: DECKHOUSE_REGISTRY_SECRET },
+    annotations: KEEP,
     data,
   });
+  for (const namespace of ['kube-system', 'd8-monitoring']) {
+    secret(scope, `${id}-${namespace}`, {
+      name: DECKHOUSE_REGISTRY_SECRET,
+      namespace,
+      type: 'kubernetes.io/dockerconfigjson',
+      labels: DECKHOUSE_LABELS,
+      annotations: KEEP,
+      data: { '.dockerconfigjson': data['.dockerconfigjson'] },
+    });
+  }
 }
 
 /** `d8-system/registry-bashible-config`: what bashible turns into containerd files on every node. */
 export function bashibleConfigSecret(scope: Construct, id: string, config: BashibleConfig): void {
   secret(scope, id, {
     name: 'registry-bashible-config',
-    labels: { heritage: 'deckhouse', module: 'registry', app: 'registry', name: 'registry-bashible-config' },
-    annotations: { 'helm.sh/resource-policy': 'keep' },
+    labels: { ...REGISTRY_LABELS, app: 'registry', name: 'registry-bashible-config' },
+    annotations: KEEP,
     data: { config: toYaml(bashiblePayload(config)) },
   });
 }
@@ -33,7 +54,7 @@ export function registryPkiSecret(scope: Construct, id: string, pki: Pki, config
   secret(scope, id, {
     name: 'registry-pki',
     type: 'registry/pki',
-    labels: { app: 'registry', type: 'registry-pki' },
+    labels: { ...REGISTRY_LABELS, app: 'registry', type: 'registry-pki' },
     annotations: { 'registry.deckhouse.io/config-hash': configHash },
     data: { 'ca.crt': pki.ca.certificate, 'ca.key': pki.ca.privateKey, 'token.crt': pki.token.certificate, 'token.key': pki.token.privateKey },
   });
@@ -44,8 +65,8 @@ export function registryConfigSecret(scope: Construct, id: string, parsed: Parse
   secret(scope, id, {
     name: 'registry-config',
     type: 'registry/config',
-    labels: { heritage: 'deckhouse', module: 'deckhouse', app: 'registry', name: 'registry-deckhouse-config', type: 'registry-config' },
+    labels: { ...DECKHOUSE_LABELS, app: 'registry', name: 'registry-deckhouse-config', type: 'registry-config' },
     annotations: { version: '1' },
-    data: { ...registryConfigData(parsed), raw_config: toYaml(registryValues(parsed)) },
+    data: { ...registryConfigData(parsed), raw_config: toYaml(sortKeysDeep(registryValues(parsed))) },
   });
 }

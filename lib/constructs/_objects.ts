@@ -2,11 +2,13 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { KubeSecret } from '../../imports/k8s';
-import { canonicalJson, sha256 } from '../model/_hash';
+import { sha256 } from '../model/_hash';
 import { REGISTRY_NAMESPACE } from '../model/constants';
 
 export interface SecretSpec {
   readonly name: string;
+  /** @default d8-system */
+  readonly namespace?: string;
   readonly type?: string;
   readonly labels?: Record<string, string>;
   readonly annotations?: Record<string, string>;
@@ -18,15 +20,18 @@ export function secret(scope: Construct, id: string, spec: SecretSpec): KubeSecr
   const data: Record<string, string> = {};
   for (const key of Object.keys(spec.data).sort()) data[key] = Buffer.from(spec.data[key], 'utf8').toString('base64');
   return new KubeSecret(scope, id, {
-    metadata: { name: spec.name, namespace: REGISTRY_NAMESPACE, labels: spec.labels, annotations: spec.annotations },
+    metadata: { name: spec.name, namespace: spec.namespace ?? REGISTRY_NAMESPACE, labels: spec.labels, annotations: spec.annotations },
     type: spec.type,
     data,
   });
 }
 
-/** `sha256(sha256(…))` of a Secret's data: the `config-checksum` annotation of the pods that mount it. */
-export function dataChecksum(data: Record<string, string>): string {
-  return sha256(sha256(canonicalJson(data)));
+/**
+ * `registry.deckhouse.io/config-checksum` by the module's recipe (errata §1e): the format string has two `%s` and one
+ * argument, so the hashed text is the rendered Secret followed by `%!s(MISSING)`; sha256 hex, hashed again.
+ */
+export function configChecksum(renderedSecret: string): string {
+  return sha256(sha256(`${renderedSecret}%!s(MISSING)`));
 }
 
 /** cdk8s copies a chart's namespace onto cluster-scoped objects; refuse such a chart instead of emitting bad YAML. */

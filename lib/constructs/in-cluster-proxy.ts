@@ -1,4 +1,4 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
 import { IntOrString, KubeDeployment, KubePodDisruptionBudget, Quantity, Toleration } from '../../imports/k8s';
 import { REGISTRY_IMAGES_BASE, REGISTRY_NAMESPACE, DECKHOUSE_REGISTRY_SECRET } from '../model/constants';
@@ -10,7 +10,9 @@ import { Upstream } from '../settings/_registry-settings';
 import { RegistryClusterProps } from '../settings/cluster';
 import { RegistryModeName } from '../settings/enums';
 import { RegistryMode } from '../settings/registry-mode';
-import { dataChecksum, secret } from './_objects';
+import { configChecksum, secret } from './_objects';
+import { REGISTRY_LABELS } from './_module-secrets';
+import { proxyEnv } from '../model/_distribution';
 
 /** Name of the in-cluster proxy's Deployment, PodDisruptionBudget and VerticalPodAutoscaler. */
 export const IN_CLUSTER_PROXY_NAME = 'registry-incluster-proxy';
@@ -52,15 +54,15 @@ export class InClusterProxy extends Construct {
     this.configVersion = config.version;
 
     const data = this.secretData(settings.upstream, pki, config.auth, config.distribution);
-    secret(this, 'Config', {
+    const configSecret = secret(this, 'Config', {
       name: IN_CLUSTER_PROXY_CONFIG,
       type: 'registry/incluster-proxy-config',
-      labels: { app: 'registry', name: IN_CLUSTER_PROXY_CONFIG },
+      labels: { ...REGISTRY_LABELS, app: 'registry', name: IN_CLUSTER_PROXY_CONFIG },
       annotations: { 'registry.deckhouse.io/version': config.version },
       data,
     });
-    const checksum = dataChecksum(data);
-    this.deployment = this.renderDeployment(cluster, images, hash, config.version, checksum);
+    const checksum = configChecksum(Yaml.stringify(configSecret.toJson()));
+    this.deployment = this.renderDeployment(cluster, images, hash, config.version, checksum, config.auth !== undefined);
 
     new KubePodDisruptionBudget(this, 'PodDisruptionBudget', {
       metadata: { name: IN_CLUSTER_PROXY_NAME, namespace: REGISTRY_NAMESPACE, labels: LABELS },
@@ -80,29 +82,34 @@ export class InClusterProxy extends Construct {
         spec: {
           targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: IN_CLUSTER_PROXY_NAME },
           updatePolicy: { updateMode: 'Auto' },
-          resourcePolicy: { containerPolicies: [policy('distribution'), policy('auth')] },
+          resourcePolicy: { containerPolicies: config.auth === undefined ? [policy('distribution')] : [policy('distribution'), policy('auth')] },
         },
       });
     }
   }
 
-  private secretData(u: Upstream, pki: Pki, auth: Record<string, unknown>, distribution: Record<string, unknown>): Record<string, string> {
+  private secretData(u: Upstream, pki: Pki, auth: Record<string, unknown> | undefined, distribution: Record<string, unknown>): Record<string, string> {
     const data: Record<string, string> = {
-      'auth_config.yaml': toYaml(auth),
       'distribution_config.yaml': toYaml(distribution),
-      'auth.crt': pki.auth.certificate,
-      'auth.key': pki.auth.privateKey,
-      'token.crt': pki.token.certificate,
-      'token.key': pki.token.privateKey,
       'distribution.crt': pki.distribution.certificate,
       'distribution.key': pki.distribution.privateKey,
       'ca.crt': pki.ca.certificate,
     };
+    // An anonymous upstream: no docker_auth, so no auth configuration, TLS pair or token pair (errata §5).
+    if (auth !== undefined) {
+      Object.assign(data, {
+        'auth_config.yaml': toYaml(auth),
+        'auth.crt': pki.auth.certificate,
+        'auth.key': pki.auth.privateKey,
+        'token.crt': pki.token.certificate,
+        'token.key': pki.token.privateKey,
+      });
+    }
     if (u.ca !== undefined) data['upstream-registry-ca.crt'] = u.ca;
     return data;
   }
 
-  private renderDeployment(cluster: Cluster, images: Images, hash: string, version: string, checksum: string): KubeDeployment {
+  private renderDeployment(cluster: Cluster, images: Images, hash: string, version: string, checksum: string, withAuth: boolean): KubeDeployment {
     const requests: Record<string, Quantity> = { 'ephemeral-storage': Quantity.fromString('60Mi') };
     if (!cluster.verticalPodAutoscaler) {
       requests.cpu = Quantity.fromString('25m');
@@ -112,6 +119,7 @@ export class InClusterProxy extends Construct {
     const probe = (port: string) => ({ httpGet: { path: '/', port: IntOrString.fromString(port), scheme: 'HTTPS' } });
     const podAnnotations = { 'registry.deckhouse.io/version': version, 'registry.deckhouse.io/config-checksum': checksum };
     const ha = cluster.highAvailability;
+    const env = proxyEnv(cluster.proxy);
     return new KubeDeployment(this, 'Deployment', {
       metadata: {
         name: IN_CLUSTER_PROXY_NAME,
@@ -120,17 +128,19 @@ export class InClusterProxy extends Construct {
         annotations: { 'registry.deckhouse.io/hash': hash, ...podAnnotations },
       },
       spec: {
+        // helm_lib_deployment_on_master_strategy_and_replicas_for_ha (errata §1c): the non-HA strategy is rendered too.
         replicas: ha ? cluster.controlPlaneNodes : 1,
-        strategy: ha
-          ? { type: 'RollingUpdate', rollingUpdate: { maxSurge: IntOrString.fromNumber(0), maxUnavailable: IntOrString.fromNumber(cluster.controlPlaneNodes > 2 ? 2 : 1) } }
-          : undefined,
+        strategy: {
+          type: 'RollingUpdate',
+          rollingUpdate: { maxSurge: IntOrString.fromNumber(0), maxUnavailable: IntOrString.fromNumber(ha && cluster.controlPlaneNodes > 2 ? 2 : 1) },
+        },
         revisionHistoryLimit: 2,
         selector: { matchLabels: SELECTOR },
         template: {
           metadata: { labels: SELECTOR, annotations: podAnnotations },
           spec: {
             nodeSelector: { 'node-role.kubernetes.io/control-plane': '' },
-            tolerations: tolerations(cluster.customTolerationKeys),
+            tolerations: anyNodeTolerations(cluster.customTolerationKeys),
             securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534 },
             priorityClassName: 'system-cluster-critical',
             affinity: ha
@@ -149,6 +159,7 @@ export class InClusterProxy extends Construct {
                 image: `${REGISTRY_IMAGES_BASE}@${images.dockerDistribution}`,
                 imagePullPolicy: 'IfNotPresent',
                 args: ['serve', '/config/distribution_config.yaml'],
+                env: env.length === 0 ? undefined : env,
                 ports: [
                   { name: 'distribution', containerPort: DISTRIBUTION_PORT, protocol: 'TCP' },
                   { name: 'debug', containerPort: DEBUG_PORT, protocol: 'TCP' },
@@ -159,18 +170,21 @@ export class InClusterProxy extends Construct {
                 volumeMounts: mount,
                 resources: { requests },
               },
-              {
-                name: 'auth',
-                image: `${REGISTRY_IMAGES_BASE}@${images.dockerAuth}`,
-                imagePullPolicy: 'IfNotPresent',
-                args: ['-logtostderr', '/config/auth_config.yaml'],
-                ports: [{ name: 'auth', containerPort: AUTH_PORT, protocol: 'TCP' }],
-                livenessProbe: probe('auth'),
-                readinessProbe: probe('auth'),
-                securityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false },
-                volumeMounts: mount,
-                resources: { requests },
-              },
+              // Without upstream credentials there is no docker_auth (errata §5).
+              ...(withAuth ? [
+                {
+                  name: 'auth',
+                  image: `${REGISTRY_IMAGES_BASE}@${images.dockerAuth}`,
+                  imagePullPolicy: 'IfNotPresent',
+                  args: ['-logtostderr', '/config/auth_config.yaml'],
+                  ports: [{ name: 'auth', containerPort: AUTH_PORT, protocol: 'TCP' }],
+                  livenessProbe: probe('auth'),
+                  readinessProbe: probe('auth'),
+                  securityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false },
+                  volumeMounts: mount,
+                  resources: { requests },
+                },
+              ] : []),
             ],
             volumes: [{ name: IN_CLUSTER_PROXY_CONFIG, secret: { secretName: IN_CLUSTER_PROXY_CONFIG } }],
           },
@@ -180,8 +194,12 @@ export class InClusterProxy extends Construct {
   }
 }
 
-/** helm-lib "any-node" plus "uninitialized" tolerations, then the cluster's custom keys. */
-function tolerations(customKeys: readonly string[]): Toleration[] {
+/**
+ * helm-lib 1.63.6 `helm_lib_tolerations` with "any-node" and "uninitialized" (errata §1a): the any-node list, the
+ * cluster's custom keys, then the default `storage-problems` strategy. The "uninitialized" argument lacks the `with-`
+ * prefix, so helm-lib ignores it: there is no `node.deckhouse.io/uninitialized` toleration.
+ */
+export function anyNodeTolerations(customKeys: readonly string[]): Toleration[] {
   return [
     { key: 'node-role.kubernetes.io/master' },
     { key: 'node-role.kubernetes.io/control-plane' },
@@ -190,6 +208,8 @@ function tolerations(customKeys: readonly string[]): Toleration[] {
     { key: 'DeletionCandidateOfClusterAutoscaler' },
     { key: 'ToBeDeletedByClusterAutoscaler' },
     ...customKeys.map((key) => ({ key, operator: 'Exists' })),
-    { key: 'node.deckhouse.io/uninitialized', operator: 'Exists', effect: 'NoSchedule' },
+    { key: 'drbd.linbit.com/lost-quorum' },
+    { key: 'drbd.linbit.com/force-io-error' },
+    { key: 'drbd.linbit.com/ignore-fail-over' },
   ];
 }

@@ -21,9 +21,22 @@ export interface NodeBundle {
   readonly nodeGroup: string;
   /** Its container runtime. */
   readonly cri: Cri;
-  /** Absolute node paths, sorted. */
+  /** Absolute node paths, sorted: what every node of the group gets. */
   readonly files: NodeFile[];
+  /**
+   * Files of single nodes of the group, by node name (Proxy and Local: the node services of each control-plane node).
+   * @default - none
+   */
+  readonly nodeFiles?: { [node: string]: NodeFile[] };
 }
+
+/** Extra files beside the routing: per group, and per node of a group. */
+export interface ExtraFiles {
+  readonly group: (group: string) => NodeFile[];
+  readonly node: (group: string) => Map<string, NodeFile[]>;
+}
+
+const NO_EXTRA: ExtraFiles = { group: () => [], node: () => new Map() };
 
 /** Props of `NodeConfiguration`. */
 export interface NodeConfigurationProps extends RegistryClusterProps {
@@ -66,7 +79,7 @@ export class NodeConfiguration extends Construct {
     }
     const cluster = resolveCluster(props, settings);
     const pki = cluster.pki as Pki;
-    const extra = nodeServicesExtra(settings, pki, cluster.images as Images, cluster.controlPlane, orchestratorHash(settings, cluster));
+    const extra = nodeServicesExtra(settings, pki, cluster.images as Images, cluster.controlPlane, orchestratorHash(settings, cluster), cluster.proxy);
     this.bundles = renderNodeObjects(this, modeNodes(settings, cluster).routing, cluster.nodeGroups, build, weight, extra);
   }
 
@@ -82,7 +95,7 @@ export class NodeConfiguration extends Construct {
  * @internal
  */
 export function renderNodeObjects(scope: Construct, routing: Routing | undefined, nodeGroups: readonly NodeGroupFacts[], build: ContainerdBuild, weight: number,
-  extraFor: (group: string) => NodeFile[] = () => []): NodeBundle[] {
+  extra: ExtraFiles = NO_EXTRA): NodeBundle[] {
   const bundles: NodeBundle[] = [];
   if (routing === undefined) return bundles;
   const nodeRouting = routingForBuild(routing, build);
@@ -91,11 +104,30 @@ export function renderNodeObjects(scope: Construct, routing: Routing | undefined
   const rendered = new Map<string, { files: NodeFile[]; body: string }>();
   for (const group of nodeGroups) {
     if (group.cri !== Cri.CONTAINERD && group.cri !== Cri.CONTAINERD_V2) continue;
-    const extra = extraFor(group.name);
-    const key = `${group.cri}\u0000${extra.map((f) => f.path).join('\u0000')}`;
+    const groupExtra = extra.group(group.name);
+    const perNode = extra.node(group.name);
+    if (perNode.size > 0) {
+      // Every node gets the group's files plus its own; the script picks the node's set by bashible's node name.
+      const nodeFilesOf: { [node: string]: NodeFile[] } = {};
+      const arms: string[] = [];
+      for (const [node, own] of [...perNode.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+        const files = nodeFiles(nodeRouting, group.cri, [...groupExtra, ...own]);
+        nodeFilesOf[node] = own;
+        arms.push(`  ${shellWord(node)})\n${nodeScriptBody(files, owned)}    ;;`);
+      }
+      const content = `${nodeScriptHeader(group.name)}node_name=\${D8_NODE_HOSTNAME:-$(hostname)}\ncase "$node_name" in\n${arms.join('\n')}\n`
+        + '  *) echo "registry node files: node $node_name is not a known control-plane node of this group" >&2; exit 1 ;;\nesac\n';
+      bundles.push({ nodeGroup: group.name, cri: group.cri, files: nodeFiles(nodeRouting, group.cri, groupExtra), nodeFiles: nodeFilesOf });
+      new NodeGroupConfiguration(scope, group.name, {
+        metadata: { name: `registry-containerd-${group.name}` },
+        spec: { nodeGroups: [group.name], bundles: ['*'], weight, content },
+      });
+      continue;
+    }
+    const key = `${group.cri}\u0000${groupExtra.map((f) => f.path).join('\u0000')}`;
     let r = rendered.get(key);
     if (r === undefined) {
-      const files = nodeFiles(nodeRouting, group.cri, extra);
+      const files = nodeFiles(nodeRouting, group.cri, groupExtra);
       r = { files, body: nodeScriptBody(files, owned) };
       rendered.set(key, r);
     }
@@ -108,9 +140,21 @@ export function renderNodeObjects(scope: Construct, routing: Routing | undefined
   return bundles;
 }
 
-/** Bundles as a file tree under `prefix`: `<prefix>nodes/<group>/<node path without the leading slash>`. @internal */
+/** A node name as a single-quoted shell word (node names are validated DNS subdomains). */
+function shellWord(value: string): string {
+  if (!/^[a-z0-9.-]+$/.test(value)) throw new Error(`node script: refusing node name ${JSON.stringify(value)}`);
+  return `'${value}'`;
+}
+
+/**
+ * Bundles as a file tree under `prefix`: `<prefix>nodes/<group>/<node path without the leading slash>`, and a single
+ * node's own files under `<prefix>nodes/<group>@<node>/…`. @internal
+ */
 export function bundleFiles(bundles: readonly NodeBundle[], prefix = ''): { [path: string]: string } {
   const out: { [path: string]: string } = {};
-  for (const b of bundles) for (const f of b.files) out[`${prefix}nodes/${b.nodeGroup}${f.path}`] = f.content;
+  for (const b of bundles) {
+    for (const f of b.files) out[`${prefix}nodes/${b.nodeGroup}${f.path}`] = f.content;
+    for (const [node, files] of Object.entries(b.nodeFiles ?? {})) for (const f of files) out[`${prefix}nodes/${b.nodeGroup}@${node}${f.path}`] = f.content;
+  }
   return out;
 }

@@ -15,7 +15,8 @@ import { RegistryModeName } from '../settings/enums';
 import { RegistryMode } from '../settings/registry-mode';
 import { secret } from './_objects';
 import { RegistryService, RegistryServiceTarget } from './registry-service';
-import { bashibleConfigSecret, deckhouseRegistrySecret, registryPkiSecret } from './_module-secrets';
+import { bashibleConfigSecret, deckhouseRegistrySecret, REGISTRY_LABELS, registryPkiSecret } from './_module-secrets';
+import { sortKeysDeep } from '../model/_hash';
 import { ApiObject } from 'cdk8s';
 
 /** Props of `ProxyMode` and `LocalMode`. */
@@ -33,7 +34,8 @@ export function renderNodeServicesSecrets(scope: Construct, settings: Settings, 
     secret(scope, `User-${u.name}`, {
       name: userSecretName(u.name),
       type: 'registry/user',
-      labels: { app: 'registry', type: 'registry-user' },
+      labels: { ...REGISTRY_LABELS, app: 'registry', type: 'registry-user' },
+      annotations: { 'registry.deckhouse.io/config-hash': hash },
       data: { name: u.name, password: u.password, passwordHash: u.passwordHash },
     });
   }
@@ -42,9 +44,9 @@ export function renderNodeServicesSecrets(scope: Construct, settings: Settings, 
     secret(scope, `NodeConfig-${node.name}`, {
       name: `registry-node-config-${node.name}`,
       type: 'registry/node-services-config',
-      labels: { app: 'registry', type: 'node-services-config', node: node.name },
+      labels: { ...REGISTRY_LABELS, app: 'registry', type: 'registry-node-services-config' },
       annotations: { 'registry.deckhouse.io/config-hash': hash },
-      data: { config: toYaml(c.config), version: c.version },
+      data: { config: toYaml(sortKeysDeep(c.config)), version: c.version },
     });
   }
 }
@@ -92,8 +94,8 @@ export class ProxyMode extends Construct {
 }
 
 /**
- * `Local` mode: everything Proxy has, without an upstream, plus the users `rw`, `mirror_puller` and
- * `mirror_pusher`, replication between control-plane nodes, the `registry-push` Service and the `registry`
+ * `Local` mode: everything Proxy has, without an upstream, plus the users `rw`, `mirror-puller` and
+ * `mirror-pusher`, replication between control-plane nodes, the `registry-push` Service and the `registry`
  * Ingress at `registry.<public domain>` that `d8 mirror push` fills the copy through.
  */
 export class LocalMode extends Construct {
@@ -106,36 +108,52 @@ export class LocalMode extends Construct {
     super(scope, id);
     const { settings, cluster } = check(this, props, RegistryModeName.LOCAL, 'RegistryMode.local()');
     this.bashibleVersion = renderNodeServicesObjects(this, settings, cluster).version;
-    this.pushHost = renderLocalPush(this, cluster.ingress as IngressFacts);
+    this.pushHost = renderLocalPush(this, cluster.ingress as IngressFacts, orchestratorHash(settings, cluster));
   }
 }
 
-/** Local's push endpoint: Service `registry-push`, the `registry` Ingress and its TLS. Returns the host. @internal */
-export function renderLocalPush(scope: Construct, ingress: IngressFacts): string {
-  const labels = { heritage: 'deckhouse', module: 'registry', app: 'registry' };
+/**
+ * Local's push endpoint (errata §9, ingress templates @01ac0b8): Service `registry-push`, the `registry` Ingress with
+ * the orchestrator's config hash, and its TLS — a cert-manager Certificate `registry-ingress` for Secret
+ * `registry-ingress-tls`, or the custom certificate copied to Secret `registry-ingress-tls-customcertificate`.
+ * Returns the host. @internal
+ */
+export function renderLocalPush(scope: Construct, ingress: IngressFacts, configHash: string): string {
+  const labels = { ...REGISTRY_LABELS, app: 'registry' };
+  const hashed = { 'registry.deckhouse.io/config-hash': configHash };
   new KubeService(scope, 'PushService', {
-    metadata: { name: 'registry-push', namespace: REGISTRY_NAMESPACE, labels },
+    metadata: { name: 'registry-push', namespace: REGISTRY_NAMESPACE, labels, annotations: hashed },
     spec: {
       selector: { component: 'registry-service', type: 'node-services' },
       ports: [{ name: 'registry', port: REGISTRY_PORT, protocol: 'TCP', targetPort: IntOrString.fromString('distribution') }],
     },
   });
+  let tlsSecret: string;
   if (ingress.tls.kind === 'CustomCertificate') {
+    tlsSecret = 'registry-ingress-tls-customcertificate';
     secret(scope, 'IngressTls', {
-      name: 'registry-ingress-tls',
+      name: tlsSecret,
       type: 'kubernetes.io/tls',
-      labels,
+      labels: REGISTRY_LABELS,
       data: { 'tls.crt': ingress.tls.certificate.certificate, 'tls.key': ingress.tls.certificate.privateKey },
     });
   } else {
+    tlsSecret = 'registry-ingress-tls';
     new ApiObject(scope, 'Certificate', {
       apiVersion: 'cert-manager.io/v1',
       kind: 'Certificate',
-      metadata: { name: 'registry-ingress-tls', namespace: REGISTRY_NAMESPACE, labels },
-      spec: { secretName: 'registry-ingress-tls', dnsNames: [ingress.host], issuerRef: { name: ingress.tls.clusterIssuer, kind: 'ClusterIssuer' } },
+      metadata: { name: 'registry-ingress', namespace: REGISTRY_NAMESPACE, labels },
+      spec: {
+        certificateOwnerRef: false,
+        ...(ingress.host.length <= 64 ? { commonName: ingress.host } : {}),
+        dnsNames: [ingress.host],
+        issuerRef: { kind: 'ClusterIssuer', name: ingress.tls.clusterIssuer },
+        secretName: tlsSecret,
+      },
     });
   }
   const annotations: Record<string, string> = {
+    ...hashed,
     'nginx.ingress.kubernetes.io/backend-protocol': 'HTTPS',
     'nginx.ingress.kubernetes.io/upstream-hash-by': '$remote_addr',
     'nginx.ingress.kubernetes.io/proxy-body-size': '0',
@@ -144,6 +162,8 @@ export function renderLocalPush(scope: Construct, ingress: IngressFacts): string
       'proxy_ssl_certificate_key /etc/nginx/ssl/client.key;',
       'proxy_ssl_protocols TLSv1.2;',
       'proxy_ssl_session_reuse on;',
+      // HTTPS mode CertManager or CustomCertificate (the only ones rendered here) adds HSTS.
+      'add_header Strict-Transport-Security "max-age=31536000; includeSubDomains" always;',
       '',
     ].join('\n'),
   };
@@ -152,7 +172,7 @@ export function renderLocalPush(scope: Construct, ingress: IngressFacts): string
     metadata: { name: 'registry', namespace: REGISTRY_NAMESPACE, labels, annotations },
     spec: {
       ingressClassName: ingress.ingressClass,
-      tls: [{ hosts: [ingress.host], secretName: 'registry-ingress-tls' }],
+      tls: [{ hosts: [ingress.host], secretName: tlsSecret }],
       rules: [{
         host: ingress.host,
         http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'registry-push', port: { number: REGISTRY_PORT } } } }] },

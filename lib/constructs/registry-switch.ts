@@ -13,9 +13,9 @@ import { ContainerdBuild, Cri, RegistryModeName } from '../settings/enums';
 import { RegistryMode, UnmanagedModeOptions } from '../settings/registry-mode';
 import { planDiagram } from '../render/diagram';
 import { modeNodes } from '../model/mode-nodes';
-import { CONTROL_PLANE_GROUP, proxyEndpoints, registryUsers } from '../model/node-services';
+import { proxyEndpoints } from '../model/node-services';
 import { NodeFile } from '../render/node-files';
-import { nodeServicesFiles, registryProxyFiles } from '../render/node-services-files';
+import { nodeServicesExtra, registryProxyFiles } from '../render/node-services-files';
 import { nodeServicesDeckhouseRegistry, renderLocalPush, renderNodeServicesSecrets } from './node-services-mode';
 import { InClusterProxy } from './in-cluster-proxy';
 import { DeckhouseModuleConfig } from './module-config';
@@ -194,7 +194,7 @@ export class RegistrySwitch extends Construct {
     if (stage.nodeServices !== undefined) {
       const side = stage.nodeServices;
       renderNodeServicesSecrets(chart, settings[side], clusters[side]);
-      if (settings[side].mode === RegistryModeName.LOCAL) renderLocalPush(chart, clusters[side].ingress as IngressFacts);
+      if (settings[side].mode === RegistryModeName.LOCAL) renderLocalPush(chart, clusters[side].ingress as IngressFacts, orchestratorHash(settings[side], clusters[side]));
     }
     if (stage.service !== undefined) {
       const side: Side = serviceSide(stage.service, settings);
@@ -203,16 +203,14 @@ export class RegistrySwitch extends Construct {
     }
     const node = new Construct(chart, 'NodeConfiguration');
     const c = clusters.to;
-    const images = (c.images ?? clusters.from.images) as Images;
-    const lb = stage.registryProxy ? registryProxyFiles(c.controlPlane, images) : [];
-    let services: NodeFile[] = [];
+    const lb = stage.registryProxy ? registryProxyFiles(c.controlPlane) : [];
+    let services: (group: string) => Map<string, NodeFile[]> = () => new Map();
     if (stage.nodeServices !== undefined) {
       const side = stage.nodeServices;
       const sc = clusters[side];
-      services = nodeServicesFiles(settings[side], sc.pki as Pki, sc.images as Images, registryUsers(settings[side].mode, sc.pki as Pki), sc.controlPlane,
-        orchestratorHash(settings[side], sc));
+      services = nodeServicesExtra(settings[side], sc.pki as Pki, sc.images as Images, sc.controlPlane, orchestratorHash(settings[side], sc), sc.proxy).node;
     }
-    return renderNodeObjects(node, stage.routing, c.nodeGroups, build, weight, (group) => (group === CONTROL_PLANE_GROUP ? [...lb, ...services] : lb));
+    return renderNodeObjects(node, stage.routing, c.nodeGroups, build, weight, { group: () => lb, node: services });
   }
 
 }

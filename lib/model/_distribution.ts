@@ -1,5 +1,6 @@
 // The parts distribution (Deckhouse's fork) and docker_auth configurations share between the In-Cluster Proxy
 // and the node services.
+import { ProxyFacts } from '../settings/_cluster';
 import { Upstream } from '../settings/_registry-settings';
 import { REGISTRY_PATH, REGISTRY_PORT } from './constants';
 
@@ -29,6 +30,8 @@ export interface DistributionOptions {
   readonly debugAddr: string;
   readonly httpSecret: string;
   readonly proxy?: Record<string, unknown>;
+  /** Whether clients authenticate with tokens from docker_auth (not for an anonymous In-Cluster Proxy). */
+  readonly auth: boolean;
 }
 
 export function distributionConfig(o: DistributionOptions): Record<string, unknown> {
@@ -53,6 +56,7 @@ export function distributionConfig(o: DistributionOptions): Record<string, unkno
     },
   };
   if (o.proxy !== undefined) config.proxy = o.proxy;
+  if (!o.auth) return config;
   config.auth = {
     token: {
       realm: TOKEN_REALM, service: 'Deckhouse registry', issuer: TOKEN_ISSUER, rootcertbundle: `${o.pkiDir}/token.crt`,
@@ -60,6 +64,21 @@ export function distributionConfig(o: DistributionOptions): Record<string, unkno
     },
   };
   return config;
+}
+
+/**
+ * `helm_lib_envs_for_proxy` (lib-helm 1.63.6): nothing without a cluster proxy; else `HTTP_PROXY`/`http_proxy` and
+ * `HTTPS_PROXY`/`https_proxy` when set, and `NO_PROXY`/`no_proxy` always: 127.0.0.1, 169.254.169.254, the cluster
+ * domain, the pod and service subnets, then the user's entries.
+ */
+export function proxyEnv(proxy: ProxyFacts | undefined): Array<{ name: string; value: string }> {
+  if (proxy === undefined) return [];
+  const env: Array<{ name: string; value: string }> = [];
+  if (proxy.httpProxy !== undefined) env.push({ name: 'HTTP_PROXY', value: proxy.httpProxy }, { name: 'http_proxy', value: proxy.httpProxy });
+  if (proxy.httpsProxy !== undefined) env.push({ name: 'HTTPS_PROXY', value: proxy.httpsProxy }, { name: 'https_proxy', value: proxy.httpsProxy });
+  const noProxy = ['127.0.0.1', '169.254.169.254', proxy.clusterDomain, proxy.podSubnetCIDR, proxy.serviceSubnetCIDR, ...proxy.noProxy].join(',');
+  env.push({ name: 'NO_PROXY', value: noProxy }, { name: 'no_proxy', value: noProxy });
+  return env;
 }
 
 /** docker_auth with static users (bcrypt hashes) and one ACL entry per account. */

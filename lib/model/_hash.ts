@@ -41,3 +41,22 @@ export function bcryptDeterministic(secret: string, purpose: string): string {
 export function secretFingerprint(secret: string): string {
   return bcryptDeterministic(secret, 'registry version fingerprint');
 }
+
+/**
+ * `json.Marshal` as Go writes it, for values built in Go struct field order: like JSON.stringify, plus Go's HTML
+ * escapes (`<`, `>`, `&` as `\u003c`, `\u003e`, `\u0026`) and `\u2028`/`\u2029`. Map keys must already be sorted.
+ */
+export function goJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** A copy with every object's keys sorted, as Helm's `toYaml` emits maps. */
+export function sortKeysDeep<T>(value: T): T {
+  if (Array.isArray(value)) return value.map((v) => sortKeysDeep(v)) as unknown as T;
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value as object).sort()) out[k] = sortKeysDeep((value as Record<string, unknown>)[k]);
+    return out as T;
+  }
+  return value;
+}

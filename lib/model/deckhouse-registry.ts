@@ -1,16 +1,28 @@
-// Data of `d8-system/deckhouse-registry` (reference §5.2): what components pull with and trust.
+// Data of `d8-system/deckhouse-registry` (reference §5.2, errata §3): what components pull with and trust, as module
+// `deckhouse` renders it and the registry orchestrator merge-patches it.
 import { Upstream } from '../settings/_registry-settings';
+import { goJson } from './_hash';
 import { REGISTRY_ADDRESS, REGISTRY_PATH, REGISTRY_SCHEME } from './constants';
 
-/** `.dockerconfigjson` for one registry address; an anonymous registry gets an empty entry. */
+/** `clusterIsBootstrapped` holds Helm's `quote` of a boolean: the six bytes `"true"`, quotes included. */
+export const CLUSTER_IS_BOOTSTRAPPED = '"true"';
+
+/**
+ * `.dockerconfigjson` as go-containerregistry's `authn.AuthConfig` encodes it: `username` and `password` omitted
+ * when empty, `auth` always recomputed as base64(`username:password`), so an anonymous registry gets `Og==`.
+ */
 export function dockerConfigJson(address: string, username?: string, password?: string): string {
-  const entry = username !== undefined && password !== undefined
-    ? { username, password, auth: Buffer.from(`${username}:${password}`).toString('base64') }
-    : {};
-  return JSON.stringify({ auths: { [address]: entry } });
+  const entry: Record<string, string> = {};
+  if (username !== undefined && username !== '') entry.username = username;
+  if (password !== undefined && password !== '') entry.password = password;
+  entry.auth = Buffer.from(`${username ?? ''}:${password ?? ''}`, 'utf8').toString('base64');
+  return goJson({ auths: { [address]: entry } });
 }
 
-/** The managed form (Direct, Proxy, Local): the fixed address, trusted through the registry CA. */
+/**
+ * The managed form (Direct, Proxy, Local): the fixed address, trusted through the registry CA. `ca` is always
+ * present, as the orchestrator's patch writes it.
+ */
 export function managedDeckhouseRegistry(registryCa: string, username?: string, password?: string): Record<string, string> {
   return {
     '.dockerconfigjson': dockerConfigJson(REGISTRY_ADDRESS, username, password),
@@ -18,21 +30,23 @@ export function managedDeckhouseRegistry(registryCa: string, username?: string, 
     'path': REGISTRY_PATH,
     'scheme': REGISTRY_SCHEME,
     'ca': registryCa,
-    'clusterIsBootstrapped': 'true',
+    'clusterIsBootstrapped': CLUSTER_IS_BOOTSTRAPPED,
     'imagesRegistry': `${REGISTRY_ADDRESS}${REGISTRY_PATH}`,
   };
 }
 
-/** The Unmanaged form: the upstream itself (address and path split from `imagesRepo`, lower-case scheme). */
+/**
+ * The Unmanaged form: the upstream itself (address and path split from `imagesRepo`, lower-case scheme); `ca` is
+ * the upstream CA as the orchestrator re-encodes it, or an empty string.
+ */
 export function unmanagedDeckhouseRegistry(u: Upstream): Record<string, string> {
-  const data: Record<string, string> = {
+  return {
     '.dockerconfigjson': dockerConfigJson(u.address, u.username, u.password),
     'address': u.address,
     'path': u.path,
     'scheme': u.scheme.toLowerCase(),
-    'clusterIsBootstrapped': 'true',
+    'ca': u.ca ?? '',
+    'clusterIsBootstrapped': CLUSTER_IS_BOOTSTRAPPED,
     'imagesRegistry': u.imagesRepo,
   };
-  if (u.ca !== undefined) data.ca = u.ca;
-  return data;
 }

@@ -18,27 +18,30 @@ export const DISTRIBUTION_PORT = REGISTRY_PORT;
 export const DEBUG_PORT = 5002;
 
 export interface InClusterProxyConfig {
-  /** docker_auth configuration. */
-  readonly auth: Record<string, unknown>;
+  /** docker_auth configuration; undefined for an anonymous upstream. */
+  readonly auth?: Record<string, unknown>;
   /** distribution configuration. */
   readonly distribution: Record<string, unknown>;
   /** Hash over the whole configuration (certificates, HTTP secret, upstream); credentials enter as fingerprints. */
   readonly version: string;
 }
 
-/** docker_auth: the upstream's own user may pull; an anonymous upstream gets docker_auth's anonymous user "". */
-export function authConfig(u: Upstream): Record<string, unknown> {
-  const account = u.username ?? '';
-  const users = u.username !== undefined && u.password !== undefined
-    ? { [account]: { password: bcryptDeterministic(u.password, 'registry-incluster-proxy auth_config') } }
-    : { '': {} };
-  return dockerAuthConfig('/config', users, [{ account, actions: ['pull'] }]);
+/** Whether the upstream has credentials; without them the proxy runs no docker_auth at all (errata §5). */
+export function hasCredentials(u: Upstream): boolean {
+  return u.username !== undefined && u.password !== undefined;
+}
+
+/** docker_auth: the upstream's own user may pull; undefined for an anonymous upstream (no auth container). */
+export function authConfig(u: Upstream): Record<string, unknown> | undefined {
+  if (u.username === undefined || u.password === undefined) return undefined;
+  const users = { [u.username]: { password: bcryptDeterministic(u.password, 'registry-incluster-proxy auth_config') } };
+  return dockerAuthConfig('/config', users, [{ account: u.username, actions: ['pull'] }]);
 }
 
 /** distribution as a non-caching pull-through proxy that serves `/system/deckhouse` from the upstream path. */
 export function inClusterDistributionConfig(u: Upstream, httpSecret: string): Record<string, unknown> {
   return distributionConfig({
-    pkiDir: '/config', dataDir: '/data', readOnly: true, debugAddr: `:${DEBUG_PORT}`, httpSecret,
+    pkiDir: '/config', dataDir: '/data', readOnly: true, debugAddr: `:${DEBUG_PORT}`, httpSecret, auth: hasCredentials(u),
     proxy: upstreamProxy(u, '/config/upstream-registry-ca.crt', { nocache: true }),
   });
 }

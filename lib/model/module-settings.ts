@@ -52,7 +52,7 @@ export function registryConfigData(parsed: ParsedSettings): Record<string, strin
   if (u === undefined) return data;
   data.imagesRepo = u.imagesRepo;
   data.scheme = u.scheme;
-  if (u.ca !== undefined) data.ca = u.ca;
+  if (u.caWritten !== undefined) data.ca = u.caWritten;
   if (u.username !== undefined && u.password !== undefined) {
     data.username = u.username;
     data.password = u.password;

@@ -3,7 +3,7 @@
 import { ControlPlaneFacts, deriveSecret, Pki } from '../settings/_cluster';
 import { Settings, Upstream } from '../settings/_registry-settings';
 import { RegistryModeName } from '../settings/enums';
-import { bcryptDeterministic, canonicalJson, secretFingerprint, sha256 } from './_hash';
+import { bcryptDeterministic, goJson, sha256 } from './_hash';
 import { REGISTRY_ADDRESS, REGISTRY_PORT } from './constants';
 import { distributionConfig, dockerAuthConfig, upstreamProxy } from './_distribution';
 import { Routing } from './routing';
@@ -35,26 +35,29 @@ export interface RegistryUser {
 }
 
 const USER_ACTIONS: Record<string, string[]> = {
-  ro: ['pull'],
-  rw: ['pull', 'push'],
-  mirror_puller: ['pull'],
-  mirror_pusher: ['pull', 'push'],
+  'ro': ['pull'],
+  'rw': ['pull', 'push'],
+  'mirror-puller': ['pull'],
+  'mirror-pusher': ['pull', 'push'],
 };
 
-/** The module's users: Proxy has `ro`; Local adds `rw`, `mirror_puller`, `mirror_pusher`. */
+/** The module's users (errata §7: hyphenated names): Proxy has `ro`; Local adds `rw`, `mirror-puller`, `mirror-pusher`. */
 export function registryUserNames(mode: RegistryModeName): string[] {
-  return mode === RegistryModeName.LOCAL ? ['ro', 'rw', 'mirror_puller', 'mirror_pusher'] : ['ro'];
+  return mode === RegistryModeName.LOCAL ? ['ro', 'rw', 'mirror-puller', 'mirror-pusher'] : ['ro'];
 }
 
-/** Name of a user's Secret: `registry-user-<name>` with `_` as `-` (Kubernetes names allow no `_`). */
+/** Name of a user's Secret: `registry-user-<name>`. */
 export function userSecretName(name: string): string {
-  return `registry-user-${name.replace(/_/g, '-')}`;
+  return `registry-user-${name}`;
 }
 
-/** The module's users with passwords derived from the CA key (stable, secret) and their bcrypt hashes. */
+/**
+ * The module's users: passwords of 16 characters from [a-zA-Z0-9] as the module makes them, derived here from the CA
+ * key (stable for a PKI, secret like it), and their bcrypt hashes (cost 10, Go's DefaultCost).
+ */
 export function registryUsers(mode: RegistryModeName, pki: Pki): RegistryUser[] {
   return registryUserNames(mode).map((name) => {
-    const password = deriveSecret(pki.ca.privateKey, `registry user ${name}`, 32);
+    const password = deriveSecret(pki.ca.privateKey, `registry user ${name}`, 16);
     return { name, password, passwordHash: bcryptDeterministic(password, `registry-user ${name}`), actions: USER_ACTIONS[name] };
   });
 }
@@ -64,9 +67,9 @@ export function nodeServicesRouting(ro: RegistryUser, registryCa: string): Routi
   return { [REGISTRY_ADDRESS]: { mirrors: [{ host: LOCAL_ENDPOINT, scheme: 'https', ca: registryCa, auth: { username: ro.name, password: ro.password } }] } };
 }
 
-/** `proxyEndpoints` of the bashible payload: the masters' `IP:5001`, sorted. */
+/** `proxyEndpoints` of the bashible payload: the masters' `IP:5001`, sorted as strings (as the module sorts them). */
 export function proxyEndpoints(controlPlane: readonly ControlPlaneFacts[]): string[] {
-  return controlPlane.map((n) => `${n.address}:${REGISTRY_PORT}`);
+  return controlPlane.map((n) => `${n.address}:${REGISTRY_PORT}`).sort();
 }
 
 const PKI = `${NODE_SERVICES_DIR}/pki`;
@@ -85,54 +88,62 @@ export function nodeServicesAuthConfig(users: readonly RegistryUser[]): Record<s
  */
 export function nodeServicesDistributionConfig(settings: Settings, httpSecret: string): Record<string, unknown> {
   return distributionConfig({
-    pkiDir: PKI, dataDir: NODE_SERVICES_DATA, readOnly: false, debugAddr: '127.0.0.1:5002', httpSecret,
+    pkiDir: PKI, dataDir: NODE_SERVICES_DATA, readOnly: false, debugAddr: '127.0.0.1:5002', httpSecret, auth: true,
     proxy: settings.mode === RegistryModeName.PROXY ? upstreamProxy(settings.upstream, `${PKI}/upstream-registry-ca.crt`, { ttl: settings.ttl }) : undefined,
   });
 }
 
 /** The mirrorer of the Local mode (shape inferred: the reference names only its inputs): replicate from the other masters. */
 export function mirrorerConfig(users: readonly RegistryUser[], others: readonly ControlPlaneFacts[]): Record<string, unknown> {
-  const puller = users.find((u) => u.name === 'mirror_puller') as RegistryUser;
-  const pusher = users.find((u) => u.name === 'mirror_pusher') as RegistryUser;
+  const puller = users.find((u) => u.name === 'mirror-puller') as RegistryUser;
+  const pusher = users.find((u) => u.name === 'mirror-pusher') as RegistryUser;
   return {
     local: { address: LOCAL_ENDPOINT, user: pusher.name, password: pusher.password, ca: `${PKI}/ca.crt` },
     upstreams: others.map((n) => ({ address: `${n.address}:${REGISTRY_PORT}`, user: puller.name, password: puller.password, ca: `${PKI}/ca.crt` })),
   };
 }
 
-/** `registry-node-config-<node>` `config` (reference §10.5) and its version. */
+/**
+ * `registry-node-config-<node>` `config` (errata §7) in Go struct field order — `ca`, `auth_cert`, `auth_key`,
+ * `token_cert`, `token_key`, `distribution_cert`, `distribution_key`, `user_ro`, `http_secret`, then `local_mode` or
+ * `proxy_mode` — and its `version`, the module's `pki.ComputeHash`: hex sha256 of Go's `json.Marshal` of it.
+ * `proxy_config` exists in the model but the module never fills it, so it is absent. Local `upstreams` are the other
+ * masters' addresses, sorted: the module means this but passes an empty list (a shadowed variable, errata §7), so its
+ * mirrorer never runs; this renders the intended behaviour (README, "Differs from the module").
+ */
 export function nodeConfig(node: ControlPlaneFacts, settings: Settings, pki: Pki, users: readonly RegistryUser[], controlPlane: readonly ControlPlaneFacts[],
   ingressClientCa?: string): { config: Record<string, unknown>; version: string } {
   const user = (name: string) => {
     const u = users.find((x) => x.name === name) as RegistryUser;
     return { name: u.name, password: u.password, password_hash: u.passwordHash };
   };
+  const own = pki.nodes[node.name];
   const config: Record<string, unknown> = {
     ca: pki.ca.certificate,
-    auth: { cert: pki.auth.certificate, key: pki.auth.privateKey },
-    token: { cert: pki.token.certificate, key: pki.token.privateKey },
-    distribution: { cert: pki.distribution.certificate, key: pki.distribution.privateKey },
+    auth_cert: own.auth.certificate,
+    auth_key: own.auth.privateKey,
+    token_cert: pki.token.certificate,
+    token_key: pki.token.privateKey,
+    distribution_cert: own.distribution.certificate,
+    distribution_key: own.distribution.privateKey,
     user_ro: user('ro'),
     http_secret: pki.httpSecret,
   };
-  if (settings.mode === RegistryModeName.PROXY) {
+  if (settings.mode === RegistryModeName.LOCAL) {
+    const local: Record<string, unknown> = { user_rw: user('rw'), user_puller: user('mirror-puller'), user_pusher: user('mirror-pusher') };
+    const upstreams = [...new Set(controlPlane.map((n) => n.address))].filter((ip) => ip !== node.address).sort();
+    if (upstreams.length > 0) local.upstreams = upstreams;
+    if (ingressClientCa !== undefined) local.ingress_client_ca = ingressClientCa;
+    config.local_mode = local;
+  } else if (settings.mode === RegistryModeName.PROXY) {
     const u: Upstream = settings.upstream;
-    config.proxy_mode = {
-      upstream: { scheme: u.scheme.toLowerCase(), host: u.address, path: u.path, user: u.username ?? '', password: u.password ?? '', ttl: settings.ttl },
-      upstream_registry_ca: u.ca ?? '',
-    };
-  } else {
-    config.local_mode = {
-      user_rw: user('rw'), user_puller: user('mirror_puller'), user_pusher: user('mirror_pusher'),
-      upstreams: controlPlane.filter((n) => n.name !== node.name).map((n) => n.address),
-      ingress_client_ca: ingressClientCa ?? '',
-    };
+    const upstream: Record<string, unknown> = { scheme: u.scheme.toLowerCase(), host: u.address, path: u.path };
+    if (u.username !== undefined) upstream.user = u.username;
+    if (u.password !== undefined) upstream.password = u.password;
+    if (settings.ttlWritten) upstream.ttl = settings.ttl;
+    const proxy: Record<string, unknown> = { upstream };
+    if (u.ca !== undefined) proxy.upstream_registry_ca = u.ca;
+    config.proxy_mode = proxy;
   }
-  config.proxy_config = { http_proxy: '', https_proxy: '', no_proxy: '' };
-  const hashed = JSON.parse(JSON.stringify(config), (k: string, v: unknown) => {
-    if (typeof v !== 'string' || v === '') return v;
-    if (k === 'password') return secretFingerprint(v);
-    return k === 'key' || k === 'http_secret' ? sha256(v) : v;
-  });
-  return { config, version: sha256(canonicalJson({ node: node.name, hashed })) };
+  return { config, version: sha256(goJson(config)) };
 }

@@ -120,7 +120,7 @@ function nodeServicesObjects(s: Settings, cluster: Cluster): string[] {
   ];
   if (s.mode === RegistryModeName.LOCAL) {
     out.push('Service d8-system/registry-push', 'Ingress d8-system/registry', cluster.ingress?.tls.kind === 'CustomCertificate'
-      ? 'Secret d8-system/registry-ingress-tls' : 'Certificate d8-system/registry-ingress-tls');
+      ? 'Secret d8-system/registry-ingress-tls-customcertificate' : 'Certificate d8-system/registry-ingress');
   }
   return out;
 }
@@ -183,14 +183,14 @@ export function planSwitch(declaredFrom: Settings, to: Settings, cluster: Cluste
     stages.push({
       name: 'transition',
       waitFor: local ? ['ContainerdConfigPreflightReady', 'TransitionContainerdConfigReady'] : ['RegistryContainsRequiredImages', 'ContainerdConfigPreflightReady', 'TransitionContainerdConfigReady'],
-      routing: dual, bashibleMode: to.mode, imagesBase: fromBase ?? toBase, ...before, checks: bothChecks, disruptions, prune: [],
+      routing: dual, bashibleMode: to.mode, imagesBase: toBase, ...before, checks: bothChecks, disruptions, prune: [],
     });
   }
   if (proxyTo) {
     stages.push({
       name: 'in-cluster-proxy',
       waitFor: ['InClusterProxyReady'],
-      routing: dual, bashibleMode: to.mode, imagesBase: fromBase ?? toBase, ...before, inClusterProxy: 'to', pki: 'to',
+      routing: dual, bashibleMode: to.mode, imagesBase: toBase, ...before, inClusterProxy: 'to', pki: 'to',
       checks: bothChecks,
       disruptions: [proxyFrom
         ? 'registry-incluster-proxy rolls to the new upstream (nodes already route to both, so the old proxy is not replaced before they do)'
@@ -202,7 +202,7 @@ export function planSwitch(declaredFrom: Settings, to: Settings, cluster: Cluste
     stages.push({
       name: 'node-services',
       waitFor: local ? ['NodeServicesReady', 'RegistryContainsRequiredImages'] : ['NodeServicesReady'],
-      routing: dual, bashibleMode: to.mode, imagesBase: fromBase ?? toBase, ...before, nodeServices: 'to', pki: 'to',
+      routing: dual, bashibleMode: to.mode, imagesBase: toBase, ...before, nodeServices: 'to', pki: 'to',
       checks: bothChecks,
       disruptions: [
         `the registry starts on every control-plane node (static pod registry-nodeservices, ${local ? 'the local copy' : 'a pull-through cache'} on /opt/deckhouse/registry)`,

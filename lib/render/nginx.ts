@@ -7,10 +7,11 @@ const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
 export function registryProxyNginxConf(controlPlane: readonly ControlPlaneFacts[]): string {
   if (controlPlane.length === 0) throw new Error('registry-proxy: no control-plane nodes to balance over');
+  // One server per entry of the payload's proxyEndpoints, in its order (addresses sorted as strings).
   const servers = controlPlane.map((n) => {
     if (!IPV4.test(n.address)) throw new Error(`registry-proxy: refusing address ${JSON.stringify(n.address)}`);
-    return `    server ${n.address}:${REGISTRY_PORT};`;
-  });
+    return `${n.address}:${REGISTRY_PORT}`;
+  }).sort().map((endpoint) => `    server ${endpoint};`);
   return [
     'user deckhouse;',
     'error_log stderr notice;',

@@ -2,7 +2,7 @@
 import { Routing } from '../model/routing';
 import { Cri } from '../settings/enums';
 import { CONFIG_PATH_FRAGMENT, configPathFragment } from './containerd-config';
-import { caFilePath, hostsToml, hostsTomlPath } from './hosts-toml';
+import { caFileContent, caFilePath, hostsToml, hostsTomlPath } from './hosts-toml';
 
 /** A file for a node: absolute path, content, permissions. */
 export interface NodeFile {
@@ -16,6 +16,8 @@ export interface NodeFile {
   readonly owner?: string;
   /** Permission bits of the file's directory, when it matters. */
   readonly directoryMode?: number;
+  /** Written only when the file does not exist yet (a later version is applied by another process, e.g. a reloader). */
+  readonly onlyIfMissing?: boolean;
 }
 
 /** Every file for one node, sorted by path; `extra` files (static pods and their configuration) join the routing's. */
@@ -24,7 +26,7 @@ export function nodeFiles(routing: Routing, cri: Cri, extra: readonly NodeFile[]
   for (const [hostName, cfg] of Object.entries(routing)) {
     files.push({ path: hostsTomlPath(hostName), content: hostsToml(hostName, cfg.mirrors), mode: 0o600 });
     for (const m of cfg.mirrors) {
-      if (m.ca !== undefined) files.push({ path: caFilePath(hostName, m), content: m.ca, mode: 0o644 });
+      if (m.ca !== undefined) files.push({ path: caFilePath(hostName, m), content: caFileContent(m.ca), mode: 0o644 });
     }
   }
   files.push(...extra);

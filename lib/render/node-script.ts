@@ -82,7 +82,8 @@ export function nodeScriptBody(files: readonly NodeFile[], ownedHostDirs: readon
       if (f.owner !== undefined && !OWNER.test(f.owner)) throw new Error(`node script: refusing owner ${JSON.stringify(f.owner)}`);
       line += ` '${f.owner ?? ''}'${f.directoryMode === undefined ? '' : ` ${f.directoryMode.toString(8)}`}`;
     }
-    lines.push(line);
+    // A file another process updates later (nginx.conf, applied by the reloader) is only seeded.
+    lines.push(f.onlyIfMissing === true ? `[ -e "\${root}"${quote(f.path, SAFE_PATH, 'path')} ] || ${line}` : line);
   }
   const wanted = files.filter((f) => f.path.startsWith(`${CONTAINERD_REGISTRY_DIR}/`)).map((f) => f.path.slice(CONTAINERD_REGISTRY_DIR.length + 1));
   lines.push(

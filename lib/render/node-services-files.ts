@@ -6,7 +6,8 @@ import {
   mirrorerConfig, NODE_SERVICES_DATA, NODE_SERVICES_DIR, NODE_SERVICES_MANIFEST, nodeServicesAuthConfig, nodeServicesDistributionConfig,
   REGISTRY_PROXY_DIR, REGISTRY_PROXY_MANIFEST, REGISTRY_PROXY_OWNER, RegistryUser, registryUsers, CONTROL_PLANE_GROUP,
 } from '../model/node-services';
-import { ControlPlaneFacts, Images, Pki } from '../settings/_cluster';
+import { ControlPlaneFacts, Images, Pki, ProxyFacts } from '../settings/_cluster';
+import { proxyEnv } from '../model/_distribution';
 import { Settings } from '../settings/_registry-settings';
 import { RegistryModeName } from '../settings/enums';
 import { registryProxyNginxConf } from './nginx';
@@ -15,8 +16,17 @@ import { toYaml } from './yaml';
 
 const LABELS = { heritage: 'deckhouse', module: 'registry' };
 
-/** The load balancer every node runs: nginx.conf (owner 0:64535, 0640, directory 0750) and its static pod. */
-export function registryProxyFiles(controlPlane: readonly ControlPlaneFacts[], images: Images): NodeFile[] {
+/** The image Deckhouse imports on every node from its registry package and pins (errata §8); never pulled. */
+export const REGISTRY_PROXY_IMAGE = 'deckhouse.local/images:registry-proxy';
+
+/**
+ * The load balancer every node runs (errata §8): step 001 writes `nginx_new.conf`, copies it to `nginx.conf` only
+ * when that does not exist yet (the reloader applies later changes after `nginx -t`), owner 0:64535, files 0640,
+ * directory 0750 with setgid. The image is `deckhouse.local/images:registry-proxy`, imported and pinned on the node,
+ * so the static pod never pulls it (`imagePullPolicy: Never`). The manifest itself is not in the public sources: its
+ * shape is inferred (reference §10.2).
+ */
+export function registryProxyFiles(controlPlane: readonly ControlPlaneFacts[]): NodeFile[] {
   const conf = registryProxyNginxConf(controlPlane);
   const pod = {
     apiVersion: 'v1',
@@ -32,42 +42,53 @@ export function registryProxyFiles(controlPlane: readonly ControlPlaneFacts[], i
       priorityClassName: 'system-node-critical',
       containers: [{
         name: 'registry-proxy',
-        image: `${REGISTRY_IMAGES_BASE}@${images.registryProxy}`,
-        imagePullPolicy: 'IfNotPresent',
-        args: ['-c', `${REGISTRY_PROXY_DIR}/nginx.conf`, '-g', 'daemon off;'],
+        image: REGISTRY_PROXY_IMAGE,
+        imagePullPolicy: 'Never',
+        args: ['-c', '/etc/nginx/config/nginx.conf', '-g', 'daemon off;'],
         readinessProbe: { tcpSocket: { host: '127.0.0.1', port: REGISTRY_PORT } },
         resources: { requests: { cpu: '10m', memory: '20Mi' } },
-        volumeMounts: [{ name: 'config', mountPath: REGISTRY_PROXY_DIR, readOnly: true }],
+        volumeMounts: [{ name: 'config', mountPath: '/etc/nginx/config' }],
       }],
       volumes: [{ name: 'config', hostPath: { path: REGISTRY_PROXY_DIR, type: 'Directory' } }],
     },
   };
+  const owned = { owner: REGISTRY_PROXY_OWNER, directoryMode: 0o2750 };
   return [
-    { path: `${REGISTRY_PROXY_DIR}/nginx.conf`, content: conf, mode: 0o640, owner: REGISTRY_PROXY_OWNER, directoryMode: 0o750 },
+    { path: `${REGISTRY_PROXY_DIR}/nginx_new.conf`, content: conf, mode: 0o640, ...owned },
+    { path: `${REGISTRY_PROXY_DIR}/nginx.conf`, content: conf, mode: 0o640, ...owned, onlyIfMissing: true },
     { path: REGISTRY_PROXY_MANIFEST, content: toYaml(pod), mode: 0o600 },
   ];
 }
 
-/** The node services of one control-plane node group: PKI, distribution and auth configs, mirrorer, static pod. */
+/**
+ * The node services of one control-plane node, as the manager writes them from `registry-node-config-<node>`: PKI
+ * (the node's own auth and distribution pairs), distribution and auth configs, the mirrorer (Local), the static pod.
+ */
 export function nodeServicesFiles(settings: Settings, pki: Pki, images: Images, users: readonly RegistryUser[],
-  controlPlane: readonly ControlPlaneFacts[], configVersion: string): NodeFile[] {
+  controlPlane: readonly ControlPlaneFacts[], node: ControlPlaneFacts, configVersion: string, proxy?: ProxyFacts): NodeFile[] {
+  const own = pki.nodes[node.name];
   const local = settings.mode === RegistryModeName.LOCAL;
   const pkiDir = `${NODE_SERVICES_DIR}/pki`;
   const files: NodeFile[] = [
     { path: `${pkiDir}/ca.crt`, content: pki.ca.certificate, mode: 0o644 },
-    { path: `${pkiDir}/auth.crt`, content: pki.auth.certificate, mode: 0o644 },
-    { path: `${pkiDir}/auth.key`, content: pki.auth.privateKey, mode: 0o600 },
+    { path: `${pkiDir}/auth.crt`, content: own.auth.certificate, mode: 0o644 },
+    { path: `${pkiDir}/auth.key`, content: own.auth.privateKey, mode: 0o600 },
     { path: `${pkiDir}/token.crt`, content: pki.token.certificate, mode: 0o644 },
     { path: `${pkiDir}/token.key`, content: pki.token.privateKey, mode: 0o600 },
-    { path: `${pkiDir}/distribution.crt`, content: pki.distribution.certificate, mode: 0o644 },
-    { path: `${pkiDir}/distribution.key`, content: pki.distribution.privateKey, mode: 0o600 },
+    { path: `${pkiDir}/distribution.crt`, content: own.distribution.certificate, mode: 0o644 },
+    { path: `${pkiDir}/distribution.key`, content: own.distribution.privateKey, mode: 0o600 },
     { path: `${NODE_SERVICES_DIR}/distribution/config.yaml`, content: toYaml(nodeServicesDistributionConfig(settings, pki.httpSecret)), mode: 0o600 },
     { path: `${NODE_SERVICES_DIR}/auth/config.yaml`, content: toYaml(nodeServicesAuthConfig(users)), mode: 0o600 },
   ];
   if (settings.mode === RegistryModeName.PROXY && settings.upstream.ca !== undefined) {
     files.push({ path: `${pkiDir}/upstream-registry-ca.crt`, content: settings.upstream.ca, mode: 0o644 });
   }
-  if (local) files.push({ path: `${NODE_SERVICES_DIR}/mirrorer/config.yaml`, content: toYaml(mirrorerConfig(users, controlPlane)), mode: 0o600 });
+  if (local) {
+    const others = controlPlane.filter((n) => n.address !== node.address);
+    files.push({ path: `${NODE_SERVICES_DIR}/mirrorer/config.yaml`, content: toYaml(mirrorerConfig(users, others)), mode: 0o600 });
+  }
+  // The manager passes its own proxy environment to distribution, in Proxy mode only (errata §7).
+  const env = settings.mode === RegistryModeName.PROXY ? proxyEnv(proxy) : [];
 
   const hostPath = (name: string, path: string, type: string) => ({ name, hostPath: { path, type } });
   const mount = (name: string, path: string, readOnly = true) => ({ name, mountPath: path, readOnly });
@@ -78,6 +99,7 @@ export function nodeServicesFiles(settings: Settings, pki: Pki, images: Images, 
       image: `${REGISTRY_IMAGES_BASE}@${images.dockerDistribution}`,
       imagePullPolicy: 'IfNotPresent',
       args: ['serve', `${NODE_SERVICES_DIR}/distribution/config.yaml`],
+      ...(env.length > 0 ? { env } : {}),
       ports: [
         { name: 'distribution', containerPort: REGISTRY_PORT, hostPort: REGISTRY_PORT, protocol: 'TCP' },
         { name: 'debug', containerPort: 5002, protocol: 'TCP' },
@@ -139,10 +161,18 @@ export function nodeServicesFiles(settings: Settings, pki: Pki, images: Images, 
   return files;
 }
 
-/** For Proxy and Local: the extra files of a node group (every group: registry-proxy; `master`: the node services). */
-export function nodeServicesExtra(settings: Settings, pki: Pki, images: Images, controlPlane: readonly ControlPlaneFacts[], configVersion: string): (group: string) => NodeFile[] {
+/**
+ * For Proxy and Local: the files a node group gets besides its routing (every group: registry-proxy) and the files of
+ * each control-plane node (the node services, on the `master` group).
+ */
+export function nodeServicesExtra(settings: Settings, pki: Pki, images: Images, controlPlane: readonly ControlPlaneFacts[], configVersion: string,
+  proxy?: ProxyFacts): { group: (group: string) => NodeFile[]; node: (group: string) => Map<string, NodeFile[]> } {
   const users = registryUsers(settings.mode, pki);
-  const proxyFiles = registryProxyFiles(controlPlane, images);
-  const services = nodeServicesFiles(settings, pki, images, users, controlPlane, configVersion);
-  return (group) => (group === CONTROL_PLANE_GROUP ? [...proxyFiles, ...services] : proxyFiles);
+  const proxyFiles = registryProxyFiles(controlPlane);
+  return {
+    group: () => proxyFiles,
+    node: (group) => new Map(group === CONTROL_PLANE_GROUP
+      ? controlPlane.map((n) => [n.name, nodeServicesFiles(settings, pki, images, users, controlPlane, n, configVersion, proxy)])
+      : []),
+  };
 }

@@ -2,7 +2,7 @@
 import { createHmac, X509Certificate } from 'crypto';
 import { ClusterType, ContainerdBuild, Cri, RegistryModeName } from './enums';
 import { describeSecret, describeValue, enumValue, field, invalid, isPlainObject, rejectUnknownKeys, violated } from './_errors';
-import { parseCertificates, parsePrivateKey } from './_pem';
+import { canonicalCertificatePem, parseCertificates, parsePrivateKey, parseSingleCertificate } from './_pem';
 import { Settings } from './_registry-settings';
 import { RegistryClusterProps } from './cluster';
 
@@ -18,12 +18,19 @@ export interface KeyPair {
   readonly privateKey: string;
 }
 
+export interface NodePki {
+  readonly auth: KeyPair;
+  readonly distribution: KeyPair;
+}
+
 export interface Pki {
   readonly ca: KeyPair;
   readonly token: KeyPair;
   readonly auth: KeyPair;
   readonly distribution: KeyPair;
   readonly httpSecret: string;
+  /** Per control-plane node name (Proxy and Local). */
+  readonly nodes: { readonly [node: string]: NodePki };
 }
 
 export interface Images {
@@ -57,9 +64,21 @@ export interface Cluster {
   readonly pki?: Pki;
   readonly customTolerationKeys: readonly string[];
   readonly verticalPodAutoscaler: boolean;
-  /** Control-plane nodes sorted by address (empty when not given). */
+  /** Control-plane nodes sorted by name (empty when not given). */
   readonly controlPlane: readonly ControlPlaneFacts[];
   readonly ingress?: IngressFacts;
+  /** The cluster proxy (`clusterConfiguration.proxy`), when set. */
+  readonly proxy?: ProxyFacts;
+}
+
+/** `clusterConfiguration.proxy` with what `NO_PROXY` is composed of. */
+export interface ProxyFacts {
+  readonly httpProxy?: string;
+  readonly httpsProxy?: string;
+  readonly noProxy: readonly string[];
+  readonly clusterDomain: string;
+  readonly podSubnetCIDR: string;
+  readonly serviceSubnetCIDR: string;
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -69,10 +88,45 @@ const HTTP_SECRET = /^[a-zA-Z0-9]{16,}$/;
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const LEAF_SANS = { hosts: ['localhost', 'registry.d8-system.svc'], ips: ['127.0.0.1'] };
 
-const CLUSTER_FIELDS = ['nodeGroups', 'controlPlaneNodes', 'clusterType', 'images', 'pki', 'customTolerationKeys', 'verticalPodAutoscaler', 'controlPlane', 'ingress'];
+const CLUSTER_FIELDS = ['nodeGroups', 'controlPlaneNodes', 'clusterType', 'images', 'pki', 'customTolerationKeys', 'verticalPodAutoscaler', 'controlPlane', 'ingress',
+  'highAvailability', 'httpProxy', 'httpsProxy', 'noProxy', 'clusterDomain', 'podSubnetCIDR', 'serviceSubnetCIDR'];
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const CIDR = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}(\/(3[0-2]|[12]?\d))?$/;
+
+const PROXY_URL = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/?$/;
+const NO_PROXY_ENTRY = /^[A-Za-z0-9.*_:/-]+$/;
+
+function parseProxy(p: Record<string, unknown>): ProxyFacts | undefined {
+  const url = (key: 'httpProxy' | 'httpsProxy'): string | undefined => {
+    const v = p[key];
+    if (v === undefined) return undefined;
+    if (typeof v === 'string' && /^[a-z]+:\/\/[^/]*@/i.test(v)) {
+      return invalid(key, 'a proxy URL without credentials (it lands in pod environment variables, which are not Secrets)', 'a URL with user information (value hidden)');
+    }
+    if (typeof v !== 'string' || !PROXY_URL.test(v)) return invalid(key, 'a proxy URL such as "http://proxy.corp:3128"', describeValue(v));
+    return v;
+  };
+  const httpProxy = url('httpProxy');
+  const httpsProxy = url('httpsProxy');
+  const rawNoProxy = p.noProxy;
+  if (rawNoProxy !== undefined && !Array.isArray(rawNoProxy)) invalid('noProxy', 'an array of hosts, domains or CIDRs such as ".corp.local" or "10.0.0.0/8"', describeValue(rawNoProxy));
+  const noProxy = Array.from((rawNoProxy ?? []) as unknown[]).map((e, i) => {
+    if (typeof e !== 'string' || !NO_PROXY_ENTRY.test(e)) return invalid(`noProxy[${i}]`, 'a host, domain or CIDR such as ".corp.local" or "10.0.0.0/8"', describeValue(e));
+    return e;
+  });
+  const clusterDomain = p.clusterDomain ?? 'cluster.local';
+  if (typeof clusterDomain !== 'string' || clusterDomain.length > 253 || !DNS_SUBDOMAIN.test(clusterDomain)) invalid('clusterDomain', 'a DNS domain such as "cluster.local"', describeValue(clusterDomain));
+  const cidr = (key: 'podSubnetCIDR' | 'serviceSubnetCIDR', fallback: string): string => {
+    const v = p[key] ?? fallback;
+    if (typeof v !== 'string' || !CIDR.test(v) || !v.includes('/')) return invalid(key, 'an IPv4 CIDR such as "10.111.0.0/16"', describeValue(v));
+    return v;
+  };
+  const podSubnetCIDR = cidr('podSubnetCIDR', '10.111.0.0/16');
+  const serviceSubnetCIDR = cidr('serviceSubnetCIDR', '10.222.0.0/16');
+  if (p.httpProxy === undefined && p.httpsProxy === undefined && rawNoProxy === undefined) return undefined;
+  return { httpProxy, httpsProxy, noProxy, clusterDomain: clusterDomain as string, podSubnetCIDR, serviceSubnetCIDR };
+}
 
 /** Modes whose containerd configuration the module manages (they need containerd on every node). */
 export function isManaged(mode: RegistryModeName): boolean {
@@ -112,11 +166,11 @@ function parseImages(value: unknown, mode: RegistryModeName): Images {
     if (typeof v !== 'string' || !DIGEST.test(v)) return invalid(`images.${k}`, 'an image digest "sha256:<64 lower-case hex digits>"', describeValue(v));
     return v;
   };
-  const nodeServices = mode === RegistryModeName.PROXY || mode === RegistryModeName.LOCAL;
   return {
     dockerDistribution: digest('dockerDistribution', true) as string,
     dockerAuth: digest('dockerAuth', true) as string,
-    registryProxy: digest('registryProxy', nodeServices),
+    // Unused since registry-proxy runs the locally imported deckhouse.local/images:registry-proxy (errata §8).
+    registryProxy: digest('registryProxy', false),
     mirrorer: digest('mirrorer', mode === RegistryModeName.LOCAL),
   };
 }
@@ -143,8 +197,8 @@ function parseControlPlane(value: unknown, count: unknown): ControlPlaneFacts[] 
   if (count !== undefined && count !== nodes.length) {
     violated('controlPlaneNodes', `controlPlaneNodes is ${describeValue(count)} but controlPlane lists ${nodes.length} node(s); give one or make them agree`);
   }
-  const key = (a: string) => a.split('.').map((x) => x.padStart(3, '0')).join('.');
-  return nodes.sort((a, b) => (key(a.address) < key(b.address) ? -1 : 1));
+  // By name, as Helm ranges over the module's map of nodes (registry-node-config-<node> order).
+  return nodes.sort((a, b) => (a.name < b.name ? -1 : 1));
 }
 
 function parseIngress(value: unknown): IngressFacts {
@@ -154,7 +208,8 @@ function parseIngress(value: unknown): IngressFacts {
   if (typeof template !== 'string' || (template.match(/%s/g) ?? []).length !== 1 || !DNS_SUBDOMAIN.test(template.replace('%s', 'registry'))) {
     invalid('ingress.publicDomainTemplate', 'a domain template with one "%s", such as "%s.kube.example.com"', describeValue(template));
   }
-  const clientCa = parseCertificates('ingress.clientCa', field(value, 'clientCa'), 'one or more PEM certificates (the CA of the ingress controller\'s client certificate)').pem;
+  // The module keeps one certificate, re-encoded (ingress_client_ca of the node-services config).
+  const clientCa = parseSingleCertificate('ingress.clientCa', field(value, 'clientCa'), 'the CA of the ingress controller\'s client certificate');
   const rawTls = field(value, 'tls');
   let tls: IngressFacts['tls'] = { kind: 'CertManager', clusterIssuer: 'letsencrypt' };
   if (rawTls !== undefined) {
@@ -186,7 +241,8 @@ function parsePair(path: string, value: unknown): { pair: KeyPair; certificate: 
   if (cert.certificates.length !== 1) violated(`${path}.certificate`, `expected one PEM certificate, found ${cert.certificates.length}`);
   const key = parsePrivateKey(`${path}.privateKey`, field(value, 'privateKey'));
   if (!cert.certificates[0].checkPrivateKey(key.key)) violated(`${path}.privateKey`, 'the private key does not belong to the certificate');
-  return { pair: { certificate: cert.pem, privateKey: key.pem }, certificate: cert.certificates[0] };
+  // Certificates as the module writes them (pki.EncodeCertificate): canonical PEM, whatever the input's line layout.
+  return { pair: { certificate: canonicalCertificatePem(cert.certificates[0]), privateKey: key.pem }, certificate: cert.certificates[0] };
 }
 
 /** 25 characters of [a-zA-Z0-9] from HMAC-SHA256(CA private key, purpose): stable for a given PKI, secret like the key. */
@@ -212,17 +268,19 @@ function parsePki(value: unknown): Pki {
 }
 
 function parsePkiUncached(value: Record<string, unknown>): Pki {
-  rejectUnknownKeys('pki', value, ['ca', 'token', 'auth', 'distribution', 'httpSecret']);
+  rejectUnknownKeys('pki', value, ['ca', 'token', 'auth', 'distribution', 'httpSecret', 'nodes']);
   const ca = parsePair('pki.ca', field(value, 'ca'));
-  const signed = (name: string, sans: boolean): KeyPair => {
-    const p = parsePair(`pki.${name}`, field(value, name));
-    if (!p.certificate.verify(ca.certificate.publicKey)) violated(`pki.${name}.certificate`, 'the certificate is not signed by pki.ca');
-    if (sans) {
-      for (const h of LEAF_SANS.hosts) if (p.certificate.checkHost(h) === undefined) violated(`pki.${name}.certificate`, `the certificate must be valid for "${h}" (SANs 127.0.0.1, localhost, registry.d8-system.svc)`);
-      for (const ip of LEAF_SANS.ips) if (p.certificate.checkIP(ip) === undefined) violated(`pki.${name}.certificate`, `the certificate must be valid for IP ${ip} (SANs 127.0.0.1, localhost, registry.d8-system.svc)`);
+  const signedAt = (path: string, raw: unknown, ips: readonly string[] | undefined): KeyPair => {
+    const p = parsePair(path, raw);
+    if (!p.certificate.verify(ca.certificate.publicKey)) violated(`${path}.certificate`, 'the certificate is not signed by pki.ca');
+    if (ips !== undefined) {
+      const sans = `SANs ${[...ips, ...LEAF_SANS.hosts].join(', ')}`;
+      for (const h of LEAF_SANS.hosts) if (p.certificate.checkHost(h) === undefined) violated(`${path}.certificate`, `the certificate must be valid for "${h}" (${sans})`);
+      for (const ip of ips) if (p.certificate.checkIP(ip) === undefined) violated(`${path}.certificate`, `the certificate must be valid for IP ${ip} (${sans})`);
     }
     return p.pair;
   };
+  const signed = (name: string, sans: boolean): KeyPair => signedAt(`pki.${name}`, field(value, name), sans ? LEAF_SANS.ips : undefined);
   const token = signed('token', false);
   const auth = signed('auth', true);
   const distribution = signed('distribution', true);
@@ -231,7 +289,39 @@ function parsePkiUncached(value: Record<string, unknown>): Pki {
     invalid('pki.httpSecret', 'at least 16 characters from [a-zA-Z0-9]', describeSecret(rawSecret));
   }
   const httpSecret = (rawSecret as string | undefined) ?? deriveSecret(ca.pair.privateKey, 'registry http.secret');
-  return { ca: ca.pair, token, auth, distribution, httpSecret };
+  const rawNodes = field(value, 'nodes') ?? {};
+  if (!isPlainObject(rawNodes)) invalid('pki.nodes', 'an object { <node name>: { auth, distribution } }', describeValue(rawNodes));
+  const nodes: Record<string, NodePki> = {};
+  for (const name of Object.keys(rawNodes).sort()) {
+    const n = rawNodes[name];
+    const path = `pki.nodes.${name}`;
+    if (!isPlainObject(n)) invalid(path, 'an object { auth, distribution } of certificate/key pairs', describeValue(n));
+    rejectUnknownKeys(path, n, ['auth', 'distribution']);
+    // SANs are checked against the node's address once the control-plane list is known (resolveCluster).
+    nodes[name] = { auth: signedAt(`${path}.auth`, field(n, 'auth'), undefined), distribution: signedAt(`${path}.distribution`, field(n, 'distribution'), undefined) };
+  }
+  return { ca: ca.pair, token, auth, distribution, httpSecret, nodes };
+}
+
+/** Proxy and Local: every control-plane node has its pairs, valid for its address; no pair for an unknown node. */
+function checkNodePki(pki: Pki, controlPlane: readonly ControlPlaneFacts[]): void {
+  for (const name of Object.keys(pki.nodes)) {
+    if (!controlPlane.some((n) => n.name === name)) violated(`pki.nodes.${name}`, `no control-plane node "${name}" in controlPlane (${controlPlane.map((n) => n.name).join(', ')})`);
+  }
+  for (const node of controlPlane) {
+    const pair = pki.nodes[node.name];
+    if (pair === undefined) {
+      violated(`pki.nodes.${node.name}`, `the node services on "${node.name}" need their own auth and distribution pairs with the node's address ${node.address} in `
+        + 'the SANs, as the module issues them: pki.nodes: { <node name>: { auth, distribution } } (registry-cdk8s pki creates them)');
+    }
+    for (const part of ['auth', 'distribution'] as const) {
+      const cert = new X509Certificate(pair[part].certificate);
+      const path = `pki.nodes.${node.name}.${part}.certificate`;
+      const sans = `SANs 127.0.0.1, ${node.address}, localhost, registry.d8-system.svc`;
+      for (const ip of ['127.0.0.1', node.address]) if (cert.checkIP(ip) === undefined) violated(path, `the certificate must be valid for IP ${ip} (${sans})`);
+      for (const h of LEAF_SANS.hosts) if (cert.checkHost(h) === undefined) violated(path, `the certificate must be valid for "${h}" (${sans})`);
+    }
+  }
 }
 
 /** Validates the cluster facts for a mode; throws naming the field path, the bad value and what is expected. */
@@ -263,7 +353,7 @@ export function resolveCluster(props: RegistryClusterProps, settings: Settings):
   const runsComponents = mode !== RegistryModeName.UNMANAGED;
   const nodeServices = mode === RegistryModeName.PROXY || mode === RegistryModeName.LOCAL;
   if (runsComponents && p.images === undefined) {
-    violated('images', `mode '${mode}' runs ${nodeServices ? 'the registry on the control-plane nodes' : 'the in-cluster proxy'} and needs the digests of its images: images: { dockerDistribution: 'sha256:…', dockerAuth: 'sha256:…'${nodeServices ? ', registryProxy: \'sha256:…\'' : ''} }`);
+    violated('images', `mode '${mode}' runs ${nodeServices ? 'the registry on the control-plane nodes' : 'the in-cluster proxy'} and needs the digests of its images: images: { dockerDistribution: 'sha256:…', dockerAuth: 'sha256:…' }`);
   }
   if (runsComponents && p.pki === undefined) {
     violated('pki', `mode '${mode}' needs the module's PKI (CA, token, auth and distribution certificates with their keys): pki: { ca, token, auth, distribution }`);
@@ -278,14 +368,19 @@ export function resolveCluster(props: RegistryClusterProps, settings: Settings):
   if (mode === RegistryModeName.LOCAL && p.ingress === undefined) {
     violated('ingress', `mode 'Local' is filled through the Ingress registry.<public domain>: ingress: { publicDomainTemplate: '%s.kube.example.com', clientCa }`);
   }
+  const pki = p.pki === undefined ? undefined : parsePki(p.pki);
+  if (nodeServices && pki !== undefined) checkNodePki(pki, controlPlane);
   const count = controlPlane.length > 0 ? controlPlane.length : cpn as number;
+  const ha = p.highAvailability ?? count > 1;
+  if (typeof ha !== 'boolean') invalid('highAvailability', 'true or false', describeValue(ha));
   return {
     nodeGroups,
     controlPlaneNodes: count,
-    highAvailability: count > 1,
+    highAvailability: ha as boolean,
+    proxy: parseProxy(p),
     clusterType,
     images: p.images === undefined ? undefined : parseImages(p.images, mode),
-    pki: p.pki === undefined ? undefined : parsePki(p.pki),
+    pki,
     customTolerationKeys: [...new Set(tolerations as string[])],
     verticalPodAutoscaler: vpa as boolean,
     controlPlane,

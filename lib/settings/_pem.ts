@@ -62,3 +62,24 @@ export function parsePrivateKey(path: string, value: unknown): { pem: string; ke
     return violated(path, `expected ${expected}; the ${found[0].label} block does not parse (content hidden)`);
   }
 }
+
+/** PEM of one certificate as Go's `pem.EncodeToMemory` writes it: base64 DER in 64-character lines, ending in a newline. */
+export function canonicalCertificatePem(certificate: X509Certificate): string {
+  const lines = certificate.raw.toString('base64').match(/.{1,64}/g) ?? [];
+  return `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`;
+}
+
+/**
+ * Exactly one PEM certificate, re-encoded canonically as the module's orchestrator does (cfssl
+ * `ParseCertificatePEM`, then `pki.EncodeCertificate`): comments and text around the block are dropped. A bundle
+ * is refused, because the module's hook fails on it (errata §6).
+ */
+export function parseSingleCertificate(path: string, value: unknown, what: string): string {
+  const parsed = parseCertificates(path, value, `one PEM certificate (${what})`);
+  if (parsed.certificates.length !== 1) {
+    violated(path, `expected exactly one PEM certificate (${what}), found ${parsed.certificates.length}: the module accepts a single certificate `
+      + 'here; with a bundle its orchestrator hook fails ("failed to decode CA certificate: … the PEM file should contain only one object") '
+      + 'and retries forever without switching. Give only the root CA that signed the registry\'s certificate');
+  }
+  return canonicalCertificatePem(parsed.certificates[0]);
+}

@@ -3,7 +3,7 @@
 // a repository path). The result is one normalized value; nothing downstream re-validates it.
 import { CheckMode, RegistryModeName, Scheme } from './enums';
 import { describeSecret, describeValue, enumValue, field, invalid, isPlainObject, plainString, rejectUnknownKeys, violated } from './_errors';
-import { parseCertificates } from './_pem';
+import { parseCertificates, parseSingleCertificate } from './_pem';
 
 /** Username Deckhouse pairs with a licence key. */
 export const LICENSE_USERNAME = 'license-token';
@@ -36,8 +36,13 @@ export interface Upstream {
   /** `/` plus the rest of `imagesRepo` (never empty: a repository path is required). */
   readonly path: string;
   readonly scheme: Scheme;
-  /** Normalized PEM bundle of the upstream's CA, if given. */
+  /**
+   * The upstream's CA, if given: one certificate, re-encoded canonically as the orchestrator does (bashible payload,
+   * proxy configs, node-services config, deckhouse-registry). For a bootstrap registry (legacy path) the text as given.
+   */
   readonly ca?: string;
+  /** `ca` exactly as the user wrote it (module `deckhouse` copies it into `registry-config` unchanged). */
+  readonly caWritten?: string;
   /** `license-token` when a licence is given. */
   readonly username?: string;
   /** The password or licence key. */
@@ -51,7 +56,7 @@ export interface Upstream {
 export type Settings =
   | { readonly mode: RegistryModeName.DIRECT; readonly upstream: Upstream }
   | { readonly mode: RegistryModeName.UNMANAGED; readonly upstream?: Upstream }
-  | { readonly mode: RegistryModeName.PROXY; readonly upstream: Upstream; readonly ttl: string }
+  | { readonly mode: RegistryModeName.PROXY; readonly upstream: Upstream; readonly ttl: string; readonly ttlWritten: boolean }
   | { readonly mode: RegistryModeName.LOCAL };
 
 /** Validated settings plus the user's own document, as written, for `ModuleConfig/deckhouse`. */
@@ -98,7 +103,7 @@ function parseImagesRepo(path: string, value: unknown): { address: string; path:
   return { address, path: value.slice(slash) };
 }
 
-function parseSection(path: string, value: unknown, withTtl: boolean): { upstream: Upstream; ttl?: string; written: Record<string, unknown> } {
+function parseSection(path: string, value: unknown, withTtl: boolean, rawCa = false): { upstream: Upstream; ttl?: string; written: Record<string, unknown> } {
   const fields: readonly string[] = withTtl ? PROXY_FIELDS : CONNECTION_FIELDS;
   if (!isPlainObject(value)) return invalid(path, `an object with ${fields.join(', ')}`, describeValue(value));
   rejectUnknownKeys(path, value, fields);
@@ -109,7 +114,13 @@ function parseSection(path: string, value: unknown, withTtl: boolean): { upstrea
   const checkMode = get('checkMode') === undefined
     ? CheckMode.DEFAULT
     : enumValue(`${path}.checkMode`, get('checkMode'), [CheckMode.DEFAULT, CheckMode.RELAX]);
-  const ca = get('ca') === undefined ? undefined : parseCertificates(`${path}.ca`, get('ca'), 'one or more PEM certificates (the root CA of the registry)').pem;
+  // The module re-encodes one certificate; only the legacy path from deckhouse-registry copies the text (bundles too).
+  let ca: string | undefined;
+  if (get('ca') !== undefined) {
+    ca = rawCa
+      ? (parseCertificates(`${path}.ca`, get('ca'), 'one or more PEM certificates (the root CA of the registry)'), get('ca') as string)
+      : parseSingleCertificate(`${path}.ca`, get('ca'), 'the root CA of the registry');
+  }
 
   // A credential key that is present but undefined or empty is most often an unset environment variable
   // (`license: process.env.DKP_LICENSE!`): an error, not a silent anonymous upstream.
@@ -158,7 +169,10 @@ function parseSection(path: string, value: unknown, withTtl: boolean): { upstrea
   const written: Record<string, unknown> = {};
   for (const k of fields) if (get(k) !== undefined) written[k] = get(k);
   return {
-    upstream: { imagesRepo: get('imagesRepo') as string, address: repo.address, path: repo.path, scheme, ca, ...creds, checkMode },
+    upstream: {
+      imagesRepo: get('imagesRepo') as string, address: repo.address, path: repo.path, scheme, ca,
+      ...(ca === undefined ? {} : { caWritten: get('ca') as string }), ...creds, checkMode,
+    },
     ttl,
     written,
   };
@@ -174,9 +188,12 @@ export function isNodeServicesMode(s: Settings): s is Extract<Settings, { mode: 
   return s.mode === RegistryModeName.PROXY || s.mode === RegistryModeName.LOCAL;
 }
 
-/** Validates one connection section (`direct`/`unmanaged` shape) found at `path`, e.g. `bootstrapRegistry`. */
+/**
+ * Validates one connection section (`direct`/`unmanaged` shape) found at `path`, e.g. `bootstrapRegistry`. Its `ca`
+ * is kept as given (a bundle passes), as the module copies it raw from `deckhouse-registry`.
+ */
 export function parseConnection(path: string, value: unknown): Upstream {
-  return parseSection(path, value, false).upstream;
+  return parseSection(path, value, false, true).upstream;
 }
 
 /**
@@ -210,7 +227,7 @@ export function parseRegistrySettings(value: unknown, path = 'registry'): Parsed
     case RegistryModeName.PROXY: {
       const s = parseSection(`${path}.proxy`, field(raw, 'proxy'), true);
       written.proxy = s.written;
-      return { settings: { mode, upstream: s.upstream, ttl: s.ttl as string }, written };
+      return { settings: { mode, upstream: s.upstream, ttl: s.ttl as string, ttlWritten: s.written.ttl !== undefined }, written };
     }
     case RegistryModeName.UNMANAGED: {
       if (!has('unmanaged')) return { settings: { mode }, written };

@@ -20,6 +20,14 @@ export interface CertificateKeyPair {
   readonly privateKey: string;
 }
 
+/** The per-node TLS pairs of the Proxy/Local node services on one control-plane node. */
+export interface NodeServicesCertificates {
+  /** TLS pair of the node's auth server, signed by the CA, SANs IP `127.0.0.1` and the node's InternalIP, DNS `localhost` and `registry.d8-system.svc`. */
+  readonly auth: CertificateKeyPair;
+  /** TLS pair of the node's distribution, signed by the CA, with the same SANs. */
+  readonly distribution: CertificateKeyPair;
+}
+
 /**
  * Key material of the module's PKI. Synth never generates keys: Deckhouse generates these once at run time and
  * keeps them in Secrets, so a static renderer takes them as inputs.
@@ -39,6 +47,13 @@ export interface RegistryPki {
    * @default - 25 characters derived from the CA private key with HMAC-SHA256, so the same PKI gives the same value
    */
   readonly httpSecret?: string;
+
+  /**
+   * Proxy and Local: per control-plane node (by node name), the auth and distribution pairs of its node services, as
+   * the module issues them (the node's InternalIP in the SANs). `registry-cdk8s pki` creates them.
+   * @default - none; required by Proxy and Local for every control-plane node
+   */
+  readonly nodes?: { [nodeName: string]: NodeServicesCertificates };
 }
 
 /**
@@ -52,8 +67,9 @@ export interface RegistryImages {
   readonly dockerAuth: string;
 
   /**
-   * Digest of the `registryProxy` (nginx) image of the per-node load balancer.
-   * @default - none; required by Proxy and Local
+   * Not used: the per-node load balancer runs `deckhouse.local/images:registry-proxy`, which Deckhouse imports and
+   * pins on every node from its registry package (errata §8). Accepted for compatibility.
+   * @default - none
    */
   readonly registryProxy?: string;
 
@@ -79,7 +95,7 @@ export class IngressTls {
     return new IngressTls('CertManager', clusterIssuer);
   }
 
-  /** A certificate you supply: written to Secret `registry-ingress-tls`. */
+  /** A certificate you supply: written to Secret `registry-ingress-tls-customcertificate`. */
   public static customCertificate(certificate: CertificateKeyPair): IngressTls {
     return new IngressTls('CustomCertificate', undefined, certificate);
   }
@@ -107,7 +123,7 @@ export interface RegistryIngressOptions {
 
   /**
    * PEM CA of the client certificate the ingress controller presents to the backend (`/etc/nginx/ssl/client.crt`);
-   * the node services accept pushes from it.
+   * the node services accept pushes from it. Exactly one certificate, as the module keeps it.
    */
   readonly clientCa: string;
 
@@ -186,4 +202,50 @@ export interface RegistryClusterProps {
    * @default false
    */
   readonly verticalPodAutoscaler?: boolean;
+
+  /**
+   * Whether Deckhouse runs its workloads highly available (`registry.highAvailability` or `global.highAvailability`):
+   * the In-Cluster Proxy then runs one replica per control-plane node with a PodDisruptionBudget that allows one down.
+   * @default - more than one control-plane node (`global.discovery.clusterControlPlaneIsHighlyAvailable`)
+   */
+  readonly highAvailability?: boolean;
+
+  /**
+   * The cluster's HTTP proxy for outgoing HTTP (`clusterConfiguration.proxy.httpProxy`), e.g. `http://proxy.corp:3128`.
+   * Proxy credentials are refused: the value lands in pod environment variables, not in a Secret.
+   * @default - no HTTP proxy
+   */
+  readonly httpProxy?: string;
+
+  /**
+   * The cluster's HTTP proxy for outgoing HTTPS (`clusterConfiguration.proxy.httpsProxy`).
+   * @default - no HTTPS proxy
+   */
+  readonly httpsProxy?: string;
+
+  /**
+   * Extra destinations that bypass the proxy (`clusterConfiguration.proxy.noProxy`), appended to `NO_PROXY` after
+   * `127.0.0.1`, `169.254.169.254`, the cluster domain and the pod and service subnets. Giving any of `httpProxy`,
+   * `httpsProxy` or `noProxy` turns the cluster proxy on.
+   * @default - none
+   */
+  readonly noProxy?: string[];
+
+  /**
+   * The cluster domain (`clusterConfiguration.clusterDomain`), part of `NO_PROXY`.
+   * @default 'cluster.local'
+   */
+  readonly clusterDomain?: string;
+
+  /**
+   * The pod subnet (`clusterConfiguration.podSubnetCIDR`), part of `NO_PROXY`.
+   * @default '10.111.0.0/16'
+   */
+  readonly podSubnetCIDR?: string;
+
+  /**
+   * The service subnet (`clusterConfiguration.serviceSubnetCIDR`), part of `NO_PROXY`.
+   * @default '10.222.0.0/16'
+   */
+  readonly serviceSubnetCIDR?: string;
 }

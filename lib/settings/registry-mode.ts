@@ -16,7 +16,8 @@ export interface RegistryConnectionOptions {
   readonly scheme?: Scheme;
 
   /**
-   * Root CA of the upstream registry's certificate: one or more PEM certificates.
+   * Root CA of the upstream registry's certificate: exactly one PEM certificate (the module's hook fails on a bundle).
+   * It is re-encoded canonically where the module re-encodes it and kept as written in `registry-config`.
    * @default - the system trust store
    */
   readonly ca?: string;

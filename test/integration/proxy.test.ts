@@ -11,6 +11,7 @@
 // - docker_auth (the token server) is not packaged: the harness removes the `auth` section of the config (reported
 //   in `adapted`), so pulls are anonymous; stock containerd ignores hosts.toml `auth` anyway.
 // - distribution 2.8 cannot authenticate to a basic-auth upstream, so the upstream is anonymous.
+import { pkiFor } from '../support/node-pki';
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -18,7 +19,6 @@ import * as path from 'path';
 import { Testing } from 'cdk8s';
 import { ClusterType, ContainerdBuild, Cri, firstManifestEndpoint, RegistryMode, RegistryModule, resolveImage, Scheme } from '../../lib';
 import { EXAMPLE_IMAGES } from '../../examples/fixtures/values';
-import { TEST_PKI } from '../../examples/fixtures/test-pki';
 
 const CACHE = process.env.CONTAINERD_CACHE ?? '/var/cache/registry-cdk8s-containerd';
 const TARGETS = [
@@ -46,10 +46,12 @@ function renderMasterFiles(cri: Cri): Record<string, string> {
     nodeGroups: [{ name: 'master', cri }],
     controlPlane: MASTERS,
     images: EXAMPLE_IMAGES,
-    pki: TEST_PKI,
+    pki: pkiFor(MASTERS),
   });
   const files: Record<string, string> = {};
-  for (const f of module.nodeConfiguration.bundles[0].files) files[f.path] = f.content;
+  // The group's files plus the first master's own node-services files (its per-node pairs and configs).
+  const bundle = module.nodeConfiguration.bundles[0];
+  for (const f of [...bundle.files, ...(bundle.nodeFiles ?? {})[MASTERS[0].name]]) files[f.path] = f.content;
   return files;
 }
 

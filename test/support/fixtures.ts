@@ -17,8 +17,9 @@ export function chartOf(app: App = Testing.app()): Chart {
   return new Chart(app, 'test');
 }
 
-export function find(objects: any[], kind: string, name: string): any {
-  const found = objects.filter((o) => o.kind === kind && o.metadata.name === name);
+/** The one object of a kind and name; namespaced ones in `d8-system` unless another namespace is given. */
+export function find(objects: any[], kind: string, name: string, namespace = 'd8-system'): any {
+  const found = objects.filter((o) => o.kind === kind && o.metadata.name === name && (o.metadata.namespace === undefined || o.metadata.namespace === namespace));
   if (found.length !== 1) throw new Error(`expected one ${kind}/${name}, found ${found.length} among ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`);
   return found[0];
 }

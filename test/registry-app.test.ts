@@ -41,14 +41,16 @@ describe('RegistryApp', () => {
 
   test('credentials and keys are 0600 in 0700 folders; the rest 0644', () => {
     const root = path.join(tmp, 'app', 'local');
-    const master = 'nodes/master/etc';
-    for (const f of [`${master}/kubernetes/registry/pki/auth.key`, `${master}/kubernetes/registry/auth/config.yaml`, 'nodes/worker/etc/containerd/registry.d/registry.d8-system.svc:5001/hosts.toml', 'registry.k8s.yaml']) {
+    // Per-node files live under nodes/master@<node>/ (control-plane node services), per-group ones under nodes/<group>/.
+    const node = fs.readdirSync(path.join(root, 'nodes')).find((d) => d.startsWith('master@')) ?? 'master';
+    const pki = `nodes/${node}/etc/kubernetes/registry/pki`;
+    for (const f of [`${pki}/auth.key`, `nodes/${node}/etc/kubernetes/registry/auth/config.yaml`, 'nodes/worker/etc/containerd/registry.d/registry.d8-system.svc:5001/hosts.toml', 'registry.k8s.yaml']) {
       expect([f, mode(root, f)]).toEqual([f, 0o600]);
     }
-    for (const d of ['nodes', 'nodes/master', `${master}/kubernetes/registry/pki`, 'nodes/worker/etc/containerd/registry.d/registry.d8-system.svc:5001']) {
+    for (const d of ['nodes', `nodes/${node}`, pki, 'nodes/worker/etc/containerd/registry.d/registry.d8-system.svc:5001']) {
       expect([d, mode(root, d)]).toEqual([d, 0o700]);
     }
-    for (const f of ['DIAGRAM.md', `${master}/kubernetes/registry/pki/ca.crt`, `${master}/containerd/registry-config-path.toml`]) {
+    for (const f of ['DIAGRAM.md', `${pki}/ca.crt`, 'nodes/master/etc/containerd/registry-config-path.toml']) {
       expect([f, mode(root, f)]).toEqual([f, 0o644]);
     }
     const sw = path.join(tmp, 'app', 'switch-direct-to-proxy');

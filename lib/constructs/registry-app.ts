@@ -72,15 +72,23 @@ export class RegistryApp extends App {
   }
 }
 
-/** Node paths (`nodes/<group>/<absolute path>`) -> the mode the file gets on the node, where the construct says. */
+/** Tree paths (`nodes/<group>/<absolute path>`, `nodes/<group>@<node>/…`) -> the mode the file gets on the node. */
 function nodeFileModes(owner: IConstruct): Map<string, number> {
   const out = new Map<string, number>();
   const add = (bundles: unknown) => {
     if (!Array.isArray(bundles)) return;
-    for (const b of bundles as Array<{ nodeGroup?: unknown; files?: unknown }>) {
-      if (typeof b?.nodeGroup !== 'string' || !Array.isArray(b.files)) continue;
-      for (const f of b.files as Array<{ path?: unknown; mode?: unknown }>) {
-        if (typeof f?.path === 'string' && typeof f.mode === 'number') out.set(`nodes/${b.nodeGroup}${f.path}`, f.mode);
+    const addFiles = (folder: string, files: unknown) => {
+      if (!Array.isArray(files)) return;
+      for (const f of files as Array<{ path?: unknown; mode?: unknown }>) {
+        if (typeof f?.path === 'string' && typeof f.mode === 'number') out.set(`nodes/${folder}${f.path}`, f.mode);
+      }
+    };
+    for (const b of bundles as Array<{ nodeGroup?: unknown; files?: unknown; nodeFiles?: unknown }>) {
+      if (typeof b?.nodeGroup !== 'string') continue;
+      addFiles(b.nodeGroup, b.files);
+      // Files of single nodes (Proxy/Local node services) are written under nodes/<group>@<node>/.
+      if (typeof b.nodeFiles === 'object' && b.nodeFiles !== null) {
+        for (const [node, files] of Object.entries(b.nodeFiles as Record<string, unknown>)) addFiles(`${b.nodeGroup}@${node}`, files);
       }
     }
   };

@@ -195,7 +195,8 @@ function readControlPlane(file: string): ControlPlaneNode[] {
     }
     if (seen.has(n)) throw new InputError(`${where}.name: duplicate node name "${n}"`);
     seen.add(n);
-    if (typeof a !== 'string' || net.isIP(a) === 0) throw new InputError(`${where}.address: expected the node's InternalIP (an IPv4 or IPv6 address), got ${JSON.stringify(a ?? null)}`);
+    // IPv4 only, as the library's controlPlane (the module's node services listen on IPv4 InternalIPs).
+    if (typeof a !== 'string' || !net.isIPv4(a)) throw new InputError(`${where}.address: expected the node's InternalIP, an IPv4 address such as "10.0.0.10", got ${JSON.stringify(a ?? null)}`);
     return { name: n, address: a };
   });
 }

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import { pkiMain } from '../cli/pki';
-import { RegistryMode, RegistryModule } from '../lib';
+import { ClusterType, RegistryMode, RegistryModule } from '../lib';
 import { chartOf, EXAMPLE_IMAGES } from './support/fixtures';
 import { scratchDir } from './support/scratch';
 
@@ -24,7 +24,7 @@ function run(argv: string[]): Run {
   }
 }
 
-const NODES = [{ name: 'master-0', address: '10.0.0.10' }, { name: 'master-1', address: 'fd00::11' }];
+const NODES = [{ name: 'master-0', address: '10.0.0.10' }, { name: 'master-1', address: '10.0.0.11' }];
 
 describe('registry-cdk8s pki', () => {
   let dir: string;
@@ -109,6 +109,20 @@ describe('registry-cdk8s pki', () => {
     })).not.toThrow();
   });
 
+  test('the library accepts the per-node pairs for Proxy (pki.nodes)', () => {
+    const pair = (stem: string) => ({ certificate: fs.readFileSync(path.join(dir, 'pki', `${stem}.crt`), 'utf8'), privateKey: fs.readFileSync(path.join(dir, 'pki', `${stem}.key`), 'utf8') });
+    const nodes: Record<string, { auth: ReturnType<typeof pair>; distribution: ReturnType<typeof pair> }> = {};
+    for (const n of NODES) nodes[n.name] = { auth: pair(`nodes/${n.name}/auth`), distribution: pair(`nodes/${n.name}/distribution`) };
+    const props: any = {
+      mode: RegistryMode.proxy({ imagesRepo: 'registry.example.com/deckhouse/ee' }),
+      clusterType: ClusterType.STATIC,
+      controlPlane: NODES,
+      images: EXAMPLE_IMAGES,
+      pki: { ca: pair('ca'), token: pair('token'), auth: pair('auth'), distribution: pair('distribution'), nodes },
+    };
+    expect(() => new RegistryModule(chartOf(), 'Registry', props)).not.toThrow();
+  });
+
   test('fails to overwrite without --force (exit 1, nothing changed); --force replaces everything', () => {
     const before = fs.readFileSync(path.join(dir, 'pki', 'ca.key'), 'utf8');
     const again = run(['-c', path.join(dir, 'cluster.yaml'), '-o', path.join(dir, 'pki')]);
@@ -146,6 +160,7 @@ describe('registry-cdk8s pki', () => {
   test.each([
     ['fails on a node address that is not an IP', '  - { name: master-0, address: master-0.example.com }\n', /cluster\.yaml:2: controlPlane\[0\]\.address: expected the node's InternalIP/],
     ['fails on a node name that is not a folder-safe node name', '  - { name: ../evil, address: 10.0.0.1 }\n', /cluster\.yaml:2: controlPlane\[0\]\.name: expected a node name/],
+    ['fails on an IPv6 node address (the library takes IPv4 InternalIPs)', '  - { name: master-0, address: "fd00::10" }\n', /cluster\.yaml:2: controlPlane\[0\]\.address: expected the node's InternalIP, an IPv4 address/],
     ['fails on a duplicate node name', '  - { name: a, address: 10.0.0.1 }\n  - { name: a, address: 10.0.0.2 }\n', /cluster\.yaml:3: controlPlane\[1\]\.name: duplicate node name "a"/],
   ])('%s', (_name, items, says) => {
     const sub = fs.mkdtempSync(path.join(dir, 'bad-'));

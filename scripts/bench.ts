@@ -6,9 +6,10 @@
 // (process.resourceUsage().maxRSS) is its own. In a child: one untimed warm-up (JIT, and the bcrypt fingerprints
 // that lib/model/_hash.ts caches per process), then N timed repetitions with a GC before each; the tables show the
 // median. The first table times `npm run synth` against a minimal cdk8s-plus app synthesized the same way (ratio;
-// target <= 1.5x). Options: --quick (fewer repetitions), --synth-only (only that table), --profile (also a CPU
-// profile of the timed repetitions of the 1000-node-group case: self time by package, inclusive time of the entry
-// points), --profile-only.
+// target <= 1.5x; it runs `npm run synth` itself, which rewrites dist/ and the README with the same bytes).
+// Options: --quick (fewer repetitions), --synth-only (only that table), --profile (also a CPU profile of the timed
+// repetitions of the 1000-node-group case: self time by package, inclusive time of the entry points),
+// --profile-only.
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import { Session } from 'inspector';

@@ -8,17 +8,20 @@
 import { Command, EXIT, version } from './common';
 import { synth, SYNTH_USAGE } from './synth';
 import { verifyMain } from './verify';
+import { pkiMain } from './pki';
 
 /** Subcommands by name. A new one is one line here: `name: (argv) => exitCode`. */
 export const COMMANDS: Record<string, Command> = {
   synth,
   verify: (argv) => verifyMain(argv),
+  pki: (argv) => pkiMain(argv),
 };
 
 export const USAGE = `usage: registry-cdk8s <command> [options]
 
 commands:
   synth     render manifests, node files and switch plans from a ModuleConfig (registry-cdk8s synth --help)
+  pki       create the module's PKI (CA, token, auth, distribution, per-node pairs) once (registry-cdk8s pki --help)
   verify    compare a live cluster and one node's /etc/containerd/registry.d with expected/ (registry-cdk8s verify --help)
 
   -h, --help      this help

@@ -16,3 +16,4 @@ export * from './constructs/node-services-mode';
 export * from './settings/module-config';
 export * from './verify/report';
 export * from './verify/registry-verification';
+export * from './constructs/registry-app';

@@ -5,8 +5,11 @@
 // Every case runs in its own child process (node --expose-gc, ts-node transpile-only), so that its peak RSS
 // (process.resourceUsage().maxRSS) is its own. In a child: one untimed warm-up (JIT, and the bcrypt fingerprints
 // that lib/model/_hash.ts caches per process), then N timed repetitions with a GC before each; the tables show the
-// median. Options: --quick (fewer repetitions), --profile (also a CPU profile of the timed repetitions of the
-// 1000-node-group case: self time by package, inclusive time of the entry points), --profile-only.
+// median. The first table times `npm run synth` against a minimal cdk8s-plus app synthesized the same way (ratio;
+// target <= 1.5x; it runs `npm run synth` itself, which rewrites dist/ and the README with the same bytes).
+// Options: --quick (fewer repetitions), --synth-only (only that table), --profile (also a CPU profile of the timed
+// repetitions of the 1000-node-group case: self time by package, inclusive time of the entry points),
+// --profile-only.
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import { Session } from 'inspector';
@@ -243,6 +246,75 @@ function profile(): void {
   for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`| ${int(v / 1000)} ms | ${f1((100 * v) / total)}% | \`${k}\` |`);
 }
 
+// ---------------------------------------------------------------- npm run synth vs a minimal cdk8s-plus app
+
+/** The `cdk8s init typescript-app` way of running an app, and this repository's way (cdk8s.yaml). */
+const TEMPLATE_APP = 'npx ts-node --prefer-ts-exts main.ts';
+const REPO_APP = (): string => {
+  const m = fs.readFileSync(path.join(ROOT, 'cdk8s.yaml'), 'utf8').match(/^app: (.+)$/m);
+  if (!m) throw new Error('cdk8s.yaml: no app');
+  return m[1].trim();
+};
+
+/** A scratch cdk8s-plus app (one Deployment behind a Service) using this repository's node_modules. */
+function minimalApp(app: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-minimal-'));
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  fs.writeFileSync(path.join(dir, 'main.ts'), [
+    "import { App, Chart } from 'cdk8s';",
+    "import * as kplus from 'cdk8s-plus-28';",
+    '',
+    'const app = new App();',
+    "const chart = new Chart(app, 'minimal');",
+    "const web = new kplus.Deployment(chart, 'Web', { containers: [{ image: 'nginx:1.27', portNumber: 80 }] });",
+    'web.exposeViaService();',
+    'app.synth();',
+    '',
+  ].join('\n'));
+  fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { target: 'ES2020', module: 'commonjs', strict: true, esModuleInterop: true, skipLibCheck: true, types: ['node'] } }));
+  fs.writeFileSync(path.join(dir, 'cdk8s.yaml'), `language: typescript\napp: ${app.replace('examples/main.ts', 'main.ts')}\noutput: dist\n`);
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'minimal', private: true, scripts: { synth: 'cdk8s synth --check-upgrade=false' } }));
+  return dir;
+}
+
+/** Wall time and children's CPU time (bash `times`) of `npm run synth` in `cwd`. */
+function timeSynth(cwd: string): { wall: number; cpu: number } {
+  const t0 = process.hrtime.bigint();
+  const out = execFileSync('bash', ['-c', 'npm run --silent synth >/dev/null 2>&1 || exit 1; times'], { cwd, encoding: 'utf8' });
+  const wall = ms(t0);
+  const secs = (t: string) => { const m = t.match(/(\d+)m([\d.]+)s/); return m ? Number(m[1]) * 60 + Number(m[2]) : NaN; };
+  const children = out.trim().split('\n').pop()!.split(/\s+/); // "user sys" of the children
+  return { wall, cpu: (secs(children[0]) + secs(children[1])) * 1000 };
+}
+
+/**
+ * `npm run synth` (every example, node trees, README diagrams) against a minimal cdk8s-plus app synthesized by
+ * `cdk8s synth` too: once with the cdk8s template's app command, once with this repository's. Interleaved runs,
+ * one warm-up each; medians.
+ */
+function synthVsMinimal(reps: number): void {
+  const repoApp = REPO_APP();
+  const cases = [
+    { name: '`npm run synth` (this repository)', cwd: ROOT, app: repoApp },
+    { name: 'minimal cdk8s-plus app, template command', cwd: minimalApp(TEMPLATE_APP), app: TEMPLATE_APP },
+    { name: 'minimal cdk8s-plus app, the same command', cwd: minimalApp(repoApp), app: repoApp.replace('examples/main.ts', 'main.ts') },
+  ];
+  const runs = cases.map(() => [] as Array<{ wall: number; cpu: number }>);
+  try {
+    for (const c of cases) timeSynth(c.cwd); // warm-up (npx cache, disk cache)
+    for (let i = 0; i < reps; i++) cases.forEach((c, j) => runs[j].push(timeSynth(c.cwd)));
+  } finally {
+    for (const c of cases.slice(1)) fs.rmSync(c.cwd, { recursive: true, force: true });
+  }
+  const wall = runs.map((r) => median(r.map((x) => x.wall)));
+  const cpu = runs.map((r) => median(r.map((x) => x.cpu)));
+  console.log('## `npm run synth` against a minimal cdk8s-plus app\n');
+  console.log(`Both through \`cdk8s synth --check-upgrade=false\`, ${reps} interleaved runs after one warm-up each, medians; CPU = user + sys of the child processes. The minimal app is one cdk8s-plus Deployment behind a Service.\n`);
+  console.log('| case | app command | wall | CPU | wall ratio | CPU ratio |\n|---|---|---:|---:|---:|---:|');
+  cases.forEach((c, j) => console.log(`| ${c.name} | \`${c.app}\` | ${int(wall[j])} ms | ${int(cpu[j])} ms | ${j === 0 ? '—' : `${f2(wall[0] / wall[j])}x`} | ${j === 0 ? '—' : `${f2(cpu[0] / cpu[j])}x`} |`));
+  console.log(`\nsynth / minimal app (template command): ${f2(wall[0] / wall[1])}x wall, ${f2(cpu[0] / cpu[1])}x CPU (target: at most 1.5x); against the same command: ${f2(wall[0] / wall[2])}x wall, ${f2(cpu[0] / cpu[2])}x CPU. Load average: ${f1(os.loadavg()[0])}.\n`);
+}
+
 function main(): void {
   const argv = process.argv.slice(2);
   if (argv[0] === '--child') {
@@ -258,6 +330,9 @@ function main(): void {
   const cpu = os.cpus();
   console.log(`# Benchmark\n\nMachine: ${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; ${os.type()} ${os.release()}.`);
   console.log('Each case runs in its own child process; times are the median of the repetitions after one warm-up; peak RSS is the child\'s maxRSS (idle: after loading the modules, including ts-node); load is the 1-minute load average at the end of the case (2 cores: above ~1 another process competed).\n');
+
+  synthVsMinimal(quick ? 3 : 5);
+  if (argv.includes('--synth-only')) return;
 
   console.log('## Synth at scale: Direct mode, N node groups (alternating Containerd / ContainerdV2)\n');
   console.log('synth = construct (RegistryModule) + `app.synthYaml()`; floor = `YAML.stringify` of the same parsed objects, one YAML 1.1 document per object joined with `---`, as cdk8s does.\n');

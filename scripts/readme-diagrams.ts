@@ -1,11 +1,11 @@
-// Copies each example's generated Mermaid diagram (dist/<example>/DIAGRAM.md, or the diagram in PLAN.md) into the
+// Copies each example's generated Mermaid diagram (dist/<example>/expected/DIAGRAM.md, or the diagram in PLAN.md) into the
 // README between `<!-- diagram:<example> -->` and `<!-- /diagram -->`. Run after `npm run synth`; a test fails when
 // the README is behind.
 import * as fs from 'fs';
 import * as path from 'path';
 
 export function diagramFor(dist: string, example: string): string {
-  const diagram = path.join(dist, example, 'DIAGRAM.md');
+  const diagram = path.join(dist, example, 'expected', 'DIAGRAM.md');
   if (fs.existsSync(diagram)) return fs.readFileSync(diagram, 'utf8');
   const plan = fs.readFileSync(path.join(dist, example, 'PLAN.md'), 'utf8');
   const m = plan.match(/```mermaid\n[\s\S]*?```\n/);

@@ -1,8 +1,10 @@
-// `npm pack` produces a usable package: the tarball holds the compiled JS and .d.ts of lib/ and imports/ and the
-// docs, nothing else; unpacked into a scratch app next to its declared dependencies and peers (and nothing more),
-// a plain CommonJS cdk8s app can require it and synthesize, and a TypeScript app type-checks against its .d.ts.
+// `npm pack` produces a usable package: the tarball holds the compiled JS and .d.ts of lib/, imports/ and cli/, the
+// docs and the LICENSE, nothing else; the README's quick start, extracted from the packed README, runs as written in
+// a clean folder (real `npm install` of the tarball), and every link of the packed README resolves inside it.
+// Unpacked into a scratch app next to its declared dependencies and peers (and nothing more), a plain CommonJS cdk8s
+// app can require it and synthesize, and a TypeScript app type-checks against its .d.ts.
 //
-// The scratch app gets no `npm install`: the tarball is extracted into node_modules/@deckhouse-registry/cdk8s and
+// That scratch app gets no `npm install`: the tarball is extracted into node_modules/@deckhouse-registry/cdk8s and
 // every dependency and peer that the *packed* package.json declares is symlinked to this repository's node_modules.
 // That needs no registry or cache, takes a few seconds, and still catches a require of anything undeclared, since
 // the extracted package (a real directory, not a link) resolves modules only from the scratch app's node_modules.
@@ -53,14 +55,16 @@ describe('npm pack', () => {
     expect(tgz).toHaveLength(1);
     tarball = path.join(dest, tgz[0]);
     entries = run('tar', ['-tzf', tarball], tmp).split('\n').filter((l) => l !== '').sort();
+    fs.mkdirSync(path.join(tmp, 'pkg'));
+    run('tar', ['-xzf', tarball, '-C', path.join(tmp, 'pkg'), '--strip-components=1'], tmp);
   }, 120_000);
 
   afterAll(() => {
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  test('the tarball holds only build/lib, build/imports, build/cli, README.md, API.md and package.json', () => {
-    const allowed = /^package\/(build\/(lib|imports|cli)\/.+\.(js|d\.ts)|README\.md|API\.md|package\.json|LICENSE(\.md|\.txt)?)$/;
+  test('the tarball holds only build/lib, build/imports, build/cli, README.md, API.md, LICENSE, docs/ and package.json', () => {
+    const allowed = /^package\/(build\/(lib|imports|cli)\/.+\.(js|d\.ts)|README\.md|API\.md|package\.json|LICENSE(\.md|\.txt)?|docs\/[a-z0-9-]+\.md|docs\/diagrams\/[a-z0-9-]+\.(svg|mmd))$/;
     expect(entries.filter((e) => !allowed.test(e))).toEqual([]);
     for (const must of ['package/package.json', 'package/README.md', 'package/API.md', 'package/build/lib/index.js', 'package/build/lib/index.d.ts']) {
       expect(entries).toContain(must);
@@ -147,4 +151,71 @@ describe('npm pack', () => {
     }));
     run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', app], app);
   }, 120_000);
+  // The README's quick start, followed literally on a clean folder: its own snippets, extracted from the packed
+  // README, in order. `<!-- quick-start:file NAME -->` blocks are written to NAME, `<!-- quick-start:run -->` blocks
+  // run under bash. The only substitution: `/path/to/` becomes the folder of the tarball packed above. `npm install`
+  // is real (npm's cache first, the registry for anything missing).
+  test('the README quick start runs as written: install the tarball, pki, CLI synth, TypeScript synth', () => {
+    const readme = fs.readFileSync(path.join(tmp, 'pkg', 'README.md'), 'utf8');
+    const steps = [...readme.matchAll(/<!-- quick-start:(run|file ([^ ]+)) -->\n```[a-z]*\n([\s\S]*?)```\n/g)]
+      .map((m) => ({ kind: m[1] === 'run' ? 'run' : 'file', file: m[2], text: m[3] }));
+    expect(steps.map((s) => s.kind)).toEqual(['run', 'file', 'file', 'run', 'file', 'file', 'run']);
+    expect(readme).toContain(`/path/to/${path.basename(tarball)}`);
+
+    const app = path.join(tmp, 'quick-start');
+    fs.mkdirSync(app);
+    const env: NodeJS.ProcessEnv = {
+      ...process.env, npm_config_prefer_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false',
+    };
+    delete env.NODE_PATH;
+    delete env.CDK8S_OUTDIR;
+    const timings: string[] = [];
+    for (const step of steps) {
+      if (step.kind === 'file') {
+        fs.writeFileSync(path.join(app, step.file as string), step.text);
+        continue;
+      }
+      let script = step.text.split('/path/to/').join(`${path.dirname(tarball)}/`);
+      for (const line of script.split('\n').filter((l) => l.trim() !== '' && !l.trim().startsWith('#'))) {
+        const t0 = Date.now();
+        try {
+          execFileSync('bash', ['-euo', 'pipefail', '-c', line], { cwd: app, env, stdio: 'pipe', timeout: 240_000, encoding: 'utf8' });
+        } catch (e) {
+          const err = e as { stdout?: string; stderr?: string; message: string };
+          throw new Error(`README quick start: \`${line}\` failed: ${err.message}\n${err.stdout ?? ''}${err.stderr ?? ''}`);
+        }
+        timings.push(`${((Date.now() - t0) / 1000).toFixed(1)} s  ${line.replace(/\s+#.*$/, '')}`);
+      }
+    }
+    // eslint-disable-next-line no-console
+    console.log(`README quick start timings:\n  ${timings.join('\n  ')}`);
+
+    // pki: keys 0600 in a 0700 folder, the block appended to cluster.yaml.
+    expect(fs.statSync(path.join(app, 'pki')).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(path.join(app, 'pki', 'ca.key')).mode & 0o777).toBe(0o600);
+    expect(fs.readFileSync(path.join(app, 'cluster.yaml'), 'utf8')).toMatch(/^pki:\n {2}ca: \{ certificateFile: pki\/ca\.crt, privateKeyFile: pki\/ca\.key \}$/m);
+    // CLI: out/apply/ with the ModuleConfig to apply, out/expected/ with the module's objects, node trees, diagram.
+    expect(fs.readFileSync(path.join(app, 'out', 'apply', 'moduleconfig.yaml'), 'utf8')).toContain('kind: ModuleConfig');
+    expect(fs.readFileSync(path.join(app, 'out', 'apply', 'kustomization.yaml'), 'utf8')).toContain('- moduleconfig.yaml');
+    expect(fs.readFileSync(path.join(app, 'out', 'expected', 'registry.k8s.yaml'), 'utf8')).toContain('name: registry-incluster-proxy');
+    expect(fs.existsSync(path.join(app, 'out', 'expected', 'nodes', 'worker', 'etc', 'containerd', 'registry.d', 'registry.d8-system.svc:5001', 'hosts.toml'))).toBe(true);
+    expect(fs.existsSync(path.join(app, 'out', 'expected', 'DIAGRAM.md'))).toBe(true);
+    // TypeScript with RegistryApp: dist/ with the same layout, credentials 0600.
+    expect(fs.readFileSync(path.join(app, 'dist', 'apply', 'moduleconfig.yaml'), 'utf8')).toContain('kind: ModuleConfig');
+    const hosts = path.join(app, 'dist', 'expected', 'nodes', 'master', 'etc', 'containerd', 'registry.d', 'registry.d8-system.svc:5001', 'hosts.toml');
+    expect(fs.readFileSync(hosts, 'utf8')).toContain('[host."https://registry.deckhouse.ru"]');
+    expect(fs.statSync(hosts).mode & 0o777).toBe(0o600);
+    expect(fs.existsSync(path.join(app, 'dist', 'expected', 'DIAGRAM.md'))).toBe(true);
+  }, 600_000);
+
+  test('every relative link and image in the packed README resolves inside the package', () => {
+    const pkg = path.join(tmp, 'pkg');
+    const readme = fs.readFileSync(path.join(pkg, 'README.md'), 'utf8');
+    const targets = [...readme.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]).filter((t) => !/^(https?:|#|mailto:)/.test(t));
+    expect(targets.length).toBeGreaterThan(3);
+    expect(targets.filter((t) => !fs.existsSync(path.join(pkg, t.split('#')[0])))).toEqual([]);
+    const dev = fs.readFileSync(path.join(pkg, 'docs', 'development.md'), 'utf8');
+    const devTargets = [...dev.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]).filter((t) => !/^(https?:|#|mailto:)/.test(t));
+    expect(devTargets.filter((t) => !fs.existsSync(path.join(pkg, 'docs', t.split('#')[0])))).toEqual([]);
+  });
 });

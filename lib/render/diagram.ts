@@ -76,7 +76,10 @@ export function modeDiagram(settings: Settings, cluster: Pick<Cluster, 'nodeGrou
       if (settings.mode === RegistryModeName.PROXY) {
         lines.push(`  up[(${label(`${settings.upstream.scheme.toLowerCase()}://${settings.upstream.imagesRepo} (cache ttl ${settings.ttl})`)})]`, '  masters -- "pull-through cache" --> up');
       } else {
-        lines.push('  push["d8 mirror push"] --> ing{{"Ingress registry.<public domain> → Service registry-push"}} --> masters', '  masters -- "mirrorer replicates" --> masters');
+        // '#lt;'/'#gt;': a bare <public domain> is an HTML tag to Mermaid and vanishes. Replication is drawn between the
+        // masters, not as a self-loop on the subgraph, whose label the renderer clips.
+        lines.push('  push["d8 mirror push"] --> ing{{"Ingress registry.#lt;public domain#gt; → Service registry-push"}} --> masters');
+        for (let i = 1; i < cluster.controlPlane.length; i++) lines.push(`  cp${i - 1} <-- ${i === 1 ? '"mirrorer replicates" ' : ''}--> cp${i}`);
       }
     }
   }

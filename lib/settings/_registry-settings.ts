@@ -28,6 +28,11 @@ const MAX_LABEL = 63;
 const IMAGES_REPO = /^[0-9a-zA-Z.-]+(:[0-9]{1,5})?(\/[0-9a-zA-Z._-]+)*$/;
 const TTL = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
 
+/** Fields that hold credentials: present means set; an undefined or empty value is a mistake, never anonymous access. */
+export const CREDENTIAL_FIELDS: readonly string[] = ['license', 'username', 'password'];
+
+const CREDENTIAL_WHAT: { readonly [k: string]: string } = { license: 'a licence key', username: 'a registry username', password: 'the registry password' };
+
 const CONNECTION_FIELDS = ['imagesRepo', 'scheme', 'ca', 'license', 'username', 'password', 'checkMode'] as const;
 const PROXY_FIELDS = [...CONNECTION_FIELDS, 'ttl'] as const;
 const REGISTRY_FIELDS = ['mode', 'direct', 'unmanaged', 'proxy'] as const;
@@ -139,6 +144,16 @@ function parseSection(path: string, value: unknown, withTtl: boolean, rawCa = fa
       : parseSingleCertificate(`${path}.ca`, get('ca'), 'the root CA of the registry');
   }
 
+  // A credential key that is present but undefined or empty is most often an unset environment variable
+  // (`license: process.env.DKP_LICENSE!`): an error, not a silent anonymous upstream.
+  for (const k of CREDENTIAL_FIELDS) {
+    if (!Object.prototype.hasOwnProperty.call(value, k)) continue;
+    const v = value[k];
+    if (v === undefined || v === '') {
+      invalid(`${path}.${k}`, `a non-empty string (${CREDENTIAL_WHAT[k]})`,
+        `${v === undefined ? 'undefined' : 'an empty string'} (unset environment variable?); for anonymous access omit 'license', 'username' and 'password'`);
+    }
+  }
   const license = get('license');
   const username = get('username');
   const password = get('password');

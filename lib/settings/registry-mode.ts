@@ -1,5 +1,5 @@
 import { CheckMode, RegistryModeName, Scheme } from './enums';
-import { ParsedSettings, parseRegistrySettings, Settings } from './_registry-settings';
+import { CREDENTIAL_FIELDS, ParsedSettings, parseRegistrySettings, Settings } from './_registry-settings';
 
 /** Connection to an upstream registry: one of the `direct`, `unmanaged` or `proxy` sections of the settings. */
 export interface RegistryConnectionOptions {
@@ -103,11 +103,15 @@ export class RegistryMode {
     return new RegistryMode(parseRegistrySettings(registry));
   }
 
-  /** Drops `undefined` members so that a typed caller and a YAML document validate the same way. */
+  /**
+   * Drops `undefined` members so that a typed caller and a YAML document validate the same way, except the
+   * credentials: `license: process.env.DKP_LICENSE!` with the variable unset must fail, not render an anonymous
+   * upstream (anonymous access is chosen by omitting `license`, `username` and `password`).
+   */
   private static section(options: RegistryConnectionOptions | ProxyModeOptions): Record<string, unknown> {
     if (typeof options !== 'object' || options === null) return options as unknown as Record<string, unknown>;
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(options)) if (v !== undefined) out[k] = v;
+    for (const [k, v] of Object.entries(options)) if (v !== undefined || CREDENTIAL_FIELDS.includes(k)) out[k] = v;
     return out;
   }
 

@@ -95,7 +95,7 @@ if (why !== undefined && process.env.CI) {
 } else if (why !== undefined) {
   // eslint-disable-next-line no-console
   console.log(`SKIP real-containerd tests: ${why}`);
-  test.skip('real containerd (skipped: see the line above)', () => undefined);
+  test.skip(`real containerd (skipped: ${why})`, () => undefined);
 } else {
   describe.each(TARGETS)('$label', (target) => {
     const cases = casesFor(target.cri);

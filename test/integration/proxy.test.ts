@@ -63,7 +63,7 @@ if (why !== undefined && process.env.CI) {
 } else if (why !== undefined) {
   // eslint-disable-next-line no-console
   console.log(`SKIP Proxy component tests: ${why}`);
-  test.skip('Proxy with real nginx and distribution (skipped: see the line above)', () => undefined);
+  test.skip(`Proxy with real nginx and distribution (skipped: ${why})`, () => undefined);
 } else {
   describe.each(TARGETS)('Proxy through nginx and two caches, $label', (target) => {
     const files = renderMasterFiles(target.cri);

@@ -1,0 +1,92 @@
+// RegistryApp: app.synth() (and so `cdk8s synth`) writes the manifests plus every RegistryModule's and
+// RegistrySwitch's toFiles() tree, byte-for-byte what the examples write, with 0600/0700 for credentials and keys.
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Chart } from 'cdk8s';
+import { EXAMPLES, writeExample } from '../examples';
+import { RegistryApp, RegistryMode, RegistryModule } from '../lib';
+import { scratchDir, snapshotTree } from './support/scratch';
+
+const mode = (root: string, rel: string) => fs.statSync(path.join(root, rel)).mode & 0o777;
+
+function files(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [p, e] of snapshotTree(root)) if (e.type === 'file') out[p] = (e.content as Buffer).toString('utf8');
+  return out;
+}
+
+describe('RegistryApp', () => {
+  let tmp: string;
+  beforeAll(() => { tmp = scratchDir('registry-app-'); });
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  test.each(['proxy', 'local', 'direct-private', 'switch-direct-to-proxy', 'switch-direct-to-unmanaged'])('%s: synth() writes exactly what the example writes', (name) => {
+    const outdir = path.join(tmp, 'app', name);
+    const app = new RegistryApp({ outdir });
+    EXAMPLES[name](app);
+    app.synth();
+    writeExample(name, path.join(tmp, 'expected'));
+    expect(files(outdir)).toEqual(files(path.join(tmp, 'expected', name)));
+    expect(app.written).toHaveLength(1);
+    expect(app.written[0].folder).toBe('');
+  });
+
+  test('a switch writes its stages only into their folders: no per-chart manifest at the root', () => {
+    const outdir = path.join(tmp, 'app', 'switch-direct-to-proxy');
+    expect(fs.readdirSync(outdir).filter((f) => f.endsWith('.yaml'))).toEqual([]);
+    expect(fs.existsSync(path.join(outdir, 'PLAN.md'))).toBe(true);
+    expect(fs.existsSync(path.join(outdir, '01-transition', 'registry.k8s.yaml'))).toBe(true);
+  });
+
+  test('credentials and keys are 0600 in 0700 folders; the rest 0644', () => {
+    const root = path.join(tmp, 'app', 'local');
+    // Per-node files live under nodes/master@<node>/ (control-plane node services), per-group ones under nodes/<group>/.
+    const node = fs.readdirSync(path.join(root, 'nodes')).find((d) => d.startsWith('master@')) ?? 'master';
+    const pki = `nodes/${node}/etc/kubernetes/registry/pki`;
+    for (const f of [`${pki}/auth.key`, `nodes/${node}/etc/kubernetes/registry/auth/config.yaml`, 'nodes/worker/etc/containerd/registry.d/registry.d8-system.svc:5001/hosts.toml', 'registry.k8s.yaml']) {
+      expect([f, mode(root, f)]).toEqual([f, 0o600]);
+    }
+    for (const d of ['nodes', `nodes/${node}`, pki, 'nodes/worker/etc/containerd/registry.d/registry.d8-system.svc:5001']) {
+      expect([d, mode(root, d)]).toEqual([d, 0o700]);
+    }
+    for (const f of ['DIAGRAM.md', `${pki}/ca.crt`, 'nodes/master/etc/containerd/registry-config-path.toml']) {
+      expect([f, mode(root, f)]).toEqual([f, 0o644]);
+    }
+    const sw = path.join(tmp, 'app', 'switch-direct-to-proxy');
+    expect(mode(sw, 'PLAN.md')).toBe(0o644);
+    expect(mode(sw, '01-transition/registry.k8s.yaml')).toBe(0o600);
+    expect(mode(sw, '01-transition')).toBe(0o700);
+  });
+
+  test('several modules write under a folder each, named by construct path', () => {
+    const outdir = path.join(tmp, 'app', 'two');
+    const app = new RegistryApp({ outdir });
+    for (const id of ['a', 'b']) {
+      new RegistryModule(new Chart(app, id), 'Registry', { mode: RegistryMode.unmanaged({ imagesRepo: `registry-${id}.example.com/deckhouse/ce` }) });
+    }
+    app.synth();
+    expect(app.written.map((w) => w.folder)).toEqual(['a-Registry', 'b-Registry']);
+    const all = Object.keys(files(outdir));
+    expect(all).toEqual(expect.arrayContaining(['/a.k8s.yaml', '/b.k8s.yaml', '/a-Registry/DIAGRAM.md', '/b-Registry/nodes/master/etc/containerd/registry-config-path.toml']));
+  });
+  test('`cdk8s synth` of an app that uses RegistryApp writes the node trees into its output folder too', () => {
+    const root = path.join(__dirname, '..');
+    const dir = path.join(tmp, 'cli');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'main.ts'), [
+      `import { RegistryApp } from ${JSON.stringify(path.join(root, 'lib'))};`,
+      `import { EXAMPLES } from ${JSON.stringify(path.join(root, 'examples'))};`,
+      'const app = new RegistryApp();   // outdir from cdk8s synth (CDK8S_OUTDIR)',
+      "EXAMPLES['proxy'](app);",
+      'app.synth();',
+      '',
+    ].join('\n'));
+    const env = { ...process.env };
+    delete env.CDK8S_OUTDIR;
+    execFileSync(path.join(root, 'node_modules', '.bin', 'cdk8s'), ['synth', '--check-upgrade=false', '-o', path.join(dir, 'out'), '--app',
+      `${process.execPath} -r ts-node/register/transpile-only ${path.join(dir, 'main.ts')}`], { cwd: root, env, stdio: 'pipe' });
+    writeExample('proxy', path.join(tmp, 'expected-cli'));
+    expect(files(path.join(dir, 'out'))).toEqual(files(path.join(tmp, 'expected-cli', 'proxy')));
+  }, 60_000);
+});

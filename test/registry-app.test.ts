@@ -36,27 +36,37 @@ describe('RegistryApp', () => {
     const outdir = path.join(tmp, 'app', 'switch-direct-to-proxy');
     expect(fs.readdirSync(outdir).filter((f) => f.endsWith('.yaml'))).toEqual([]);
     expect(fs.existsSync(path.join(outdir, 'PLAN.md'))).toBe(true);
-    expect(fs.existsSync(path.join(outdir, '01-transition', 'registry.k8s.yaml'))).toBe(true);
+    expect(fs.existsSync(path.join(outdir, 'expected', '01-transition', 'registry.k8s.yaml'))).toBe(true);
+    expect(fs.existsSync(path.join(outdir, 'apply', 'moduleconfig.yaml'))).toBe(true);
+  });
+
+  test('without the module a module\'s chart is not written again at the root: apply/ holds its objects', () => {
+    const outdir = path.join(tmp, 'app', 'proxy-without-module');
+    const app = new RegistryApp({ outdir });
+    EXAMPLES['proxy-without-module'](app);
+    app.synth();
+    expect(fs.readdirSync(outdir).filter((f) => f.endsWith('.yaml'))).toEqual([]);
+    expect(fs.readFileSync(path.join(outdir, 'apply', 'registry.k8s.yaml'), 'utf8')).toMatch(/^kind: NodeGroupConfiguration$/m);
   });
 
   test('credentials and keys are 0600 in 0700 folders; the rest 0644', () => {
     const root = path.join(tmp, 'app', 'local');
     // Per-node files live under nodes/master@<node>/ (control-plane node services), per-group ones under nodes/<group>/.
-    const node = fs.readdirSync(path.join(root, 'nodes')).find((d) => d.startsWith('master@')) ?? 'master';
-    const pki = `nodes/${node}/etc/kubernetes/registry/pki`;
-    for (const f of [`${pki}/auth.key`, `nodes/${node}/etc/kubernetes/registry/auth/config.yaml`, 'nodes/worker/etc/containerd/registry.d/registry.d8-system.svc:5001/hosts.toml', 'registry.k8s.yaml']) {
+    const node = fs.readdirSync(path.join(root, 'expected', 'nodes')).find((d) => d.startsWith('master@')) ?? 'master';
+    const pki = `expected/nodes/${node}/etc/kubernetes/registry/pki`;
+    for (const f of [`${pki}/auth.key`, `expected/nodes/${node}/etc/kubernetes/registry/auth/config.yaml`, 'expected/nodes/worker/etc/containerd/registry.d/registry.d8-system.svc:5001/hosts.toml', 'expected/registry.k8s.yaml']) {
       expect([f, mode(root, f)]).toEqual([f, 0o600]);
     }
-    for (const d of ['nodes', `nodes/${node}`, pki, 'nodes/worker/etc/containerd/registry.d/registry.d8-system.svc:5001']) {
+    for (const d of ['expected', 'expected/nodes', `expected/nodes/${node}`, pki, 'expected/nodes/worker/etc/containerd/registry.d/registry.d8-system.svc:5001']) {
       expect([d, mode(root, d)]).toEqual([d, 0o700]);
     }
-    for (const f of ['DIAGRAM.md', `${pki}/ca.crt`, 'nodes/master/etc/containerd/registry-config-path.toml']) {
+    for (const f of ['expected/DIAGRAM.md', `${pki}/ca.crt`, 'expected/nodes/master/etc/containerd/registry-config-path.toml', 'apply/moduleconfig.yaml']) {
       expect([f, mode(root, f)]).toEqual([f, 0o644]);
     }
     const sw = path.join(tmp, 'app', 'switch-direct-to-proxy');
     expect(mode(sw, 'PLAN.md')).toBe(0o644);
-    expect(mode(sw, '01-transition/registry.k8s.yaml')).toBe(0o600);
-    expect(mode(sw, '01-transition')).toBe(0o700);
+    expect(mode(sw, 'expected/01-transition/registry.k8s.yaml')).toBe(0o600);
+    expect(mode(sw, 'expected/01-transition')).toBe(0o700);
   });
 
   test('several modules write under a folder each, named by construct path', () => {
@@ -68,7 +78,9 @@ describe('RegistryApp', () => {
     app.synth();
     expect(app.written.map((w) => w.folder)).toEqual(['a-Registry', 'b-Registry']);
     const all = Object.keys(files(outdir));
-    expect(all).toEqual(expect.arrayContaining(['/a.k8s.yaml', '/b.k8s.yaml', '/a-Registry/DIAGRAM.md', '/b-Registry/nodes/master/etc/containerd/registry-config-path.toml']));
+    expect(all).toEqual(expect.arrayContaining(['/a-Registry/expected/DIAGRAM.md', '/a-Registry/apply/moduleconfig.yaml', '/b-Registry/expected/nodes/master/etc/containerd/registry-config-path.toml']));
+    // (with the module the charts hold nothing to apply: cdk8s writes no manifest of its own for them)
+    expect(all.filter((f) => /^\/[^/]+\.k8s\.yaml$/.test(f))).toEqual([]);
   });
   test('`cdk8s synth` of an app that uses RegistryApp writes the node trees into its output folder too', () => {
     const root = path.join(__dirname, '..');

@@ -102,6 +102,8 @@ function nodeFileModes(owner: IConstruct): Map<string, number> {
     }
   };
   for (const c of owner.node.findAll()) add((c as { bundles?: unknown }).bundles);
+  // With the module the node configuration lives in a detached chart of expected state, outside the tree.
+  add((owner as { nodeConfiguration?: { bundles?: unknown } }).nodeConfiguration?.bundles);
   for (const s of (owner as { stages?: unknown }).stages as Array<{ bundles?: unknown }> | undefined ?? []) add(s?.bundles);
   return out;
 }

@@ -122,15 +122,19 @@ describe('npm pack', () => {
 
     fs.writeFileSync(path.join(app, 'main.js'), [
       "const { App, Chart } = require('cdk8s');",
-      `const { RegistryModule, RegistryMode } = require('${PACKAGE}');`,
+      `const { DeliveryTarget, RegistryModule, RegistryMode } = require('${PACKAGE}');`,
       'const app = new App();',
       "const chart = new Chart(app, 'registry');",
-      "new RegistryModule(chart, 'R', { mode: RegistryMode.unmanaged({ imagesRepo: 'registry.example.com/deckhouse/ce' }) });",
-      'console.log(app.synthYaml());',
+      "const mode = RegistryMode.unmanaged({ imagesRepo: 'registry.example.com/deckhouse/ce' });",
+      // With the module (the default) a plain App synthesizes nothing: the ModuleConfig is a file of toFiles().
+      "const withModule = new RegistryModule(new Chart(new App(), 'with'), 'R', { mode });",
+      "new RegistryModule(chart, 'R', { mode, target: DeliveryTarget.WITHOUT_MODULE });",
+      "console.log(withModule.toFiles()['apply/moduleconfig.yaml'] + '---\\n' + app.synthYaml());",
       '',
     ].join('\n'));
     const yaml = run(process.execPath, ['main.js'], app);
-    expect(yaml).toContain('kind: ModuleConfig');
+    expect(yaml).toMatch(/^kind: ModuleConfig$/m);
+    expect(yaml).toMatch(/^kind: NodeGroupConfiguration$/m);
     expect(yaml).toContain('registry-bashible-config');
 
     // The same app in TypeScript, checked against the packed .d.ts (skipLibCheck off: the package's own

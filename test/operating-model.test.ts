@@ -10,6 +10,7 @@ import {
   ClusterType, CredentialForm, Cri, DeliveryTarget, MODULE_GENERATED, RegistryMode, RegistryModule, RegistryModuleProps, RegistrySettings, RegistrySwitch,
 } from '../lib';
 import { EXAMPLE_IMAGES, TEST_PKI, TEST_UPSTREAM_CA } from './support/fixtures';
+import { fakeKubeEnv } from './support/fake-kubectl';
 import { pkiFor } from './support/node-pki';
 
 const LICENSE = 'FAKE-LICENSE-operating-model';
@@ -122,41 +123,14 @@ describe('without the module (opt-in)', () => {
 
 // ---- The delivery, run for real: each script under bash against a scratch root, reading its Secrets through a
 // kubectl stand-in that serves the rendered Secrets and enforces the rendered Roles and RoleBindings.
-const FAKE_KUBECTL = `#!/usr/bin/env node
-const fs = require('fs');
-const args = process.argv.slice(2);
-const i = args.indexOf('secret');
-const name = args[i + 1];
-const objects = JSON.parse(fs.readFileSync(process.env.FAKE_OBJECTS, 'utf8'));
-const user = process.env.FAKE_USER;
-const groups = ['system:nodes', 'system:authenticated'];
-const allowed = objects.filter((o) => o.kind === 'RoleBinding' && o.metadata.namespace === 'd8-system').some((b) => {
-  const role = objects.find((o) => o.kind === 'Role' && o.metadata.name === b.roleRef.name && o.metadata.namespace === 'd8-system');
-  const subject = b.subjects.some((s) => (s.kind === 'User' && s.name === user) || (s.kind === 'Group' && groups.includes(s.name)));
-  return subject && role.rules.some((r) => r.resources.includes('secrets') && r.verbs.includes('get') && (r.resourceNames || []).includes(name));
-});
-if (args[args.indexOf('-n') + 1] !== 'd8-system' || !allowed) {
-  process.stderr.write('Error from server (Forbidden): secrets "' + name + '" is forbidden: User "' + user + '" cannot get resource "secrets"\\n');
-  process.exit(1);
-}
-const s = objects.find((o) => o.kind === 'Secret' && o.metadata.name === name && o.metadata.namespace === 'd8-system');
-if (!s) { process.stderr.write('Error from server (NotFound)\\n'); process.exit(1); }
-for (const k of Object.keys(s.data).sort()) process.stdout.write(k + ' ' + s.data[k] + '\\n');
-`;
-
 function runScript(objects: any[], group: string, node: string): { status: number; stderr: string; tree: Record<string, string> } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'delivery-'));
   const root = path.join(dir, 'root');
   fs.mkdirSync(root);
-  fs.writeFileSync(path.join(dir, 'objects.json'), JSON.stringify(objects));
-  fs.writeFileSync(path.join(dir, 'kubectl'), FAKE_KUBECTL, { mode: 0o755 });
   const script = objects.find((o) => o.kind === 'NodeGroupConfiguration' && o.spec.nodeGroups[0] === group).spec.content;
   fs.writeFileSync(path.join(dir, 'script.sh'), script);
   const r = spawnSync('bash', [path.join(dir, 'script.sh')], {
-    env: {
-      PATH: process.env.PATH, REGISTRY_NODE_ROOT: root, REGISTRY_KUBECTL: path.join(dir, 'kubectl'), FAKE_OBJECTS: path.join(dir, 'objects.json'),
-      FAKE_USER: `system:node:${node}`, D8_NODE_HOSTNAME: node,
-    },
+    env: { PATH: process.env.PATH, REGISTRY_NODE_ROOT: root, ...fakeKubeEnv(objects, node) },
     encoding: 'utf8',
   });
   const tree: Record<string, string> = {};

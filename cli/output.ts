@@ -6,13 +6,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { fsReason, InputError, shown } from './common';
 
-/** One file to write, relative to the output folder. */
-export interface OutputFile {
-  readonly path: string;
-  readonly content: string;
-  /** 0o600 when the file holds a secret, 0o644 otherwise. */
-  readonly mode: number;
-}
+import type { OutputFile } from '../lib/constructs/_output-files';
+
+export type { OutputFile } from '../lib/constructs/_output-files';
+export { PLAIN_FILE_MODE, SECRET_FILE_MODE } from '../lib/constructs/_output-files';
 
 export interface WriteOptions {
   /** Replace a non-empty folder. */
@@ -32,9 +29,6 @@ export interface WriteResult {
   readonly folderMode: number;
 }
 
-/** Mode of a file that holds a secret, and of one that does not. */
-export const SECRET_FILE_MODE = 0o600;
-export const PLAIN_FILE_MODE = 0o644;
 const SECRET_DIR_MODE = 0o700;
 const PLAIN_DIR_MODE = 0o755;
 

@@ -4,11 +4,12 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { App, Chart } from 'cdk8s';
 import { Document, isMap, isSeq, LineCounter, parseDocument } from 'yaml';
-import { CredentialForm, DeliveryTarget, IngressTls, NodeBundle, RegistryMode, RegistryModeName, RegistryModule, RegistrySettings, RegistrySwitch } from '../lib';
+import { CredentialForm, DeliveryTarget, IngressTls, RegistryMode, RegistryModeName, RegistryModule, RegistrySettings, RegistrySwitch } from '../lib';
 import { CLUSTER_PROPS } from '../lib/settings/_cluster';
 import { toJsSafely, yamlErrorMessage } from '../lib/settings/_yaml';
 import { EXIT, fsReason, InputError, report, shown, UsageError } from './common';
-import { checkOutputFolder, OutputFile, PLAIN_FILE_MODE, SECRET_FILE_MODE, writeTree } from './output';
+import { outputFiles } from '../lib/constructs/_output-files';
+import { checkOutputFolder, OutputFile, SECRET_FILE_MODE, writeTree } from './output';
 
 export const SYNTH_USAGE = `usage: registry-cdk8s synth -f MODULECONFIG.yaml [-c CLUSTER.yaml] [-o OUT_DIR] [--from OLD_MODULECONFIG.yaml]
                              [--without-module] [--inline-credentials] [--force]
@@ -233,8 +234,6 @@ interface Rendered {
   readonly warnings: string[];
 }
 
-const fileMode = (nodeMode: number | undefined) => (nodeMode === undefined || (nodeMode & 0o004) !== 0 ? PLAIN_FILE_MODE : SECRET_FILE_MODE);
-const manifestMode = (yaml: string) => (/^kind: Secret$/m.test(yaml) ? SECRET_FILE_MODE : PLAIN_FILE_MODE);
 
 function render(args: SynthArgs): Rendered & { inputs: string[] } {
   const wrap = <T>(fn: () => T): T => {
@@ -261,17 +260,14 @@ function render(args: SynthArgs): Rendered & { inputs: string[] } {
           + 'add bootstrapRegistry: { imagesRepo: …, username: …, password: … } to the cluster file to have it checked');
       }
       const sw = new RegistrySwitch(app, 'Switch', { ...props, from, to } as any);
-      const modes = new Map<string, number>();
-      for (const s of sw.stages) for (const [p, m] of nodeModes(s.bundles, `expected/${s.folder}/`)) modes.set(p, m);
-      const files = Object.entries(sw.toFiles()).map(([p, content]) => ({ path: p, content, mode: modeOf(p, content, modes) }));
+      const files = outputFiles(sw);
       const groups = [...new Set(sw.stages.flatMap((s) => s.bundles.map((b) => b.nodeGroup)))];
       return { files, kind: 'switch', target: sw.target, stages: sw.stages.map((s) => s.folder), nodeGroups: groups, variables: sw.moduleConfig.variables, warnings, inputs };
     }
     const { bootstrapRegistry: _ignored, ...moduleProps } = props;
     const chart = new Chart(app, 'registry');
     const module = new RegistryModule(chart, 'Registry', { ...moduleProps, mode: to as RegistryMode });
-    const modes = nodeModes(module.nodeConfiguration.bundles, 'expected/');
-    const files: OutputFile[] = Object.entries(module.toFiles()).map(([p, content]) => ({ path: p, content, mode: modeOf(p, content, modes) }));
+    const files = outputFiles(module);
     return {
       files, kind: 'module', target: module.target, stages: [], nodeGroups: module.nodeConfiguration.bundles.map((b) => b.nodeGroup),
       variables: module.moduleConfig.variables, warnings, inputs,
@@ -279,23 +275,6 @@ function render(args: SynthArgs): Rendered & { inputs: string[] } {
   } catch (e) {
     throw locate(e, args, cluster);
   }
-}
-
-/** Node file paths of the output tree and their node modes (per group, and per node of a group). */
-function nodeModes(bundles: readonly NodeBundle[], prefix: string): Map<string, number> {
-  const modes = new Map<string, number>();
-  for (const b of bundles) {
-    for (const f of b.files) modes.set(`${prefix}nodes/${b.nodeGroup}${f.path}`, f.mode);
-    for (const [node, files] of Object.entries(b.nodeFiles ?? {})) for (const f of files) modes.set(`${prefix}nodes/${b.nodeGroup}@${node}${f.path}`, f.mode);
-  }
-  return modes;
-}
-
-/** 0600 for what holds a secret: manifests with a Secret, an inline ModuleConfig, node files not world-readable. */
-function modeOf(p: string, content: string, nodes: Map<string, number>): number {
-  if (p.endsWith('.k8s.yaml')) return manifestMode(content);
-  if (p.endsWith('moduleconfig.yaml')) return content.startsWith('# This file holds registry credentials') ? SECRET_FILE_MODE : PLAIN_FILE_MODE;
-  return fileMode(nodes.get(p));
 }
 
 function summary(args: SynthArgs, r: Rendered, result: { replaced: boolean; recovered?: string; folderMode: number }): string {

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, AppProps, Chart } from 'cdk8s';
-import { IConstruct } from 'constructs';
+import { outputFiles, SECRET_FILE_MODE } from './_output-files';
 import { RegistryModule } from './registry-module';
 import { RegistrySwitch } from './registry-switch';
 
@@ -58,15 +58,10 @@ export class RegistryApp extends App {
     const owners = this.node.findAll().filter((c): c is RegistryModule | RegistrySwitch => c instanceof RegistryModule || c instanceof RegistrySwitch);
     for (const owner of owners) {
       const folder = owners.length === 1 ? '' : owner.node.path.split('/').join('-');
-      const files: { [file: string]: string } = { ...owner.toFiles() };
-      if (owner instanceof RegistryModule && !Object.keys(files).some((f) => /(^|\/)DIAGRAM\.md$/.test(f))) {
-        files['DIAGRAM.md'] = `\`\`\`mermaid\n${owner.diagram()}\`\`\`\n`;
-      }
-      const modes = nodeFileModes(owner);
       const written: string[] = [];
-      for (const [rel, content] of Object.entries(files)) {
-        const file = path.join(folder, rel);
-        writeFile(this.outdir, file, content, isSensitive(rel, content, modes));
+      for (const f of outputFiles(owner)) {
+        const file = path.join(folder, f.path);
+        writeFile(this.outdir, file, f.content, f.mode);
         written.push(file.split(path.sep).join('/'));
       }
       this.written.push({ construct: owner, folder, files: written });
@@ -81,51 +76,12 @@ function onlyRegistryObjects(chart: Chart): boolean {
   return all.filter((c) => c instanceof ApiObject).every((o) => o.node.scopes.some((s) => s instanceof RegistryModule));
 }
 
-/** Tree paths (`nodes/<group>/<absolute path>`, `nodes/<group>@<node>/…`) -> the mode the file gets on the node. */
-function nodeFileModes(owner: IConstruct): Map<string, number> {
-  const out = new Map<string, number>();
-  const add = (bundles: unknown) => {
-    if (!Array.isArray(bundles)) return;
-    const addFiles = (folder: string, files: unknown) => {
-      if (!Array.isArray(files)) return;
-      for (const f of files as Array<{ path?: unknown; mode?: unknown }>) {
-        if (typeof f?.path === 'string' && typeof f.mode === 'number') out.set(`nodes/${folder}${f.path}`, f.mode);
-      }
-    };
-    for (const b of bundles as Array<{ nodeGroup?: unknown; files?: unknown; nodeFiles?: unknown }>) {
-      if (typeof b?.nodeGroup !== 'string') continue;
-      addFiles(b.nodeGroup, b.files);
-      // Files of single nodes (Proxy/Local node services) are written under nodes/<group>@<node>/.
-      if (typeof b.nodeFiles === 'object' && b.nodeFiles !== null) {
-        for (const [node, files] of Object.entries(b.nodeFiles as Record<string, unknown>)) addFiles(`${b.nodeGroup}@${node}`, files);
-      }
-    }
-  };
-  for (const c of owner.node.findAll()) add((c as { bundles?: unknown }).bundles);
-  // With the module the node configuration lives in a detached chart of expected state, outside the tree.
-  add((owner as { nodeConfiguration?: { bundles?: unknown } }).nodeConfiguration?.bundles);
-  for (const s of (owner as { stages?: unknown }).stages as Array<{ bundles?: unknown }> | undefined ?? []) add(s?.bundles);
-  return out;
-}
-
-/** Whether a file of a `toFiles()` tree holds credentials or keys (written 0600 in 0700 folders). */
-function isSensitive(rel: string, content: string, modes: Map<string, number>): boolean {
-  const m = rel.match(/(?:^|\/)(nodes\/[^/]+\/.+)$/);
-  const nodeMode = m === null ? undefined : modes.get(m[1]);
-  if (nodeMode !== undefined && (nodeMode & 0o004) === 0) return true;
-  if (/(^|\/)hosts\.toml$|\.key$/.test(rel)) return true;
-  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(content)) return true;
-  if (content.startsWith('# This file holds registry credentials in clear text')) return true;
-  return /\.ya?ml$/.test(rel) && /^kind: Secret$/m.test(content);
-}
-
-function writeFile(outdir: string, rel: string, content: string, sensitive: boolean): void {
+function writeFile(outdir: string, rel: string, content: string, mode: number): void {
   const target = path.join(outdir, rel);
   fs.mkdirSync(path.dirname(target), { recursive: true });
-  if (sensitive) {
+  if (mode === SECRET_FILE_MODE) {
     for (let d = path.dirname(rel); d !== '.' && d !== '' && d !== path.sep; d = path.dirname(d)) fs.chmodSync(path.join(outdir, d), 0o700);
   }
-  const mode = sensitive ? 0o600 : 0o644;
   fs.writeFileSync(target, content, { mode });
   fs.chmodSync(target, mode);
 }

@@ -25,6 +25,7 @@ import {
   SubjectKeyIdentifier, SubjectPublicKeyInfo, TBSCertificate, Validity, Version,
 } from '@peculiar/asn1-x509';
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
+import { yamlErrorMessage } from '../lib/settings/_yaml';
 
 export const PKI_USAGE = `usage: registry-cdk8s pki [-c CLUSTER.yaml] [-o DIR] [--force]
 
@@ -173,10 +174,8 @@ function readControlPlane(file: string): ControlPlaneNode[] {
   }
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, version: '1.1' });
-  if (doc.errors.length > 0) {
-    const pos = lines.linePos(doc.errors[0].pos[0]);
-    throw new InputError(`${file}:${pos.line}:${pos.col}: invalid YAML: ${doc.errors[0].message.split('\n')[0]}`);
-  }
+  // Never the parser's own message: it quotes the text around the error, which may be a password.
+  if (doc.errors.length > 0) throw new InputError(yamlErrorMessage(file, doc, lines, doc.errors[0]));
   const list = doc.get('controlPlane', true);
   if (list === undefined || list === null) return [];
   const at = (node: unknown) => {

@@ -222,6 +222,28 @@ describe('the applied ModuleConfig is the user\'s own, merged', () => {
     expect(out.spec.settings.registry.direct.license).toBe('${REGISTRY_DIRECT_LICENSE}');
     expect(files['apply/README.md']).toMatch(/only `spec.settings.registry` changed; kept as given: `metadata.labels`, `metadata.annotations`, `spec.version`, `spec.enabled`, `spec.settings.bundle`, `spec.settings.releaseChannel`, `spec.settings.logLevel`/);
   });
+
+  test('a ModuleConfig exported from a cluster: server-set fields, status and kubectl\'s last-applied copy (old credentials in clear) are dropped', () => {
+    const old = JSON.stringify({ spec: { settings: { registry: { direct: { license: 'OLD-LICENCE-in-last-applied' } } } } });
+    const exported = source.replace('  annotations: { note: keep-me }\n', [
+      '  annotations:',
+      '    note: keep-me',
+      `    kubectl.kubernetes.io/last-applied-configuration: '${old}'`,
+      '  resourceVersion: "4711"',
+      '  uid: 0c9d7a4e-0000-4000-8000-000000000001',
+      '  generation: 3',
+      '  creationTimestamp: "2026-01-01T00:00:00Z"',
+      '  managedFields: [{ manager: kubectl, operation: Update }]',
+      '',
+    ].join('\n')) + 'status:\n  message: ""\n  version: "2"\n';
+    const { files } = module({ mode: RegistrySettings.fromModuleConfig(exported, 'mc.yaml'), nodeGroups: [{ name: 'master' }] });
+    const text = files['apply/moduleconfig.yaml'];
+    expect(text).not.toContain('OLD-LICENCE');
+    const out = YAML.parse(text);
+    expect(out.metadata).toEqual({ name: 'deckhouse', labels: { team: 'platform' }, annotations: { note: 'keep-me' } });
+    expect(out.status).toBeUndefined();
+    expect(out.spec.version).toBe(2);
+  });
 });
 
 // ---- Substitution: every value the module accepts comes back as exactly that string.

@@ -171,6 +171,15 @@ describe('registry-cdk8s pki', () => {
     expect(fs.existsSync(path.join(sub, 'pki'))).toBe(false);
   });
 
+  test('fails on invalid YAML in the cluster file without quoting its text (it may hold a password)', () => {
+    const sub = fs.mkdtempSync(path.join(dir, 'bad-'));
+    fs.writeFileSync(path.join(sub, 'cluster.yaml'), 'bootstrapRegistry:\n  password: |Pa55wordXYZ\ncontrolPlane: []\n');
+    const r = run(['-c', path.join(sub, 'cluster.yaml'), '-o', path.join(sub, 'pki')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/cluster\.yaml:2:\d+: .*invalid YAML/);
+    expect(r.stderr).not.toContain('Pa55word');
+  });
+
   test('--help prints the usage and exits 0', () => {
     const r = run(['--help']);
     expect(r.code).toBe(0);

@@ -24,13 +24,14 @@ const direct: RenderedState = renderState({
   pki: TEST_PKI,
 });
 
+const PROXY_PKI = pkiFor([{ name: 'master-0', address: '10.0.0.10' }, { name: 'master-1', address: '10.0.0.11' }]);
 const proxyRendered: RenderedState = renderState({
   mode: RegistryMode.proxy({ imagesRepo: 'registry.deckhouse.ru/deckhouse/ee', license: 'PROXY-LICENSE-never-shown', ttl: '72h' }),
   clusterType: ClusterType.STATIC,
   nodeGroups: [{ name: 'master', cri: Cri.CONTAINERD }, { name: 'worker', cri: Cri.CONTAINERD_V2 }],
   controlPlane: [{ name: 'master-0', address: '10.0.0.10' }, { name: 'master-1', address: '10.0.0.11' }],
   images: EXAMPLE_IMAGES,
-  pki: pkiFor([{ name: 'master-0', address: '10.0.0.10' }, { name: 'master-1', address: '10.0.0.11' }]),
+  pki: PROXY_PKI,
 });
 /** The with-the-module expected state: generated values are markers. */
 const proxyExpected = markGenerated(proxyRendered);
@@ -40,6 +41,10 @@ function secretsOf(state: RenderedState): string[] {
   const out = [PASSWORD, 'PROXY-LICENSE-never-shown', 'BYSTANDER-SECRET'];
   for (const part of ['ca', 'token', 'auth', 'distribution'] as const) {
     out.push(TEST_PKI[part].privateKey.split('\n')[1]);
+  }
+  // The per-node pairs of the Proxy fixture (node services' auth and distribution keys).
+  for (const pairs of Object.values(PROXY_PKI.nodes ?? {})) {
+    for (const pair of Object.values(pairs)) out.push((pair as { privateKey: string }).privateKey.split('\n')[1]);
   }
   for (const o of state.objects) {
     if (o.kind === 'Secret' && o.metadata.name.startsWith('registry-user-')) out.push(unb64(o.data.password), unb64(o.data.passwordHash));

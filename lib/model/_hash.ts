@@ -1,5 +1,7 @@
-// Deterministic hashing. Versions and checksums are computed over canonical JSON (keys sorted), never over
-// raw credentials: a credential enters a hash only through its bcrypt fingerprint.
+// Deterministic hashing. Our own versions and checksums are computed over canonical JSON (keys sorted), never over
+// raw credentials: a credential enters them only through its bcrypt fingerprint. The module's own recipes (the
+// bashible and node-config versions) hash their payloads, credentials included, as the module does so that they
+// equal the module's; those versions land only in Secrets.
 import { createHash, createHmac } from 'crypto';
 import * as bcrypt from 'bcryptjs';
 import { MODULE_GENERATED } from '../settings/_generated';

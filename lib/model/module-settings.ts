@@ -51,6 +51,14 @@ export function moduleConfigDocument(parsed: ParsedSettings, source?: Record<str
     };
   }
   const document = JSON.parse(JSON.stringify(source)) as Record<string, any>;
+  // A document exported from a cluster carries what the API server set, and kubectl's last-applied annotation: the
+  // previous ModuleConfig in full, credentials in clear text. None of it belongs in what is applied.
+  delete document.status;
+  for (const k of SERVER_SET_METADATA) if (document.metadata !== undefined) delete document.metadata[k];
+  if (document.metadata?.annotations !== undefined) {
+    delete document.metadata.annotations[LAST_APPLIED];
+    if (Object.keys(document.metadata.annotations).length === 0) delete document.metadata.annotations;
+  }
   const kept: string[] = [];
   for (const k of Object.keys(document.metadata ?? {})) if (k !== 'name') kept.push(`metadata.${k}`);
   for (const k of Object.keys(document.spec ?? {})) if (k !== 'settings') kept.push(`spec.${k}`);
@@ -58,6 +66,9 @@ export function moduleConfigDocument(parsed: ParsedSettings, source?: Record<str
   document.spec = { ...(document.spec ?? {}), settings: { ...(document.spec?.settings ?? {}), registry } };
   return { document, credentials, kept };
 }
+
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+const SERVER_SET_METADATA = ['managedFields', 'resourceVersion', 'uid', 'generation', 'creationTimestamp', 'selfLink'];
 
 /** Module values `deckhouse.registry` with the schema defaults applied (the source of `raw_config`). */
 export function registryValues(parsed: ParsedSettings): Record<string, unknown> {

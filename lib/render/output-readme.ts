@@ -88,7 +88,7 @@ export function applyReadme(f: OutputFacts): string {
       'Node files: one NodeGroupConfiguration per node group (`registry-containerd-<group>`) writes them on every node. '
       + (f.secretDelivery
         ? 'Files that hold credentials or keys are not in the scripts: each script reads them with the node\'s own credentials from '
-          + 'the Secret `registry-node-files-<group>` (and, on control-plane nodes, `registry-node-files-<node>`), which a Role lets '
+          + 'the Secret `registry-node-files-group-<group>` (and, on control-plane nodes, `registry-node-files-node-<node>`), which a Role lets '
           + 'only the nodes that need them read.'
         : 'No node file holds a credential or a key.'),
       'containerd is restarted by the script only when its `config_path` fragment changes; hosts.toml changes apply without a restart.',

@@ -105,6 +105,10 @@ describe('item 2: In-Cluster Proxy Deployment (errata §1)', () => {
     expect(() => synth(direct({ httpProxy: 'http://user:Sup3rSecret@proxy.corp:3128' })))
       .toThrow(/^httpProxy: expected a proxy URL without credentials .*got a URL with user information \(value hidden\)$/);
     expect(() => synth(direct({ httpProxy: 'http://user:Sup3rSecret@proxy.corp:3128' }))).not.toThrow(/Sup3rSecret/);
+    // user information that holds a `/`, or has no scheme, is hidden too
+    for (const url of ['http://user:Sup/3rSecret@proxy.corp:3128', 'user:Sup3rSecret@proxy.corp:3128']) {
+      expect(() => synth(direct({ httpsProxy: url }))).toThrow(/^httpsProxy: expected a proxy URL without credentials .*\(value hidden\)$/);
+    }
   });
 
   test('the other facts of §1e: security contexts, requests, config-checksum by the module\'s recipe', () => {

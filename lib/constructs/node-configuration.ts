@@ -106,8 +106,8 @@ export function renderNodeObjects(scope: Construct | undefined, routing: Routing
   const nodeRouting = routingForBuild(routing, build);
   const owned = ownedHostDirs(nodeRouting);
   const groupSecrets: string[] = [];
-  // Groups with the same runtime and the same extra files get the same files and script body: render them once.
-  const rendered = new Map<string, { files: NodeFile[]; body: string }>();
+  // Groups with the same runtime, extra files and Secret get the same script body: render it once.
+  const bodies = new Map<string, string>();
   for (const group of nodeGroups) {
     if (group.cri !== Cri.CONTAINERD && group.cri !== Cri.CONTAINERD_V2) continue;
     const groupExtra = extra.group(group.name);
@@ -128,7 +128,8 @@ export function renderNodeObjects(scope: Construct | undefined, routing: Routing
           secrets.push(nodeFilesSecret(scope, `Node-${node}`, nodeSecretName(node), own));
           nodeReader(scope, node);
         }
-        arms.push(`  ${shellWord(node)})\n${nodeScriptBody(files, owned, scope === undefined ? undefined : secrets)}    ;;`);
+        // Without a scope (with the module) there is no script: bashible writes the files.
+        if (scope !== undefined) arms.push(`  ${shellWord(node)})\n${nodeScriptBody(files, owned, secrets)}    ;;`);
       }
       const content = `${nodeScriptHeader(group.name)}node_name=\${D8_NODE_HOSTNAME:-$(hostname)}\ncase "$node_name" in\n${arms.join('\n')}\n`
         + '  *) echo "registry node files: node $node_name is not a known control-plane node of this group" >&2; exit 1 ;;\nesac\n';
@@ -141,17 +142,17 @@ export function renderNodeObjects(scope: Construct | undefined, routing: Routing
       }
       continue;
     }
-    const key = `${group.cri}\u0000${groupSecret ?? ''}\u0000${groupExtra.map((f) => f.path).join('\u0000')}`;
-    let r = rendered.get(key);
-    if (r === undefined) {
-      r = { files: groupFiles, body: nodeScriptBody(groupFiles, owned, scope === undefined ? undefined : groupSecret === undefined ? [] : [groupSecret]) };
-      rendered.set(key, r);
-    }
-    bundles.push({ nodeGroup: group.name, cri: group.cri, files: [...r.files] });
+    bundles.push({ nodeGroup: group.name, cri: group.cri, files: [...groupFiles] });
     if (scope !== undefined) {
+      const key = `${group.cri}\u0000${groupSecret ?? ''}\u0000${groupExtra.map((f) => f.path).join('\u0000')}`;
+      let body = bodies.get(key);
+      if (body === undefined) {
+        body = nodeScriptBody(groupFiles, owned, groupSecret === undefined ? [] : [groupSecret]);
+        bodies.set(key, body);
+      }
       new NodeGroupConfiguration(scope, group.name, {
         metadata: { name: `registry-containerd-${group.name}` },
-        spec: { nodeGroups: [group.name], bundles: ['*'], weight, content: nodeScriptHeader(group.name) + r.body },
+        spec: { nodeGroups: [group.name], bundles: ['*'], weight, content: nodeScriptHeader(group.name) + body },
       });
     }
   }

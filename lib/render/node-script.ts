@@ -99,7 +99,9 @@ function fetchSecrets(secrets: readonly string[], keys: readonly string[]): stri
 
 /**
  * Everything after the header; the same for every node group with the same files. With `secrets`, files marked
- * `secret` are not in the script: it fetches them from those Secrets (see `secretKey`).
+ * `secret` are not in the script: it fetches them from those Secrets (see `secretKey`). Without it every file is
+ * inlined, which only the tests and the benchmark do: `renderNodeObjects` always passes the Secrets of an emitted
+ * NodeGroupConfiguration and renders no script where none is emitted.
  */
 export function nodeScriptBody(files: readonly NodeFile[], ownedHostDirs: readonly string[], secrets?: readonly string[]): string {
   for (const d of ownedHostDirs) quote(d, SAFE_DIR, 'host directory');

@@ -118,7 +118,8 @@ function parseProxy(p: Record<string, unknown>): ProxyFacts | undefined {
   const url = (key: 'httpProxy' | 'httpsProxy'): string | undefined => {
     const v = p[key];
     if (v === undefined) return undefined;
-    if (typeof v === 'string' && /^[a-z]+:\/\/[^/]*@/i.test(v)) {
+    // Any `@` may be user information (with or without a scheme, a `/` in the password): never echo such a value.
+    if (typeof v === 'string' && v.includes('@')) {
       return invalid(key, 'a proxy URL without credentials (it lands in pod environment variables, which are not Secrets)', 'a URL with user information (value hidden)');
     }
     if (typeof v !== 'string' || !PROXY_URL.test(v)) return invalid(key, 'a proxy URL such as "http://proxy.corp:3128"', describeValue(v));

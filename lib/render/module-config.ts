@@ -1,16 +1,8 @@
 // The text of the applied `ModuleConfig/deckhouse`. Credentials are either placeholders in literal block scalars with
 // an explicit indentation indicator (`|2-`), so that raw text substitution (envsubst, Flux post-build) of any value
 // the module accepts yields exactly that string, or, for an encrypted pipeline, the values themselves.
+import type { ModuleConfigCredential } from '../model/module-settings';
 import { toYaml } from './yaml';
-
-/** A credential of the settings: where it is, the variable it is substituted from, and its value. */
-export interface CredentialSlot {
-  /** `${section}.${field}`, e.g. `direct.license`. */
-  readonly section: string;
-  readonly field: string;
-  readonly variable: string;
-  readonly value: string;
-}
 
 const TOKEN = (i: number) => `__registry_credential_${i}__`;
 
@@ -18,7 +10,7 @@ const TOKEN = (i: number) => `__registry_credential_${i}__`;
  * YAML of a ModuleConfig document. `credentials` are the values at `spec.settings.registry.<section>.<field>`;
  * `inline` writes them as values, else as `${VARIABLE}` placeholders. The document's other fields stay as given.
  */
-export function moduleConfigYaml(doc: Record<string, unknown>, credentials: readonly CredentialSlot[], inline: boolean, header: readonly string[]): string {
+export function moduleConfigYaml(doc: Record<string, unknown>, credentials: readonly ModuleConfigCredential[], inline: boolean, header: readonly string[]): string {
   const copy = JSON.parse(JSON.stringify(doc)) as Record<string, any>;
   const registry = copy.spec.settings.registry as Record<string, Record<string, unknown>>;
   credentials.forEach((c, i) => {

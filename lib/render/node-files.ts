@@ -33,7 +33,19 @@ export function nodeFiles(routing: Routing, cri: Cri, extra: readonly NodeFile[]
     }
   }
   files.push(...extra);
+  for (const f of files) checkNameLengths(f.path);
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** Linux NAME_MAX: the longest file name (one path component), in bytes. */
+const NAME_MAX = 255;
+
+/** Every node file must be writable on a node (by bashible or our script) and in an output folder. */
+function checkNameLengths(path: string): void {
+  const long = path.split('/').find((part) => Buffer.byteLength(part, 'utf8') > NAME_MAX);
+  if (long !== undefined) {
+    throw new Error(`node files: the path ${JSON.stringify(path)} has a name of ${Buffer.byteLength(long, 'utf8')} bytes; Linux allows ${NAME_MAX} per path component (shorten the registry host)`);
+  }
 }
 
 /** The registry host directories (under config_path) that a file list owns. */

@@ -16,8 +16,6 @@ export const OWNED_FILES_FILE = '.cdk8s-registry-owned-files';
 /** The only places this script may write or remove. */
 const MANAGED_PREFIXES = [`${CONTAINERD_REGISTRY_DIR}/`, CONFIG_PATH_FRAGMENT, '/etc/kubernetes/manifests/registry-', '/etc/kubernetes/registry/', '/etc/kubernetes/registry-proxy/'];
 const OWNER = /^\d+:\d+$/;
-/** Linux NAME_MAX: the longest file name (one path component), in bytes. */
-const NAME_MAX = 255;
 
 const SAFE_PATH = /^\/[A-Za-z0-9._:/-]+$/;
 const SAFE_DIR = /^[A-Za-z0-9._:-]+$/;
@@ -25,10 +23,6 @@ const SAFE_DIR = /^[A-Za-z0-9._:-]+$/;
 function quote(value: string, pattern: RegExp, what: string): string {
   if (!pattern.test(value) || value.split('/').some((part) => part === '..' || part === '.')) {
     throw new Error(`node script: refusing unsafe ${what} ${JSON.stringify(value)}`);
-  }
-  const long = value.split('/').find((part) => Buffer.byteLength(part, 'utf8') > NAME_MAX);
-  if (long !== undefined) {
-    throw new Error(`node script: the ${what} ${JSON.stringify(value)} has a name of ${Buffer.byteLength(long, 'utf8')} bytes; Linux allows ${NAME_MAX} per path component (shorten the registry host)`);
   }
   return `'${value}'`;
 }

@@ -2,7 +2,7 @@
 import { pkiFor } from './support/node-pki';
 import * as bcrypt from 'bcryptjs';
 import { Chart, Testing } from 'cdk8s';
-import { Cri, DeliveryTarget, DirectMode, InClusterProxy, RegistryMode, RegistryModule, RegistryModuleProps } from '../lib';
+import { Cri, DeliveryTarget, DirectMode, InClusterProxy, RegistryMode, RegistryModel, RegistryModule, RegistryModuleProps } from '../lib';
 import { EXAMPLE_IMAGES, find, parseYaml, secretData, synth, TEST_PKI, TEST_UPSTREAM_CA, withoutFlux } from './support/fixtures';
 
 const LICENSE = 'FAKE-LICENSE-0123456789';
@@ -286,12 +286,14 @@ describe('Direct mode', () => {
     expect(yaml()).toBe(yaml());
   });
 
-  test('DirectMode and InClusterProxy are usable on their own', () => {
+  test('DirectMode and InClusterProxy are usable on their own, from a model resolved once', () => {
+    const model = RegistryModel.resolve({ ...base(), target: DeliveryTarget.WITHOUT_MODULE });
     const chart = Testing.chart();
-    new DirectMode(chart, 'Direct', { ...base(), target: DeliveryTarget.WITHOUT_MODULE } as any);
+    const direct = new DirectMode(chart, 'Direct', { model });
     expect(Testing.synth(chart).map((o) => o.metadata.name)).toContain('registry-incluster-proxy');
+    expect(direct.modeName).toBe('Direct');
     const other = Testing.chart();
-    const proxy = new InClusterProxy(other, 'Proxy', { ...base(), target: DeliveryTarget.WITHOUT_MODULE } as any);
+    const proxy = new InClusterProxy(other, 'Proxy', { model });
     expect(proxy.configVersion).toMatch(/^[0-9a-f]{64}$/);
     expect(Testing.synth(other).map((o) => o.kind)).toEqual(['Secret', 'Deployment', 'PodDisruptionBudget']);
   });
@@ -345,7 +347,8 @@ describe('fails on bad cluster input', () => {
   });
 
   test('fails when a mode construct gets the wrong mode', () => {
-    expect(() => new DirectMode(Testing.chart(), 'D', { ...base(), mode: RegistryMode.unmanaged() })).toThrow(/expected mode to be RegistryMode\.direct\(…\), got mode 'Unmanaged'/);
+    expect(() => new DirectMode(Testing.chart(), 'D', { model: RegistryModel.resolve({ mode: RegistryMode.unmanaged() }) })).toThrow(/expected mode to be RegistryMode\.direct\(…\), got mode 'Unmanaged'/);
+    expect(() => new DirectMode(Testing.chart(), 'D', { model: { ...base() } as any })).toThrow(/^model: expected a RegistryModel \(RegistryModel\.resolve\(\{ mode, … \}\)\), got an object/);
   });
 
   test('errors about keys never print key material', () => {

@@ -7,7 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as TOML from '@iarna/toml';
 import { Testing } from 'cdk8s';
-import { ContainerdBuild, Cri, DeliveryTarget, NodeConfiguration, RegistryMode, RegistryModule, RegistryModuleProps, Scheme } from '../lib';
+import { ContainerdBuild, Cri, DeliveryTarget, NodeConfiguration, RegistryMode, RegistryModel, RegistryModule, RegistryModuleProps, Scheme } from '../lib';
 import { nodeFiles } from '../lib/render/node-files';
 import { nodeScript } from '../lib/render/node-script';
 import { EXAMPLE_IMAGES, parseYaml, secretData, TEST_PKI, TEST_UPSTREAM_CA } from './support/fixtures';
@@ -144,7 +144,7 @@ describe('runtime flavour', () => {
     expect(doc.host['https://mirror.local']).toEqual({ capabilities: ['pull', 'resolve'] });
   });
   test('fails on an unknown containerd build', () => {
-    expect(() => new NodeConfiguration(Testing.chart(), 'N', { mode: RegistryMode.unmanaged(), containerdBuild: 'Patched' as any })).toThrow(/^containerdBuild: expected one of "Deckhouse" or "Stock"/);
+    expect(() => new NodeConfiguration(Testing.chart(), 'N', { model: RegistryModel.resolve({ mode: RegistryMode.unmanaged(), containerdBuild: 'Patched' as any }) })).toThrow(/^containerdBuild: expected one of "Deckhouse" or "Stock"/);
   });
 });
 

@@ -1,21 +1,16 @@
 import { Construct } from 'constructs';
-import { bashibleConfig } from '../model/bashible';
-import { REGISTRY_IMAGES_BASE } from '../model/constants';
-import { managedDeckhouseRegistry } from '../model/deckhouse-registry';
-import { orchestratorHash } from '../model/module-settings';
-import { directRouting } from '../model/routing';
-import { Pki, resolveCluster } from '../settings/_cluster';
-import { RegistryClusterProps } from '../settings/cluster';
+import { BashibleConfig } from '../model/bashible';
+import { RegistryModel } from '../model/registry-model';
 import { RegistryModeName } from '../settings/enums';
-import { RegistryMode } from '../settings/registry-mode';
 import { InClusterProxy } from './in-cluster-proxy';
+import { IRegistryModeConstruct, resolvedModel } from './mode-construct';
 import { RegistryService, RegistryServiceTarget } from './registry-service';
 import { bashibleConfigSecret, deckhouseRegistrySecret, registryPkiSecret } from './_module-secrets';
 
 /** Props of `DirectMode`. */
-export interface DirectModeProps extends RegistryClusterProps {
-  /** A `RegistryMode.direct(…)`. */
-  readonly mode: RegistryMode;
+export interface DirectModeProps {
+  /** A model of a `RegistryMode.direct(…)`: `RegistryModel.resolve({ mode: RegistryMode.direct(…), pki, images, … })`. */
+  readonly model: RegistryModel;
 }
 
 /**
@@ -23,7 +18,9 @@ export interface DirectModeProps extends RegistryClusterProps {
  * `registry` Service selecting it, `deckhouse-registry` pointed at the fixed address, and
  * `registry-bashible-config` that sends the fixed address to the upstream with a repository rewrite.
  */
-export class DirectMode extends Construct {
+export class DirectMode extends Construct implements IRegistryModeConstruct {
+  /** `Direct`. */
+  public readonly modeName: RegistryModeName = RegistryModeName.DIRECT;
   /** Version of the node configuration (`registry-bashible-config`) that nodes report in `registry.deckhouse.io/version`. */
   public readonly bashibleVersion: string;
   /** The In-Cluster Proxy it runs. */
@@ -31,21 +28,13 @@ export class DirectMode extends Construct {
 
   constructor(scope: Construct, id: string, props: DirectModeProps) {
     super(scope, id);
-    const settings = props.mode._settings;
-    if (settings.mode !== RegistryModeName.DIRECT) {
-      throw new Error(`${this.node.path}: expected mode to be RegistryMode.direct(…), got mode '${settings.mode}'`);
-    }
-    const cluster = resolveCluster(props, settings);
-    const pki = cluster.pki as Pki;
-    const hash = orchestratorHash(settings, cluster);
-    const u = settings.upstream;
-
-    registryPkiSecret(this, 'Pki', pki, hash);
-    deckhouseRegistrySecret(this, 'DeckhouseRegistry', managedDeckhouseRegistry(pki.ca.certificate, u.username, u.password));
-    const bashible = bashibleConfig(RegistryModeName.DIRECT, REGISTRY_IMAGES_BASE, directRouting(u));
+    const m = resolvedModel(this, props.model, RegistryModeName.DIRECT);
+    const bashible = m.bashible as BashibleConfig;
+    registryPkiSecret(this, 'Pki', m);
+    deckhouseRegistrySecret(this, 'DeckhouseRegistry', m.deckhouseRegistry as { [key: string]: string });
     this.bashibleVersion = bashible.version;
     bashibleConfigSecret(this, 'BashibleConfig', bashible);
-    this.inClusterProxy = new InClusterProxy(this, 'InClusterProxy', props);
-    new RegistryService(this, 'Service', { target: RegistryServiceTarget.IN_CLUSTER_PROXY, configHash: hash });
+    this.inClusterProxy = new InClusterProxy(this, 'InClusterProxy', { model: props.model });
+    new RegistryService(this, 'Service', { target: RegistryServiceTarget.IN_CLUSTER_PROXY, configHash: m.configHash });
   }
 }

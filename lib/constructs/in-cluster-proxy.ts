@@ -1,31 +1,26 @@
 import { ApiObject, Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
 import { IntOrString, KubeDeployment, KubePodDisruptionBudget, Quantity, Toleration } from '../../imports/k8s';
-import { REGISTRY_IMAGES_BASE, REGISTRY_NAMESPACE, DECKHOUSE_REGISTRY_SECRET } from '../model/constants';
+import { REGISTRY_IMAGES_BASE, REGISTRY_NAMESPACE } from '../model/constants';
+import { DECKHOUSE_REGISTRY_SECRET, IN_CLUSTER_PROXY, IN_CLUSTER_PROXY_CONFIG_SECRET } from '../model/object-names';
+import { RegistryModel } from '../model/registry-model';
 import { AUTH_PORT, DEBUG_PORT, DISTRIBUTION_PORT, inClusterProxyConfig } from '../model/in-cluster-proxy';
-import { orchestratorHash } from '../model/module-settings';
 import { toYaml } from '../render/yaml';
-import { Cluster, Images, Pki, resolveCluster } from '../settings/_cluster';
-import { Upstream } from '../settings/_registry-settings';
-import { RegistryClusterProps } from '../settings/cluster';
+import { Cluster, Images, Pki } from '../settings/_cluster';
+import { Settings, Upstream } from '../settings/_registry-settings';
 import { RegistryModeName } from '../settings/enums';
-import { RegistryMode } from '../settings/registry-mode';
+import { resolvedModel } from './mode-construct';
 import { configChecksum, secret } from './_objects';
 import { REGISTRY_LABELS } from './_module-secrets';
 import { proxyEnv } from '../model/_distribution';
 
-/** Name of the in-cluster proxy's Deployment, PodDisruptionBudget and VerticalPodAutoscaler. */
-export const IN_CLUSTER_PROXY_NAME = 'registry-incluster-proxy';
-/** Name of its configuration Secret. */
-export const IN_CLUSTER_PROXY_CONFIG = 'registry-incluster-proxy-config';
+const SELECTOR = { app: IN_CLUSTER_PROXY, component: 'registry-service', type: 'incluster-proxy' };
+const LABELS = { heritage: 'deckhouse', module: 'registry', app: IN_CLUSTER_PROXY };
 
-const SELECTOR = { app: IN_CLUSTER_PROXY_NAME, component: 'registry-service', type: 'incluster-proxy' };
-const LABELS = { heritage: 'deckhouse', module: 'registry', app: IN_CLUSTER_PROXY_NAME };
-
-/** Props of `InClusterProxy`: the Direct settings and the cluster facts it runs with. */
-export interface InClusterProxyProps extends RegistryClusterProps {
-  /** A `RegistryMode.direct(…)`: the upstream the proxy forwards to. */
-  readonly mode: RegistryMode;
+/** Props of `InClusterProxy`. */
+export interface InClusterProxyProps {
+  /** A model of a `RegistryMode.direct(…)`: the upstream the proxy forwards to and the cluster it runs in. */
+  readonly model: RegistryModel;
 }
 
 /**
@@ -42,22 +37,20 @@ export class InClusterProxy extends Construct {
 
   constructor(scope: Construct, id: string, props: InClusterProxyProps) {
     super(scope, id);
-    const settings = props.mode._settings;
-    if (settings.mode !== RegistryModeName.DIRECT) {
-      throw new Error(`${this.node.path}: expected mode to be RegistryMode.direct(…), got mode '${settings.mode}'`);
-    }
-    const cluster = resolveCluster(props, settings);
+    const m = resolvedModel(this, props.model, RegistryModeName.DIRECT);
+    const settings = m.settings as Extract<Settings, { mode: RegistryModeName.DIRECT }>;
+    const cluster = m.cluster;
     const pki = cluster.pki as Pki;
     const images = cluster.images as Images;
-    const hash = orchestratorHash(settings, cluster);
+    const hash = m.configHash;
     const config = inClusterProxyConfig(settings.upstream, pki);
     this.configVersion = config.version;
 
     const data = this.secretData(settings.upstream, pki, config.auth, config.distribution);
     const configSecret = secret(this, 'Config', {
-      name: IN_CLUSTER_PROXY_CONFIG,
+      name: IN_CLUSTER_PROXY_CONFIG_SECRET,
       type: 'registry/incluster-proxy-config',
-      labels: { ...REGISTRY_LABELS, app: 'registry', name: IN_CLUSTER_PROXY_CONFIG },
+      labels: { ...REGISTRY_LABELS, app: 'registry', name: IN_CLUSTER_PROXY_CONFIG_SECRET },
       annotations: { 'registry.deckhouse.io/version': config.version },
       data,
     });
@@ -65,7 +58,7 @@ export class InClusterProxy extends Construct {
     this.deployment = this.renderDeployment(cluster, images, hash, config.version, checksum, config.auth !== undefined);
 
     new KubePodDisruptionBudget(this, 'PodDisruptionBudget', {
-      metadata: { name: IN_CLUSTER_PROXY_NAME, namespace: REGISTRY_NAMESPACE, labels: LABELS },
+      metadata: { name: IN_CLUSTER_PROXY, namespace: REGISTRY_NAMESPACE, labels: LABELS },
       spec: { maxUnavailable: IntOrString.fromNumber(cluster.highAvailability ? 1 : 0), selector: { matchLabels: SELECTOR } },
     });
 
@@ -78,9 +71,9 @@ export class InClusterProxy extends Construct {
       new ApiObject(this, 'VerticalPodAutoscaler', {
         apiVersion: 'autoscaling.k8s.io/v1',
         kind: 'VerticalPodAutoscaler',
-        metadata: { name: IN_CLUSTER_PROXY_NAME, namespace: REGISTRY_NAMESPACE, labels: LABELS },
+        metadata: { name: IN_CLUSTER_PROXY, namespace: REGISTRY_NAMESPACE, labels: LABELS },
         spec: {
-          targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: IN_CLUSTER_PROXY_NAME },
+          targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: IN_CLUSTER_PROXY },
           updatePolicy: { updateMode: 'Auto' },
           resourcePolicy: { containerPolicies: config.auth === undefined ? [policy('distribution')] : [policy('distribution'), policy('auth')] },
         },
@@ -115,14 +108,14 @@ export class InClusterProxy extends Construct {
       requests.cpu = Quantity.fromString('25m');
       requests.memory = Quantity.fromString('40Mi');
     }
-    const mount = [{ name: IN_CLUSTER_PROXY_CONFIG, mountPath: '/config', readOnly: true }];
+    const mount = [{ name: IN_CLUSTER_PROXY_CONFIG_SECRET, mountPath: '/config', readOnly: true }];
     const probe = (port: string) => ({ httpGet: { path: '/', port: IntOrString.fromString(port), scheme: 'HTTPS' } });
     const podAnnotations = { 'registry.deckhouse.io/version': version, 'registry.deckhouse.io/config-checksum': checksum };
     const ha = cluster.highAvailability;
     const env = proxyEnv(cluster.proxy);
     return new KubeDeployment(this, 'Deployment', {
       metadata: {
-        name: IN_CLUSTER_PROXY_NAME,
+        name: IN_CLUSTER_PROXY,
         namespace: REGISTRY_NAMESPACE,
         labels: LABELS,
         annotations: { 'registry.deckhouse.io/hash': hash, ...podAnnotations },
@@ -147,7 +140,7 @@ export class InClusterProxy extends Construct {
               ? {
                 podAntiAffinity: {
                   requiredDuringSchedulingIgnoredDuringExecution: [
-                    { labelSelector: { matchLabels: { app: IN_CLUSTER_PROXY_NAME } }, topologyKey: 'kubernetes.io/hostname' },
+                    { labelSelector: { matchLabels: { app: IN_CLUSTER_PROXY } }, topologyKey: 'kubernetes.io/hostname' },
                   ],
                 },
               }
@@ -186,7 +179,7 @@ export class InClusterProxy extends Construct {
                 },
               ] : []),
             ],
-            volumes: [{ name: IN_CLUSTER_PROXY_CONFIG, secret: { secretName: IN_CLUSTER_PROXY_CONFIG } }],
+            volumes: [{ name: IN_CLUSTER_PROXY_CONFIG_SECRET, secret: { secretName: IN_CLUSTER_PROXY_CONFIG_SECRET } }],
           },
         },
       },

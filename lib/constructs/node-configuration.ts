@@ -1,16 +1,14 @@
 import { Construct } from 'constructs';
 import { NodeGroupConfiguration } from '../../imports/deckhouse-nodegroupconfiguration-deckhouse.io';
-import { Routing, routingFor, routingForBuild } from '../model/routing';
+import { Routing, routingForBuild } from '../model/routing';
 import { NodeFile, nodeFiles, ownedHostDirs } from '../render/node-files';
 import { nodeScriptBody, nodeScriptHeader, secretKey } from '../render/node-script';
-import { Images, NodeGroupFacts, parseContainerdBuild, parseNodeGroups, parseWeight, Pki, resolveCluster } from '../settings/_cluster';
-import { RegistryClusterProps } from '../settings/cluster';
-import { modeNodes } from '../model/mode-nodes';
-import { isNodeServicesMode } from '../settings/_registry-settings';
-import { orchestratorHash } from '../model/module-settings';
+import { NodeGroupFacts } from '../settings/_cluster';
+import { hasNodeServices } from '../settings/_registry-settings';
+import { RegistryModel } from '../model/registry-model';
+import { resolvedModel } from './mode-construct';
 import { nodeServicesExtra } from '../render/node-services-files';
 import { ContainerdBuild, Cri, DeliveryTarget } from '../settings/enums';
-import { RegistryMode } from '../settings/registry-mode';
 import { assertClusterScope, secret } from './_objects';
 import { REGISTRY_LABELS } from './_module-secrets';
 import { KubeRole, KubeRoleBinding } from '../../imports/k8s';
@@ -42,22 +40,12 @@ export interface ExtraFiles {
 const NO_EXTRA: ExtraFiles = { group: () => [], node: () => new Map() };
 
 /** Props of `NodeConfiguration`. */
-export interface NodeConfigurationProps extends RegistryClusterProps {
-  /** The registry mode whose node routing to deliver. */
-  readonly mode: RegistryMode;
-
+export interface NodeConfigurationProps {
   /**
-   * The containerd build on the nodes. Stock containerd ignores hosts.toml `auth` and `rewrite`, so routing
-   * that needs either is refused for it.
-   * @default ContainerdBuild.DECKHOUSE
+   * The model whose node routing to deliver, with the containerd build (stock containerd ignores hosts.toml `auth`
+   * and `rewrite`, so routing that needs either is refused for it) and `spec.weight` of the NodeGroupConfigurations.
    */
-  readonly containerdBuild?: ContainerdBuild;
-
-  /**
-   * `spec.weight` of the NodeGroupConfiguration objects (bashible runs lower weights first).
-   * @default 30
-   */
-  readonly weight?: number;
+  readonly model: RegistryModel;
 }
 
 /**
@@ -72,20 +60,11 @@ export class NodeConfiguration extends Construct {
 
   constructor(scope: Construct, id: string, props: NodeConfigurationProps) {
     super(scope, id);
-    const settings = props.mode._settings;
-    const build = parseContainerdBuild(props.containerdBuild);
-    const weight = parseWeight(props.weight);
+    const m = resolvedModel(this, props.model);
     // With the module, bashible writes the node files: they are expected state, delivered by no object of ours.
-    const deliver = (props.target ?? DeliveryTarget.WITH_MODULE) === DeliveryTarget.WITHOUT_MODULE;
+    const deliver = m.cluster.target === DeliveryTarget.WITHOUT_MODULE;
     if (deliver) assertClusterScope(this, 'NodeGroupConfiguration');
-    if (!isNodeServicesMode(settings)) {
-      this.bundles = renderNodeObjects(deliver ? this : undefined, routingFor(settings), parseNodeGroups(props.nodeGroups, settings.mode), build, weight);
-      return;
-    }
-    const cluster = resolveCluster(props, settings);
-    const pki = cluster.pki as Pki;
-    const extra = nodeServicesExtra(settings, pki, cluster.images as Images, cluster.controlPlane, orchestratorHash(settings, cluster), cluster.proxy);
-    this.bundles = renderNodeObjects(deliver ? this : undefined, modeNodes(settings, cluster).routing, cluster.nodeGroups, build, weight, extra);
+    this.bundles = renderNodeObjects(deliver ? this : undefined, m.routing, m.cluster.nodeGroups, m.build, m.weight, hasNodeServices(m.settings) ? nodeServicesExtra(m) : undefined);
   }
 
   /** Every bundle as a file tree: `nodes/<group>/<absolute node path without the leading slash>` -> content. */

@@ -1,43 +1,22 @@
 import { ApiObject, App, Chart, Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
-import { modeNodes } from '../model/mode-nodes';
-import { modeDiagram } from '../render/diagram';
-import { routingForBuild } from '../model/routing';
-import { CLUSTER_PROPS, parseContainerdBuild, parseWeight, rejectUnknownProps, resolveCluster } from '../settings/_cluster';
-import { describeValue, invalid } from '../settings/_errors';
-import { RegistryClusterProps } from '../settings/cluster';
-import { ContainerdBuild, CredentialForm, DeliveryTarget, RegistryModeName } from '../settings/enums';
-import { applyReadme, expectedReadme, kustomization, rootReadme } from '../render/output-readme';
+import { RegistryModel, RegistryModelProps } from '../model/registry-model';
 import { describeSettings } from '../model/switch-plan';
+import { modeDiagram } from '../render/diagram';
+import { applyReadme, expectedReadme, kustomization, rootReadme } from '../render/output-readme';
+import { CredentialForm, DeliveryTarget, RegistryModeName } from '../settings/enums';
 import { RegistryMode } from '../settings/registry-mode';
 import { DirectMode } from './direct-mode';
+import { LocalMode } from './local-mode';
+import { IRegistryModeConstruct } from './mode-construct';
 import { DeckhouseModuleConfig } from './module-config';
 import { bundleFiles, hasSecretFiles, NodeConfiguration } from './node-configuration';
-import { LocalMode, ProxyMode } from './node-services-mode';
+import { ProxyMode } from './proxy-mode';
 import { UnmanagedMode } from './unmanaged-mode';
 import { registryConfigSecret } from './_module-secrets';
 
 /** Props of `RegistryModule`: the settings and the cluster facts. */
-export interface RegistryModuleProps extends RegistryClusterProps {
-  /**
-   * The registry mode and its settings (`spec.settings.registry`).
-   * @default RegistryMode.unmanaged()
-   */
-  readonly mode?: RegistryMode;
-
-  /**
-   * The containerd build on the nodes. Stock containerd ignores hosts.toml `auth` and `rewrite`, so a mode whose
-   * node routing needs either (Direct with a path rewrite or credentials) is refused for it.
-   * @default ContainerdBuild.DECKHOUSE
-   */
-  readonly containerdBuild?: ContainerdBuild;
-
-  /**
-   * `spec.weight` of the node configuration objects.
-   * @default 30
-   */
-  readonly nodeConfigurationWeight?: number;
-
+export interface RegistryModuleProps extends RegistryModelProps {
   /**
    * How `ModuleConfig/deckhouse` carries the registry credentials.
    * @default CredentialForm.PLACEHOLDER
@@ -63,8 +42,10 @@ export class RegistryModule extends Construct {
   public readonly mode: RegistryMode;
   /** `ModuleConfig/deckhouse`. */
   public readonly moduleConfig: DeckhouseModuleConfig;
-  /** The mode's construct. */
-  public readonly modeConstruct: Construct;
+  /** The settings resolved against the cluster facts, once; every part of the module renders from it. */
+  public readonly model: RegistryModel;
+  /** The mode's construct: a `DirectMode`, `UnmanagedMode`, `ProxyMode` or `LocalMode`. */
+  public readonly modeConstruct: IRegistryModeConstruct;
   /** The per-node containerd files and their delivery. */
   public readonly nodeConfiguration: NodeConfiguration;
   /** Who writes the objects and node files. */
@@ -76,25 +57,18 @@ export class RegistryModule extends Construct {
 
   constructor(scope: Construct, id: string, props: RegistryModuleProps = {}) {
     super(scope, id);
-    rejectUnknownProps(props, [...CLUSTER_PROPS, 'mode', 'containerdBuild', 'nodeConfigurationWeight', 'moduleConfigCredentials']);
-    this.mode = props.mode ?? RegistryMode.unmanaged();
-    if (!(this.mode instanceof RegistryMode)) invalid('mode', 'mode to be a RegistryMode (RegistryMode.direct(…), RegistryMode.fromSettings(…), …)', describeValue(this.mode));
-    const settings = this.mode._settings;
-    // Every input error surfaces here, before anything is created.
-    const cluster = resolveCluster(props, settings);
-    const build = parseContainerdBuild(props.containerdBuild);
-    const weight = parseWeight(props.nodeConfigurationWeight, 'nodeConfigurationWeight');
-    const routing = modeNodes(settings, cluster).routing;
-    if (routing !== undefined) routingForBuild(routing, build);
-    const { moduleConfigCredentials: credentials, ...clusterAndMode } = props;
-    const modeProps = { ...clusterAndMode, mode: this.mode };
-    this.target = cluster.target;
-    this.moduleConfig = new DeckhouseModuleConfig(this, 'ModuleConfig', { mode: this.mode, credentials });
+    // Every input error surfaces here, before anything is created; the parts below read the model only.
+    this.model = RegistryModel._resolve(props, ['moduleConfigCredentials']);
+    const m = this.model._resolved;
+    this.mode = this.model.mode;
+    this.target = this.model.target;
+    this.moduleConfig = new DeckhouseModuleConfig(this, 'ModuleConfig', { mode: this.mode, credentials: props.moduleConfigCredentials });
     // With the module, what it renders is expected state: a chart outside the app, so no synth applies it by accident.
     if (this.target === DeliveryTarget.WITH_MODULE) this.expectedChart = new Chart(new App(), 'expected');
     const home: Construct = this.expectedChart ?? this;
-    registryConfigSecret(home, 'RegistryConfig', this.mode._parsed);
-    switch (settings.mode) {
+    registryConfigSecret(home, 'RegistryConfig', this.model._parsed);
+    const modeProps = { model: this.model };
+    switch (this.model.modeName) {
       case RegistryModeName.DIRECT:
         this.modeConstruct = new DirectMode(home, 'Direct', modeProps);
         break;
@@ -107,13 +81,13 @@ export class RegistryModule extends Construct {
       default:
         this.modeConstruct = new UnmanagedMode(home, 'Unmanaged', modeProps);
     }
-    this.nodeConfiguration = new NodeConfiguration(home, 'NodeConfiguration', { ...modeProps, containerdBuild: build, weight });
+    this.nodeConfiguration = new NodeConfiguration(home, 'NodeConfiguration', modeProps);
     if (this.target === DeliveryTarget.WITHOUT_MODULE) {
       // Every applied object but the ModuleConfig (a file of its own) is kept out of Flux's post-build substitution.
       for (const o of this.appliedObjects()) o.metadata.addAnnotation('kustomize.toolkit.fluxcd.io/substitute', 'disabled');
     }
-    this.diagramText = modeDiagram(settings, cluster, routing);
-    this.summary = describeSettings(settings);
+    this.diagramText = modeDiagram(m.settings, m.cluster, m.routing);
+    this.summary = describeSettings(m.settings);
   }
 
   /** The objects this module puts into the enclosing chart (without the module: all of them; with it: none). */

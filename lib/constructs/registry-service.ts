@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { IntOrString, KubeService } from '../../imports/k8s';
-import { REGISTRY_NAMESPACE, REGISTRY_PORT, REGISTRY_SERVICE_NAME } from '../model/constants';
+import { REGISTRY_NAMESPACE, REGISTRY_PORT } from '../model/constants';
+import { REGISTRY_SERVICE } from '../model/object-names';
 
 /** What the `registry` Service selects (`state.registry_service`). */
 export enum RegistryServiceTarget {
@@ -36,7 +37,7 @@ export class RegistryService extends Construct {
     if (!targets.includes(props.target)) throw new Error(`${this.node.path}: expected target to be one of ${targets.join(', ')}, got "${props.target}"`);
     this.resource = new KubeService(this, 'Resource', {
       metadata: {
-        name: REGISTRY_SERVICE_NAME,
+        name: REGISTRY_SERVICE,
         namespace: REGISTRY_NAMESPACE,
         labels: { heritage: 'deckhouse', module: 'registry', app: 'registry' },
         annotations: props.configHash === undefined ? undefined : { 'registry.deckhouse.io/config-hash': props.configHash },

@@ -1,28 +1,35 @@
 import { ApiObject, App, Chart, Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
 import { bashibleConfig } from '../model/bashible';
-import { managedDeckhouseRegistry, unmanagedDeckhouseRegistry } from '../model/deckhouse-registry';
-import { orchestratorHash } from '../model/module-settings';
+import { proxyEndpoints } from '../model/node-services';
+import { RegistryModel, ResolvedRegistry, resolvedFor } from '../model/registry-model';
 import { resolveImage } from '../model/resolver';
-import { checkStageResolution, checkSwitchAllowed, describeSettings, planSwitch, Side, StagePlan } from '../model/switch-plan';
-import { Cluster, CLUSTER_PROPS, Images, IngressFacts, parseContainerdBuild, parseWeight, Pki, rejectUnknownProps, resolveCluster } from '../settings/_cluster';
-import { isNodeServicesMode, parseConnection, Settings, Upstream } from '../settings/_registry-settings';
+import { checkStageResolution, checkSwitchAllowed, describeSettings, effectiveSettings, planSwitch, Side, StagePlan } from '../model/switch-plan';
+import { planDiagram } from '../render/diagram';
+import { nodeServicesExtra, registryProxyFiles } from '../render/node-services-files';
+import { applyReadme, expectedReadme, kustomization, rootReadme } from '../render/output-readme';
+import { CLUSTER_PROPS, rejectUnknownProps } from '../settings/_cluster';
 import { describeValue, invalid } from '../settings/_errors';
+import { hasNodeServices, parseConnection, Upstream } from '../settings/_registry-settings';
 import { RegistryClusterProps } from '../settings/cluster';
 import { ContainerdBuild, CredentialForm, Cri, DeliveryTarget, RegistryModeName } from '../settings/enums';
 import { RegistryMode, UnmanagedModeOptions } from '../settings/registry-mode';
-import { planDiagram } from '../render/diagram';
-import { applyReadme, expectedReadme, kustomization, rootReadme } from '../render/output-readme';
-import { modeNodes } from '../model/mode-nodes';
-import { proxyEndpoints } from '../model/node-services';
-import { NodeFile } from '../render/node-files';
-import { nodeServicesExtra, registryProxyFiles } from '../render/node-services-files';
-import { nodeServicesDeckhouseRegistry, renderLocalPush, renderNodeServicesSecrets } from './node-services-mode';
 import { InClusterProxy } from './in-cluster-proxy';
 import { DeckhouseModuleConfig } from './module-config';
 import { bundleFiles, hasSecretFiles, NodeBundle, renderNodeObjects } from './node-configuration';
 import { RegistryService, RegistryServiceTarget } from './registry-service';
 import { bashibleConfigSecret, deckhouseRegistrySecret, registryConfigSecret, registryPkiSecret } from './_module-secrets';
+import { renderLocalPush, renderNodeServicesSecrets } from './_node-services-objects';
+
+/** What every stage of a switch renders from: both sides' models, declared and effective. */
+interface StageContext {
+  /** Models of the declared settings (the In-Cluster Proxy renders from these; `to` also gives `registry-config`). */
+  readonly models: Record<Side, RegistryModel>;
+  /** Models of the effective settings (`effectiveSettings`): everything else renders from these. */
+  readonly sides: Record<Side, ResolvedRegistry>;
+  /** Whether the stages' NodeGroupConfigurations deliver the node files (without the module). */
+  readonly deliver: boolean;
+}
 
 /** Props of `RegistrySwitch`: both settings and the cluster facts. */
 export interface RegistrySwitchProps extends RegistryClusterProps {
@@ -100,37 +107,44 @@ export class RegistrySwitch extends Construct {
   constructor(scope: Construct, id: string, props: RegistrySwitchProps) {
     super(scope, id);
     if (this.node.scopes.some((s) => s instanceof Chart)) throw new Error(`${this.node.path}: a RegistrySwitch renders one Chart per stage; create it directly under an App, not inside a Chart`);
-    rejectUnknownProps(props, [...CLUSTER_PROPS, 'from', 'to', 'bootstrapRegistry', 'containerdBuild', 'nodeConfigurationWeight', 'moduleConfigCredentials']);
+    const own = ['from', 'to', 'bootstrapRegistry', 'moduleConfigCredentials'];
+    rejectUnknownProps(props, [...CLUSTER_PROPS, ...own, 'containerdBuild', 'nodeConfigurationWeight']);
     for (const side of ['from', 'to'] as const) {
       if (!(props[side] instanceof RegistryMode)) invalid(side, 'a RegistryMode (RegistryMode.direct(…), RegistryMode.fromSettings(…), …)', describeValue(props[side]));
     }
-    const from = props.from._settings;
-    const to = props.to._settings;
-    checkSwitchAllowed(from, to);
-    const clusters = { from: resolveCluster(props, from), to: resolveCluster(props, to) };
-    const build = parseContainerdBuild(props.containerdBuild);
-    const weight = parseWeight(props.nodeConfigurationWeight, 'nodeConfigurationWeight');
-    const images = clusters.to.images ?? clusters.from.images;
-    const digests = images === undefined ? [`sha256:${'0'.repeat(64)}`] : [images.dockerDistribution, images.dockerAuth];
+    const declared = { from: props.from._settings, to: props.to._settings };
+    checkSwitchAllowed(declared.from, declared.to);
+    // Each side resolves once, from the same cluster facts.
+    const models = { from: RegistryModel._resolve({ ...clusterProps(props), mode: props.from }), to: RegistryModel._resolve({ ...clusterProps(props), mode: props.to }) };
     let bootstrap: Upstream | undefined;
     if (props.bootstrapRegistry !== undefined) {
-      if (!(from.mode === RegistryModeName.UNMANAGED && from.upstream === undefined)) {
-        throw new Error(`bootstrapRegistry: only meaningful when from is the default Unmanaged mode; from is ${describeSettings(from)}`);
+      if (!(declared.from.mode === RegistryModeName.UNMANAGED && declared.from.upstream === undefined)) {
+        throw new Error(`bootstrapRegistry: only meaningful when from is the default Unmanaged mode; from is ${describeSettings(declared.from)}`);
       }
       bootstrap = parseConnection('bootstrapRegistry', props.bootstrapRegistry);
     }
-    const plan = planSwitch(from, to, clusters.to, digests, (x) => modeNodes(x, clusters.to).routing, bootstrap);
-    const modes = { from: props.from, to: props.to };
-    const settings = { from: plan.effectiveFrom, to: plan.effectiveTo };
-    this.target = clusters.to.target;
+    const effective = effectiveSettings(declared.from, declared.to, bootstrap);
+    const sideOf = (side: Side): ResolvedRegistry => {
+      const m = models[side]._resolved;
+      return effective[side] === m.settings ? m : resolvedFor(effective[side], m.cluster, m.build, m.weight);
+    };
+    const sides = { from: sideOf('from'), to: sideOf('to') };
+    const images = sides.to.cluster.images ?? sides.from.cluster.images;
+    const digests = images === undefined ? [`sha256:${'0'.repeat(64)}`] : [images.dockerDistribution, images.dockerAuth];
+    const plan = planSwitch({ declared, from: sides.from, to: sides.to, images: digests });
+    const { build } = sides.to;
+    const from = declared.from;
+    const to = declared.to;
+    this.target = models.to.target;
     this.moduleConfig = new DeckhouseModuleConfig(this, 'ModuleConfig', { mode: props.to, credentials: props.moduleConfigCredentials });
     // With the module the stages are what to expect and wait for: their charts live outside the app.
     const stageParent: Construct = this.target === DeliveryTarget.WITH_MODULE ? new App() : this;
 
-    plan.stages.forEach((stage, i) => {
+    const ctx: StageContext = { models, sides, deliver: this.target === DeliveryTarget.WITHOUT_MODULE };
+    plan.forEach((stage, i) => {
       const folder = `${String(i + 1).padStart(2, '0')}-${stage.name}`;
       const chart = new Chart(stageParent, folder);
-      const bundles = this.renderStage(chart, stage, props, modes, settings, clusters, build, weight);
+      const bundles = renderStage(chart, stage, ctx);
       for (const b of bundles) {
         const files: Record<string, string> = {};
         for (const f of b.files) files[f.path] = f.content;
@@ -231,61 +245,43 @@ export class RegistrySwitch extends Construct {
     return planDiagram(this.stages);
   }
 
-  private renderStage(chart: Chart, stage: StagePlan, props: RegistrySwitchProps, modes: Record<Side, RegistryMode>,
-    settings: Record<Side, Settings>, clusters: Record<Side, Cluster>, build: ContainerdBuild, weight: number): NodeBundle[] {
-    registryConfigSecret(chart, 'RegistryConfig', modes.to._parsed);
-    if (stage.pki !== undefined) {
-      const side = stage.pki;
-      registryPkiSecret(chart, 'Pki', clusters[side].pki as Pki, orchestratorHash(settings[side], clusters[side]));
-    }
-    if (stage.deckhouseRegistry !== undefined) {
-      const side = stage.deckhouseRegistry;
-      const s = settings[side];
-      const pki = clusters[side].pki as Pki;
-      if (s.mode === RegistryModeName.DIRECT) {
-        deckhouseRegistrySecret(chart, 'DeckhouseRegistry', managedDeckhouseRegistry(pki.ca.certificate, s.upstream.username, s.upstream.password));
-      } else if (isNodeServicesMode(s)) {
-        deckhouseRegistrySecret(chart, 'DeckhouseRegistry', nodeServicesDeckhouseRegistry(s, pki));
-      } else if (s.upstream !== undefined) {
-        deckhouseRegistrySecret(chart, 'DeckhouseRegistry', unmanagedDeckhouseRegistry(s.upstream));
-      }
-    }
-    const endpoints = stage.registryProxy ? proxyEndpoints(clusters.to.controlPlane) : [];
-    if (stage.routing !== undefined) bashibleConfigSecret(chart, 'BashibleConfig', bashibleConfig(stage.bashibleMode, stage.imagesBase, stage.routing, endpoints));
-    if (stage.inClusterProxy !== undefined) new InClusterProxy(chart, 'InClusterProxy', { ...clusterProps(props), mode: modes[stage.inClusterProxy] });
-    if (stage.nodeServices !== undefined) {
-      const side = stage.nodeServices;
-      renderNodeServicesSecrets(chart, settings[side], clusters[side]);
-      if (settings[side].mode === RegistryModeName.LOCAL) renderLocalPush(chart, clusters[side].ingress as IngressFacts, orchestratorHash(settings[side], clusters[side]));
-    }
-    if (stage.service !== undefined) {
-      const side: Side = serviceSide(stage.service, settings);
-      const target = stage.service === 'incluster-proxy' ? RegistryServiceTarget.IN_CLUSTER_PROXY : RegistryServiceTarget.NODE_SERVICES;
-      new RegistryService(chart, 'Service', { target, configHash: orchestratorHash(settings[side], clusters[side]) });
-    }
-    const node = new Construct(chart, 'NodeConfiguration');
-    const c = clusters.to;
-    const lb = stage.registryProxy ? registryProxyFiles(c.controlPlane) : [];
-    let services: (group: string) => Map<string, NodeFile[]> = () => new Map();
-    if (stage.nodeServices !== undefined) {
-      const side = stage.nodeServices;
-      const sc = clusters[side];
-      services = nodeServicesExtra(settings[side], sc.pki as Pki, sc.images as Images, sc.controlPlane, orchestratorHash(settings[side], sc), sc.proxy).node;
-    }
-    const deliver = this.target === DeliveryTarget.WITHOUT_MODULE;
-    return renderNodeObjects(deliver ? node : undefined, stage.routing, c.nodeGroups, build, weight, { group: () => lb, node: services });
-  }
+}
 
+/** One stage's objects and node files, in a fixed order, from the stage plan and both sides' models. */
+function renderStage(chart: Chart, stage: StagePlan, ctx: StageContext): NodeBundle[] {
+  const { sides } = ctx;
+  registryConfigSecret(chart, 'RegistryConfig', ctx.models.to._parsed);
+  if (stage.pki !== undefined) registryPkiSecret(chart, 'Pki', sides[stage.pki]);
+  const registry = stage.deckhouseRegistry === undefined ? undefined : sides[stage.deckhouseRegistry].deckhouseRegistry;
+  if (registry !== undefined) deckhouseRegistrySecret(chart, 'DeckhouseRegistry', registry);
+  const controlPlane = sides.to.cluster.controlPlane;
+  const endpoints = stage.registryProxy ? proxyEndpoints(controlPlane) : [];
+  if (stage.routing !== undefined) bashibleConfigSecret(chart, 'BashibleConfig', bashibleConfig(stage.bashibleMode, stage.imagesBase, stage.routing, endpoints));
+  if (stage.inClusterProxy !== undefined) new InClusterProxy(chart, 'InClusterProxy', { model: ctx.models[stage.inClusterProxy] });
+  if (stage.nodeServices !== undefined) {
+    const m = sides[stage.nodeServices];
+    renderNodeServicesSecrets(chart, m);
+    if (m.settings.mode === RegistryModeName.LOCAL) renderLocalPush(chart, m);
+  }
+  if (stage.service !== undefined) {
+    const target = stage.service === 'incluster-proxy' ? RegistryServiceTarget.IN_CLUSTER_PROXY : RegistryServiceTarget.NODE_SERVICES;
+    new RegistryService(chart, 'Service', { target, configHash: sides[serviceSide(stage.service, sides)].configHash });
+  }
+  const node = new Construct(chart, 'NodeConfiguration');
+  const lb = stage.registryProxy ? registryProxyFiles(controlPlane) : [];
+  const services = stage.nodeServices === undefined ? () => new Map() : nodeServicesExtra(sides[stage.nodeServices]).node;
+  const { build, weight, cluster } = sides.to;
+  return renderNodeObjects(ctx.deliver ? node : undefined, stage.routing, cluster.nodeGroups, build, weight, { group: () => lb, node: services });
 }
 
 /** The side whose settings the Service's target belongs to. */
-function serviceSide(target: 'incluster-proxy' | 'node-services', settings: Record<Side, Settings>): Side {
-  const matches = (s: Settings) => (target === 'incluster-proxy' ? s.mode === RegistryModeName.DIRECT : isNodeServicesMode(s));
-  return matches(settings.to) ? 'to' : 'from';
+function serviceSide(target: 'incluster-proxy' | 'node-services', sides: Record<Side, ResolvedRegistry>): Side {
+  const matches = (m: ResolvedRegistry) => (target === 'incluster-proxy' ? m.settings.mode === RegistryModeName.DIRECT : hasNodeServices(m.settings));
+  return matches(sides.to) ? 'to' : 'from';
 }
 
 /** The cluster facts of switch props, without the switch's own props. */
-function clusterProps(props: RegistrySwitchProps): RegistryClusterProps {
-  const { from: _f, to: _t, bootstrapRegistry: _b, containerdBuild: _c, nodeConfigurationWeight: _w, ...rest } = props;
+function clusterProps(props: RegistrySwitchProps): RegistryClusterProps & { containerdBuild?: ContainerdBuild; nodeConfigurationWeight?: number } {
+  const { from: _f, to: _t, bootstrapRegistry: _b, moduleConfigCredentials: _m, ...rest } = props;
   return rest;
 }

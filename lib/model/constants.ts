@@ -1,7 +1,5 @@
 /** Namespace of every namespaced object the module renders. */
 export const REGISTRY_NAMESPACE = 'd8-system';
-/** Name of the headless Service in front of the registry. */
-export const REGISTRY_SERVICE_NAME = 'registry';
 /** DNS name of the fixed registry address. */
 export const REGISTRY_HOST = 'registry.d8-system.svc';
 /** Port of the fixed registry address. */
@@ -18,6 +16,4 @@ export const REGISTRY_IMAGES_BASE = `${REGISTRY_ADDRESS}${REGISTRY_PATH}`;
 export const REGISTRY_SCHEME = 'https';
 /** Root of containerd's hosts directories on every node. */
 export const CONTAINERD_REGISTRY_DIR = '/etc/containerd/registry.d';
-/** Name of the platform-wide registry Secret (pull secret of every Deckhouse workload). */
-export const DECKHOUSE_REGISTRY_SECRET = 'deckhouse-registry';
 export { MODULE_GENERATED } from '../settings/_generated';

@@ -1,8 +1,11 @@
 // Data of `d8-system/deckhouse-registry` (reference §5.2, errata §3): what components pull with and trust, as module
 // `deckhouse` renders it and the registry orchestrator merge-patches it.
-import { Upstream } from '../settings/_registry-settings';
+import { Pki } from '../settings/_cluster';
+import { hasNodeServices, Settings, Upstream } from '../settings/_registry-settings';
+import { RegistryModeName } from '../settings/enums';
 import { goJson } from './_hash';
 import { MODULE_GENERATED, REGISTRY_ADDRESS, REGISTRY_PATH, REGISTRY_SCHEME } from './constants';
+import { RegistryUser } from './node-services';
 
 /** `clusterIsBootstrapped` holds Helm's `quote` of a boolean: the six bytes `"true"`, quotes included. */
 export const CLUSTER_IS_BOOTSTRAPPED = '"true"';
@@ -49,4 +52,18 @@ export function unmanagedDeckhouseRegistry(u: Upstream): Record<string, string> 
     'clusterIsBootstrapped': CLUSTER_IS_BOOTSTRAPPED,
     'imagesRegistry': u.imagesRepo,
   };
+}
+
+/**
+ * `deckhouse-registry` of a setting, for every mode and every switch stage: Direct pulls the fixed address with the
+ * upstream's credentials, Proxy and Local with the read-only user, a configurable Unmanaged the upstream itself; the
+ * default Unmanaged mode leaves it to module `deckhouse` (undefined).
+ */
+export function deckhouseRegistryData(s: Settings, pki: Pki | undefined, users: readonly RegistryUser[]): Record<string, string> | undefined {
+  if (s.mode === RegistryModeName.DIRECT) return managedDeckhouseRegistry((pki as Pki).ca.certificate, s.upstream.username, s.upstream.password);
+  if (hasNodeServices(s)) {
+    const ro = users.find((u) => u.name === 'ro') as RegistryUser;
+    return managedDeckhouseRegistry((pki as Pki).ca.certificate, ro.name, ro.password);
+  }
+  return s.upstream === undefined ? undefined : unmanagedDeckhouseRegistry(s.upstream);
 }

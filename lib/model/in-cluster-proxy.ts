@@ -5,14 +5,6 @@ import { bcryptDeterministic, canonicalJson, secretFingerprint, sha256 } from '.
 import { MODULE_GENERATED, REGISTRY_PORT } from './constants';
 import { AUTH_PORT, distributionConfig, dockerAuthConfig, upstreamProxy } from './_distribution';
 
-/** Objects of the In-Cluster Proxy, as `Kind namespace/name`. */
-export const IN_CLUSTER_PROXY_OBJECTS = [
-  'Deployment d8-system/registry-incluster-proxy',
-  'PodDisruptionBudget d8-system/registry-incluster-proxy',
-  'VerticalPodAutoscaler d8-system/registry-incluster-proxy',
-  'Secret d8-system/registry-incluster-proxy-config',
-];
-
 export { AUTH_PORT };
 export const DISTRIBUTION_PORT = REGISTRY_PORT;
 export const DEBUG_PORT = 5002;

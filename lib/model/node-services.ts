@@ -46,11 +46,6 @@ export function registryUserNames(mode: RegistryModeName): string[] {
   return mode === RegistryModeName.LOCAL ? ['ro', 'rw', 'mirror-puller', 'mirror-pusher'] : ['ro'];
 }
 
-/** Name of a user's Secret: `registry-user-<name>`. */
-export function userSecretName(name: string): string {
-  return `registry-user-${name}`;
-}
-
 /**
  * The module's users: passwords of 16 characters from [a-zA-Z0-9] as the module makes them, derived here from the CA
  * key (stable for a PKI, secret like it), and their bcrypt hashes (cost 10, Go's DefaultCost).

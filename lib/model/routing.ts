@@ -1,7 +1,6 @@
 // Per-node routing: for each registry host containerd sees, the ordered mirrors it tries. This one model feeds
 // the `registry-bashible-config` payload, the hosts.toml files and the resolver.
-import { Settings, Upstream } from '../settings/_registry-settings';
-import { RegistryModeName } from '../settings/enums';
+import { Upstream } from '../settings/_registry-settings';
 import { REGISTRY_ADDRESS, REGISTRY_PATH_REGEXP } from './constants';
 
 export interface MirrorAuth {
@@ -118,16 +117,4 @@ export function routingForBuild(routing: Routing, build: 'Deckhouse' | 'Stock', 
     };
   }
   return out;
-}
-
-/** The routing a mode gives every node, or undefined when the module leaves nodes alone (default Unmanaged). */
-export function routingFor(settings: Settings): Routing | undefined {
-  switch (settings.mode) {
-    case RegistryModeName.DIRECT:
-      return directRouting(settings.upstream);
-    case RegistryModeName.UNMANAGED:
-      return settings.upstream === undefined ? undefined : unmanagedRouting(settings.upstream);
-    default:
-      throw new Error(`routing for mode '${settings.mode}' depends on the PKI: use modeNodes()`);
-  }
 }

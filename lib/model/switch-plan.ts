@@ -1,13 +1,16 @@
 // Switching between two settings the way the module's orchestrator does (reference §7.4, §8, §9): first every node
 // gets routing for the old and the new source, then components switch, then only the new routing stays, then the
 // old mode's objects go. Each stage is a complete desired state; the invariants are checked with the resolver.
-import { Cluster } from '../settings/_cluster';
-import { isNodeServicesMode, Settings, Upstream, upstreamOf } from '../settings/_registry-settings';
+import { hasNodeServices, runsComponents, Settings, Upstream, upstreamOf } from '../settings/_registry-settings';
 import { Cri, RegistryModeName } from '../settings/enums';
 import { canonicalJson } from './_hash';
-import { REGISTRY_IMAGES_BASE, REGISTRY_PATH } from './constants';
-import { LOCAL_ENDPOINT, registryUserNames, userSecretName } from './node-services';
-import { IN_CLUSTER_PROXY_OBJECTS } from './in-cluster-proxy';
+import { REGISTRY_PATH } from './constants';
+import { LOCAL_ENDPOINT } from './node-services';
+import {
+  IN_CLUSTER_PROXY_OBJECTS, nodeConfigSecretName, objectRef, PUSH_INGRESS, PUSH_INGRESS_CERTIFICATE, PUSH_INGRESS_CUSTOM_TLS_SECRET, PUSH_SERVICE,
+  REGISTRY_PKI_SECRET, REGISTRY_SERVICE, userSecretName,
+} from './object-names';
+import { imagesBaseOf, ResolvedRegistry } from './registry-model';
 import { firstManifestEndpoint, Resolution } from './resolver';
 import { mergeRouting, Routing } from './routing';
 
@@ -48,20 +51,6 @@ export interface StagePlan {
   readonly prune: readonly string[];
 }
 
-export interface SwitchPlan {
-  /** Settings the old side renders with: a default Unmanaged source with a known bootstrap registry uses it. */
-  readonly effectiveFrom: Settings;
-  /** Settings the target stages render with: a default Unmanaged target keeps the remembered upstream. */
-  readonly effectiveTo: Settings;
-  readonly stages: readonly StagePlan[];
-}
-
-/** `global.modulesImages.registry.base`: the fixed address in the managed modes, else the upstream, else unknown. */
-export function imagesBaseOf(s: Settings): string | undefined {
-  if (s.mode !== RegistryModeName.UNMANAGED) return REGISTRY_IMAGES_BASE;
-  return s.upstream?.imagesRepo;
-}
-
 /** A short name of a setting for plans and errors, e.g. `Direct (registry.deckhouse.ru/deckhouse/ee)`. */
 export function describeSettings(s: Settings): string {
   if (s.mode === RegistryModeName.UNMANAGED) return s.upstream === undefined ? 'Unmanaged (default)' : `Unmanaged (${s.upstream.imagesRepo})`;
@@ -87,7 +76,7 @@ export function checkSwitchAllowed(from: Settings, to: Settings): void {
 
 function checksFor(s: Settings, images: readonly string[]): ImageCheck[] {
   const base = imagesBaseOf(s);
-  if (isNodeServicesMode(s)) {
+  if (hasNodeServices(s)) {
     // Nodes pull the fixed address through the local load balancer; the node services map the path themselves.
     return images.map((digest) => ({ image: `${base}@${digest}`, accepts: [{ host: LOCAL_ENDPOINT, repository: REGISTRY_PATH.slice(1) }] }));
   }
@@ -109,182 +98,265 @@ function mergeChecks(...lists: ImageCheck[][]): ImageCheck[] {
 
 function serviceOf(s: Settings): StagePlan['service'] {
   if (s.mode === RegistryModeName.DIRECT) return 'incluster-proxy';
-  return isNodeServicesMode(s) ? 'node-services' : undefined;
+  return hasNodeServices(s) ? 'node-services' : undefined;
 }
 
-/** Objects of a mode's node services, as `Kind namespace/name`, for pruning. */
-function nodeServicesObjects(s: Settings, cluster: Cluster): string[] {
+/** Objects of a setting's node services, as `Kind namespace/name`, for pruning. */
+function nodeServicesObjects(m: ResolvedRegistry): string[] {
   const out = [
-    ...registryUserNames(s.mode).map((u) => `Secret d8-system/${userSecretName(u)}`),
-    ...cluster.controlPlane.map((n) => `Secret d8-system/registry-node-config-${n.name}`),
+    ...m.users.map((u) => objectRef('Secret', userSecretName(u.name))),
+    ...m.cluster.controlPlane.map((n) => objectRef('Secret', nodeConfigSecretName(n.name))),
   ];
-  if (s.mode === RegistryModeName.LOCAL) {
-    out.push('Service d8-system/registry-push', 'Ingress d8-system/registry', cluster.ingress?.tls.kind === 'CustomCertificate'
-      ? 'Secret d8-system/registry-ingress-tls-customcertificate' : 'Certificate d8-system/registry-ingress');
+  const ingress = m.cluster.ingress;
+  if (m.settings.mode === RegistryModeName.LOCAL && ingress !== undefined) {
+    out.push(objectRef('Service', PUSH_SERVICE), objectRef('Ingress', PUSH_INGRESS), ingress.tls.kind === 'CustomCertificate'
+      ? objectRef('Secret', PUSH_INGRESS_CUSTOM_TLS_SECRET) : objectRef('Certificate', PUSH_INGRESS_CERTIFICATE));
   }
   return out;
 }
 
-/**
- * The staged plan from one setting to another; the caller has checked that the switch is allowed. `bootstrap` is
- * the registry a default-Unmanaged cluster uses (what `deckhouse-registry` holds), when known. `routingOf` gives a
- * mode's node routing (Proxy and Local need the PKI for it).
- */
-export function planSwitch(declaredFrom: Settings, to: Settings, cluster: Cluster, images: readonly string[],
-  routingOf: (s: Settings) => Routing | undefined, bootstrap?: Upstream): SwitchPlan {
-  // Nodes of a default-Unmanaged cluster run the legacy configuration built from deckhouse-registry.
+/** The settings a switch renders with, on each side. */
+export interface EffectiveSettings {
+  /** A default Unmanaged source with a known bootstrap registry uses it. */
+  readonly from: Settings;
+  /** A default Unmanaged target keeps the remembered upstream (FinalizeUnmanagedTransition). */
+  readonly to: Settings;
+}
+
+/** The settings both sides of a switch render with; `bootstrap` is the registry a default-Unmanaged cluster uses. */
+export function effectiveSettings(declaredFrom: Settings, to: Settings, bootstrap?: Upstream): EffectiveSettings {
   const legacyNodes = declaredFrom.mode === RegistryModeName.UNMANAGED && declaredFrom.upstream === undefined;
   const from: Settings = legacyNodes && bootstrap !== undefined ? { mode: RegistryModeName.UNMANAGED, upstream: bootstrap } : declaredFrom;
   const fromUpstream = upstreamOf(from);
-  // FinalizeUnmanagedTransition: a default Unmanaged target keeps the remembered upstream's node configuration.
   const effectiveTo: Settings = to.mode === RegistryModeName.UNMANAGED && to.upstream === undefined && fromUpstream !== undefined
     ? { mode: RegistryModeName.UNMANAGED, upstream: fromUpstream }
     : to;
-  const fromRouting = routingOf(from);
-  const toRouting = routingOf(effectiveTo);
-  const fromBase = imagesBaseOf(from);
-  const toBase = imagesBaseOf(effectiveTo) as string;
+  return { from, to: effectiveTo };
+}
+
+/** Everything a switch is planned from: the declared settings and the models of the effective ones. */
+export interface SwitchContext {
+  /** The settings as the user wrote them (wording, and whether nodes run the legacy configuration). */
+  readonly declared: { readonly from: Settings; readonly to: Settings };
+  /** Models of the effective settings (`effectiveSettings`) in the cluster. */
+  readonly from: ResolvedRegistry;
+  readonly to: ResolvedRegistry;
+  /** Image digests every node must resolve at every stage. */
+  readonly images: readonly string[];
+}
+
+/** What runs at a stage, side by side. */
+type StageParts = Pick<StagePlan, 'deckhouseRegistry' | 'inClusterProxy' | 'nodeServices' | 'registryProxy' | 'service' | 'pki'>;
+
+/** The facts every stage builder reads, derived once from the context. */
+interface SwitchFacts {
+  readonly ctx: SwitchContext;
+  readonly from: Settings;
+  readonly to: Settings;
+  /** Nodes of a default-Unmanaged cluster run the legacy configuration built from deckhouse-registry. */
+  readonly legacyNodes: boolean;
+  readonly fromRouting?: Routing;
+  readonly toRouting?: Routing;
+  /** Routing for both sides (transition). */
+  readonly dual?: Routing;
+  readonly routingChanges: boolean;
+  readonly fromBase?: string;
+  readonly toBase: string;
+  readonly proxyFrom: boolean;
+  readonly proxyTo: boolean;
+  readonly nsFrom: boolean;
+  readonly nsTo: boolean;
+  readonly local: boolean;
+  readonly toChecks: ImageCheck[];
+  readonly bothChecks: ImageCheck[];
+  /** The old side, plus what the new side has started. */
+  readonly before: StageParts;
+  /** After the switch. */
+  readonly after: StageParts;
+  readonly common: Pick<StagePlan, 'bashibleMode' | 'imagesBase'>;
+}
+
+function switchFacts(ctx: SwitchContext): SwitchFacts {
+  const from = ctx.from.settings;
+  const to = ctx.declared.to;
+  const legacyNodes = ctx.declared.from.mode === RegistryModeName.UNMANAGED && ctx.declared.from.upstream === undefined;
+  const fromRouting = ctx.from.routing;
+  const toRouting = ctx.to.routing;
+  const dual = toRouting === undefined ? fromRouting : fromRouting === undefined ? toRouting : mergeRouting(fromRouting, toRouting);
   const proxyFrom = from.mode === RegistryModeName.DIRECT;
   const proxyTo = to.mode === RegistryModeName.DIRECT;
-  const nsFrom = isNodeServicesMode(from);
-  const nsTo = isNodeServicesMode(to);
-  const managed = (s: Settings) => s.mode !== RegistryModeName.UNMANAGED;
-  const fromChecks = checksFor(from, images);
-  const toChecks = checksFor(effectiveTo, images);
-  const bothChecks = mergeChecks(fromChecks, toChecks);
-  const v1Groups = cluster.nodeGroups.filter((g) => g.cri === Cri.CONTAINERD).map((g) => g.name);
-  const deckhouseRegistryFrom: Side | undefined = legacyNodes ? undefined : 'from';
-  const stages: StagePlan[] = [];
-  const routingChanges = canonicalJson(fromRouting ?? null) !== canonicalJson(toRouting ?? null);
-  const dual = toRouting === undefined ? fromRouting : fromRouting === undefined ? toRouting : mergeRouting(fromRouting, toRouting);
-  const local = to.mode === RegistryModeName.LOCAL;
-  // What runs before the switch (the old side, plus what the new side has started), and after it.
-  const before = {
-    deckhouseRegistry: deckhouseRegistryFrom, inClusterProxy: proxyFrom ? 'from' as Side : undefined, nodeServices: nsFrom ? 'from' as Side : undefined,
-    registryProxy: nsFrom || nsTo, service: serviceOf(from), pki: managed(from) ? 'from' as Side : undefined,
+  const nsFrom = hasNodeServices(from);
+  const nsTo = hasNodeServices(to);
+  const side = (holds: boolean, s: Side): Side | undefined => (holds ? s : undefined);
+  return {
+    ctx, from, to, legacyNodes, fromRouting, toRouting, dual,
+    routingChanges: canonicalJson(fromRouting ?? null) !== canonicalJson(toRouting ?? null),
+    fromBase: imagesBaseOf(from),
+    toBase: imagesBaseOf(ctx.to.settings) as string,
+    proxyFrom, proxyTo, nsFrom, nsTo,
+    local: to.mode === RegistryModeName.LOCAL,
+    toChecks: checksFor(ctx.to.settings, ctx.images),
+    bothChecks: mergeChecks(checksFor(from, ctx.images), checksFor(ctx.to.settings, ctx.images)),
+    before: {
+      deckhouseRegistry: side(!legacyNodes, 'from'), inClusterProxy: side(proxyFrom, 'from'), nodeServices: side(nsFrom, 'from'),
+      registryProxy: nsFrom || nsTo, service: serviceOf(from), pki: side(runsComponents(from.mode), 'from'),
+    },
+    after: {
+      deckhouseRegistry: 'to',
+      inClusterProxy: side(proxyTo, 'to') ?? side(proxyFrom, 'from'),
+      nodeServices: side(nsTo, 'to') ?? side(nsFrom, 'from'),
+      registryProxy: nsFrom || nsTo,
+      service: serviceOf(to) ?? serviceOf(from),
+      pki: side(runsComponents(to.mode), 'to') ?? side(runsComponents(from.mode), 'from'),
+    },
+    common: { bashibleMode: to.mode, imagesBase: imagesBaseOf(ctx.to.settings) as string },
   };
-  const after = {
-    deckhouseRegistry: 'to' as Side,
-    inClusterProxy: proxyTo ? 'to' as Side : proxyFrom ? 'from' as Side : undefined,
-    nodeServices: nsTo ? 'to' as Side : nsFrom ? 'from' as Side : undefined,
-    registryProxy: nsFrom || nsTo,
-    service: serviceOf(to) ?? serviceOf(from),
-    pki: managed(to) ? 'to' as Side : managed(from) ? 'from' as Side : undefined,
-  };
+}
 
-  if (routingChanges) {
-    // Routing for both sides merges per upstream: when the upstreams are the same (a credential or CA rotation),
-    // nodes hold only the new side's routing from this stage on.
-    const onlyNew = toRouting !== undefined && canonicalJson(dual ?? null) === canonicalJson(toRouting);
-    const disruptions = [fromRouting === undefined
-      ? `every node moves to config_path with routing for ${describeSettings(to)}; images of the bootstrap registry are pulled from their own host (its CA and credentials from the legacy configuration no longer apply; pass bootstrapRegistry to keep them routed)`
-      : onlyNew
-        ? `every node's routing for ${describeSettings(to)} takes the new credentials or CA (the same upstream: hosts.toml holds only the new ones from this stage on); hosts.toml edits apply without restarting containerd`
-        : `every node receives routing for both ${describeSettings(from)} and ${describeSettings(to)}; hosts.toml edits apply without restarting containerd`];
-    if (fromRouting === undefined) {
-      disruptions.push('config_path takes effect only when containerd restarts: with Deckhouse, bashible restarts it (its containerd step; the registry NodeGroupConfiguration script also sets the containerd-need-restart flag when /etc/containerd/registry-config-path.toml changes); elsewhere the script prints that containerd must be restarted');
-    }
-    if (nsTo && !nsFrom) disruptions.push('every node starts the registry-proxy load balancer on 127.0.0.1:5001 (static pod)');
-    if (legacyNodes && v1Groups.length > 0) {
-      disruptions.push(`containerd 1.x restarts once on the nodes of ${v1Groups.map((g) => `"${g}"`).join(', ')}: they move from the legacy registry.mirrors configuration to config_path`);
-    }
-    stages.push({
-      name: 'transition',
-      waitFor: local ? ['ContainerdConfigPreflightReady', 'TransitionContainerdConfigReady'] : ['RegistryContainsRequiredImages', 'ContainerdConfigPreflightReady', 'TransitionContainerdConfigReady'],
-      routing: dual, bashibleMode: to.mode, imagesBase: toBase, ...before, checks: bothChecks, disruptions, prune: [],
-    });
+/** Transition: every node gets routing for both sides (only when the routing changes). */
+function transitionStage(f: SwitchFacts): StagePlan | undefined {
+  if (!f.routingChanges) return undefined;
+  const { from, to } = f;
+  const v1Groups = f.ctx.to.cluster.nodeGroups.filter((g) => g.cri === Cri.CONTAINERD).map((g) => g.name);
+  // Routing for both sides merges per upstream: when the upstreams are the same (a credential or CA rotation),
+  // nodes hold only the new side's routing from this stage on.
+  const onlyNew = f.toRouting !== undefined && canonicalJson(f.dual ?? null) === canonicalJson(f.toRouting);
+  const disruptions = [f.fromRouting === undefined
+    ? `every node moves to config_path with routing for ${describeSettings(to)}; images of the bootstrap registry are pulled from their own host (its CA and credentials from the legacy configuration no longer apply; pass bootstrapRegistry to keep them routed)`
+    : onlyNew
+      ? `every node's routing for ${describeSettings(to)} takes the new credentials or CA (the same upstream: hosts.toml holds only the new ones from this stage on); hosts.toml edits apply without restarting containerd`
+      : `every node receives routing for both ${describeSettings(from)} and ${describeSettings(to)}; hosts.toml edits apply without restarting containerd`];
+  if (f.fromRouting === undefined) {
+    disruptions.push('config_path takes effect only when containerd restarts: with Deckhouse, bashible restarts it (its containerd step; the registry NodeGroupConfiguration script also sets the containerd-need-restart flag when /etc/containerd/registry-config-path.toml changes); elsewhere the script prints that containerd must be restarted');
   }
-  if (proxyTo) {
-    stages.push({
-      name: 'in-cluster-proxy',
-      waitFor: ['InClusterProxyReady'],
-      routing: dual, bashibleMode: to.mode, imagesBase: toBase, ...before, inClusterProxy: 'to', pki: 'to',
-      checks: bothChecks,
-      disruptions: [proxyFrom
-        ? 'registry-incluster-proxy rolls to the new upstream (nodes already route to both, so the old proxy is not replaced before they do)'
-        : 'registry-incluster-proxy starts on the control-plane nodes'],
-      prune: [],
-    });
+  if (f.nsTo && !f.nsFrom) disruptions.push('every node starts the registry-proxy load balancer on 127.0.0.1:5001 (static pod)');
+  if (f.legacyNodes && v1Groups.length > 0) {
+    disruptions.push(`containerd 1.x restarts once on the nodes of ${v1Groups.map((g) => `"${g}"`).join(', ')}: they move from the legacy registry.mirrors configuration to config_path`);
   }
-  if (nsTo) {
-    stages.push({
-      name: 'node-services',
-      waitFor: local ? ['NodeServicesReady', 'RegistryContainsRequiredImages'] : ['NodeServicesReady'],
-      routing: dual, bashibleMode: to.mode, imagesBase: toBase, ...before, nodeServices: 'to', pki: 'to',
-      checks: bothChecks,
-      disruptions: [
-        `the registry starts on every control-plane node (static pod registry-nodeservices, ${local ? 'the local copy' : 'a pull-through cache'} on /opt/deckhouse/registry)`,
-        ...(local ? ['fill the local copy now: d8 mirror push --registry-login=rw --registry-password=<registry-user-rw password> <bundle> registry.<public domain>/system/deckhouse; '
-          + 'RegistryContainsRequiredImages stays False until the images are there'] : []),
-      ],
-      prune: [],
-    });
-  }
-  const registryChanges = fromBase !== toBase || deckhouseRegistryFrom === undefined || from.mode !== to.mode
-    || canonicalJson(fromUpstream ?? null) !== canonicalJson(upstreamOf(effectiveTo) ?? null);
-  if (registryChanges) {
-    stages.push({
-      name: 'switch',
-      waitFor: ['DeckhouseRegistrySwitchReady'],
-      routing: dual, bashibleMode: to.mode, imagesBase: toBase, ...after,
-      checks: bothChecks,
-      disruptions: [fromBase === toBase
-        ? `only Deckhouse restarts: deckhouse-registry changes, image references stay ${toBase}`
-        : `every Deckhouse component restarts: image references move from ${fromBase ?? 'the bootstrap registry'} to ${toBase}`],
-      prune: [],
-    });
-  }
-  if (routingChanges && toRouting !== undefined) {
-    stages.push({
-      name: 'final',
-      waitFor: ['FinalContainerdConfigReady'],
-      routing: toRouting, bashibleMode: to.mode, imagesBase: toBase, ...after,
-      checks: toChecks,
-      disruptions: [`nodes keep only the routing for ${describeSettings(to)}; no restart`],
-      prune: [],
-    });
-  }
-  const dropProxy = proxyFrom && !proxyTo;
-  const dropNodeServices = nsFrom && !nsTo;
-  if (dropProxy || dropNodeServices) {
-    const prune = [
-      ...(dropProxy ? IN_CLUSTER_PROXY_OBJECTS : []),
-      ...(dropNodeServices ? nodeServicesObjects(from, cluster) : []),
-      ...(serviceOf(to) === undefined ? ['Service d8-system/registry'] : []),
-      ...(managed(to) ? [] : ['Secret d8-system/registry-pki']),
-    ];
-    const gone = [
-      ...(dropProxy ? ['the In-Cluster Proxy'] : []),
-      ...(dropNodeServices ? ['the node services (their static pods and files leave the masters) and the registry-proxy load balancer on every node'] : []),
-      ...(serviceOf(to) === undefined ? ['the registry Service'] : []),
-      ...(managed(to) ? [] : ['the module PKI']),
-    ];
-    stages.push({
-      name: 'cleanup',
-      waitFor: [...(dropProxy ? ['CleanupInClusterProxy'] : []), ...(dropNodeServices ? ['CleanupNodeServices'] : []), 'Ready'],
-      routing: toRouting, bashibleMode: to.mode, imagesBase: toBase,
-      deckhouseRegistry: 'to', inClusterProxy: proxyTo ? 'to' : undefined, nodeServices: nsTo ? 'to' : undefined, registryProxy: nsTo,
-      service: serviceOf(to), pki: managed(to) ? 'to' : undefined,
-      checks: toChecks,
-      disruptions: [`${gone.join(', ')} ${gone.length === 1 ? 'is' : 'are'} removed`],
-      prune,
-    });
-  }
-  if (stages.length === 0) {
-    stages.push({
-      name: 'final',
-      waitFor: ['Ready'],
-      routing: toRouting, bashibleMode: to.mode, imagesBase: toBase,
-      deckhouseRegistry: deckhouseRegistryFrom === undefined ? undefined : 'to', registryProxy: false,
-      checks: toChecks,
-      disruptions: ['none: only the settings change; registry-bashible-config is kept (helm.sh/resource-policy: keep) with the same routing. '
-        + 'To return containerd 1.x to the legacy mirrors format, delete it by hand (d8 k -n d8-system delete secret registry-bashible-config)'],
-      prune: [],
-    });
-  }
+  return {
+    name: 'transition',
+    waitFor: f.local ? ['ContainerdConfigPreflightReady', 'TransitionContainerdConfigReady'] : ['RegistryContainsRequiredImages', 'ContainerdConfigPreflightReady', 'TransitionContainerdConfigReady'],
+    routing: f.dual, ...f.common, ...f.before, checks: f.bothChecks, disruptions, prune: [],
+  };
+}
+
+/** In-Cluster Proxy: the target's proxy starts (or rolls) before anything points at it. */
+function inClusterProxyStage(f: SwitchFacts): StagePlan | undefined {
+  if (!f.proxyTo) return undefined;
+  return {
+    name: 'in-cluster-proxy',
+    waitFor: ['InClusterProxyReady'],
+    routing: f.dual, ...f.common, ...f.before, inClusterProxy: 'to', pki: 'to',
+    checks: f.bothChecks,
+    disruptions: [f.proxyFrom
+      ? 'registry-incluster-proxy rolls to the new upstream (nodes already route to both, so the old proxy is not replaced before they do)'
+      : 'registry-incluster-proxy starts on the control-plane nodes'],
+    prune: [],
+  };
+}
+
+/** Node services: the target's registry starts on the control-plane nodes (Local: to be filled now). */
+function nodeServicesStage(f: SwitchFacts): StagePlan | undefined {
+  if (!f.nsTo) return undefined;
+  return {
+    name: 'node-services',
+    waitFor: f.local ? ['NodeServicesReady', 'RegistryContainsRequiredImages'] : ['NodeServicesReady'],
+    routing: f.dual, ...f.common, ...f.before, nodeServices: 'to', pki: 'to',
+    checks: f.bothChecks,
+    disruptions: [
+      `the registry starts on every control-plane node (static pod registry-nodeservices, ${f.local ? 'the local copy' : 'a pull-through cache'} on /opt/deckhouse/registry)`,
+      ...(f.local ? ['fill the local copy now: d8 mirror push --registry-login=rw --registry-password=<registry-user-rw password> <bundle> registry.<public domain>/system/deckhouse; '
+        + 'RegistryContainsRequiredImages stays False until the images are there'] : []),
+    ],
+    prune: [],
+  };
+}
+
+/** Switch: `deckhouse-registry` and the Service move (when the registry components pull from changes). */
+function switchStage(f: SwitchFacts): StagePlan | undefined {
+  const changes = f.fromBase !== f.toBase || f.before.deckhouseRegistry === undefined || f.from.mode !== f.to.mode
+    || canonicalJson(upstreamOf(f.from) ?? null) !== canonicalJson(upstreamOf(f.ctx.to.settings) ?? null);
+  if (!changes) return undefined;
+  return {
+    name: 'switch',
+    waitFor: ['DeckhouseRegistrySwitchReady'],
+    routing: f.dual, ...f.common, ...f.after,
+    checks: f.bothChecks,
+    disruptions: [f.fromBase === f.toBase
+      ? `only Deckhouse restarts: deckhouse-registry changes, image references stay ${f.toBase}`
+      : `every Deckhouse component restarts: image references move from ${f.fromBase ?? 'the bootstrap registry'} to ${f.toBase}`],
+    prune: [],
+  };
+}
+
+/** Final: nodes keep only the new routing. */
+function finalStage(f: SwitchFacts): StagePlan | undefined {
+  if (!f.routingChanges || f.toRouting === undefined) return undefined;
+  return {
+    name: 'final',
+    waitFor: ['FinalContainerdConfigReady'],
+    routing: f.toRouting, ...f.common, ...f.after,
+    checks: f.toChecks,
+    disruptions: [`nodes keep only the routing for ${describeSettings(f.to)}; no restart`],
+    prune: [],
+  };
+}
+
+/** Cleanup: the old side's components go; the prune list names them from `object-names`. */
+function cleanupStage(f: SwitchFacts): StagePlan | undefined {
+  const dropProxy = f.proxyFrom && !f.proxyTo;
+  const dropNodeServices = f.nsFrom && !f.nsTo;
+  if (!dropProxy && !dropNodeServices) return undefined;
+  const noService = serviceOf(f.to) === undefined;
+  const noPki = !runsComponents(f.to.mode);
+  const prune = [
+    ...(dropProxy ? IN_CLUSTER_PROXY_OBJECTS : []),
+    ...(dropNodeServices ? nodeServicesObjects(f.ctx.from) : []),
+    ...(noService ? [objectRef('Service', REGISTRY_SERVICE)] : []),
+    ...(noPki ? [objectRef('Secret', REGISTRY_PKI_SECRET)] : []),
+  ];
+  const gone = [
+    ...(dropProxy ? ['the In-Cluster Proxy'] : []),
+    ...(dropNodeServices ? ['the node services (their static pods and files leave the masters) and the registry-proxy load balancer on every node'] : []),
+    ...(noService ? ['the registry Service'] : []),
+    ...(noPki ? ['the module PKI'] : []),
+  ];
+  return {
+    name: 'cleanup',
+    waitFor: [...(dropProxy ? ['CleanupInClusterProxy'] : []), ...(dropNodeServices ? ['CleanupNodeServices'] : []), 'Ready'],
+    routing: f.toRouting, ...f.common,
+    deckhouseRegistry: 'to', inClusterProxy: f.proxyTo ? 'to' : undefined, nodeServices: f.nsTo ? 'to' : undefined, registryProxy: f.nsTo,
+    service: serviceOf(f.to), pki: noPki ? undefined : 'to',
+    checks: f.toChecks,
+    disruptions: [`${gone.join(', ')} ${gone.length === 1 ? 'is' : 'are'} removed`],
+    prune,
+  };
+}
+
+/** Nothing but the settings changes: one stage that says so. */
+function settingsOnlyStage(f: SwitchFacts): StagePlan {
+  return {
+    name: 'final',
+    waitFor: ['Ready'],
+    routing: f.toRouting, ...f.common,
+    deckhouseRegistry: f.before.deckhouseRegistry === undefined ? undefined : 'to', registryProxy: false,
+    checks: f.toChecks,
+    disruptions: ['none: only the settings change; registry-bashible-config is kept (helm.sh/resource-policy: keep) with the same routing. '
+      + 'To return containerd 1.x to the legacy mirrors format, delete it by hand (d8 k -n d8-system delete secret registry-bashible-config)'],
+    prune: [],
+  };
+}
+
+/** The staged plan of an allowed switch: each stage from its own builder, in the module's order; the last waits for `Ready`. */
+export function planSwitch(ctx: SwitchContext): StagePlan[] {
+  const f = switchFacts(ctx);
+  const stages = [transitionStage, inClusterProxyStage, nodeServicesStage, switchStage, finalStage, cleanupStage]
+    .map((build) => build(f))
+    .filter((st): st is StagePlan => st !== undefined);
+  if (stages.length === 0) stages.push(settingsOnlyStage(f));
   const last = stages[stages.length - 1];
   if (!last.waitFor.includes('Ready')) stages[stages.length - 1] = { ...last, waitFor: [...last.waitFor, 'Ready'] };
-  return { effectiveFrom: from, effectiveTo, stages };
+  return stages;
 }
 
 /**

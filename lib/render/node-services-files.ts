@@ -4,10 +4,11 @@ import { REGISTRY_IMAGES_BASE, REGISTRY_NAMESPACE, REGISTRY_PORT } from '../mode
 import { sha256 } from '../model/_hash';
 import {
   mirrorerConfig, NODE_SERVICES_DATA, NODE_SERVICES_DIR, NODE_SERVICES_MANIFEST, nodeServicesAuthConfig, nodeServicesDistributionConfig,
-  REGISTRY_PROXY_DIR, REGISTRY_PROXY_MANIFEST, REGISTRY_PROXY_OWNER, RegistryUser, registryUsers, CONTROL_PLANE_GROUP,
+  REGISTRY_PROXY_DIR, REGISTRY_PROXY_MANIFEST, REGISTRY_PROXY_OWNER, RegistryUser, CONTROL_PLANE_GROUP,
 } from '../model/node-services';
 import { ControlPlaneFacts, Images, Pki, ProxyFacts } from '../settings/_cluster';
 import { proxyEnv } from '../model/_distribution';
+import { ResolvedRegistry } from '../model/registry-model';
 import { Settings } from '../settings/_registry-settings';
 import { RegistryModeName } from '../settings/enums';
 import { registryProxyNginxConf } from './nginx';
@@ -165,14 +166,13 @@ export function nodeServicesFiles(settings: Settings, pki: Pki, images: Images, 
  * For Proxy and Local: the files a node group gets besides its routing (every group: registry-proxy) and the files of
  * each control-plane node (the node services, on the `master` group).
  */
-export function nodeServicesExtra(settings: Settings, pki: Pki, images: Images, controlPlane: readonly ControlPlaneFacts[], configVersion: string,
-  proxy?: ProxyFacts): { group: (group: string) => NodeFile[]; node: (group: string) => Map<string, NodeFile[]> } {
-  const users = registryUsers(settings.mode, pki);
-  const proxyFiles = registryProxyFiles(controlPlane);
+export function nodeServicesExtra(m: ResolvedRegistry): { group: (group: string) => NodeFile[]; node: (group: string) => Map<string, NodeFile[]> } {
+  const { settings, cluster } = m;
+  const proxyFiles = registryProxyFiles(cluster.controlPlane);
   return {
     group: () => proxyFiles,
     node: (group) => new Map(group === CONTROL_PLANE_GROUP
-      ? controlPlane.map((n) => [n.name, nodeServicesFiles(settings, pki, images, users, controlPlane, n, configVersion, proxy)])
+      ? cluster.controlPlane.map((n) => [n.name, nodeServicesFiles(settings, cluster.pki as Pki, cluster.images as Images, m.users, cluster.controlPlane, n, m.configHash, cluster.proxy)])
       : []),
   };
 }

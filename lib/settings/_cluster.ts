@@ -3,7 +3,7 @@ import { createHmac, X509Certificate } from 'crypto';
 import { ClusterType, ContainerdBuild, Cri, DeliveryTarget, RegistryModeName } from './enums';
 import { describeSecret, describeValue, enumValue, field, invalid, isPlainObject, rejectUnknownKeys, violated } from './_errors';
 import { canonicalCertificatePem, parseCertificates, parsePrivateKey, parseSingleCertificate } from './_pem';
-import { Settings } from './_registry-settings';
+import { runsComponents, Settings } from './_registry-settings';
 import { RegistryClusterProps } from './cluster';
 import { MODULE_GENERATED } from './_generated';
 
@@ -146,11 +146,6 @@ function parseProxy(p: Record<string, unknown>): ProxyFacts | undefined {
   return { httpProxy, httpsProxy, noProxy, clusterDomain: clusterDomain as string, podSubnetCIDR, serviceSubnetCIDR };
 }
 
-/** Modes whose containerd configuration the module manages (they need containerd on every node). */
-export function isManaged(mode: RegistryModeName): boolean {
-  return mode !== RegistryModeName.UNMANAGED;
-}
-
 export function parseNodeGroups(value: unknown, mode: RegistryModeName): NodeGroupFacts[] {
   if (value === undefined) return [{ name: 'master', cri: Cri.CONTAINERD }];
   if (!Array.isArray(value) || value.length === 0) return invalid('nodeGroups', 'a non-empty array of { name, cri }', describeValue(value));
@@ -167,7 +162,7 @@ export function parseNodeGroups(value: unknown, mode: RegistryModeName): NodeGro
     seen.add(name);
     const rawCri = field(g, 'cri');
     const cri = rawCri === undefined ? Cri.CONTAINERD : enumValue(`${path}.cri`, rawCri, [Cri.CONTAINERD, Cri.CONTAINERD_V2, Cri.DOCKER, Cri.NOT_MANAGED]);
-    if (isManaged(mode) && cri !== Cri.CONTAINERD && cri !== Cri.CONTAINERD_V2) {
+    if (runsComponents(mode) && cri !== Cri.CONTAINERD && cri !== Cri.CONTAINERD_V2) {
       violated(`${path}.cri`, `managed modes (Direct, Proxy, Local) need containerd on all nodes (Containerd or ContainerdV2); node group "${name}" uses "${cri}" and mode is '${mode}'`);
     }
     return { name, cri };
@@ -283,21 +278,8 @@ export function deriveSecret(caPrivateKeyPem: string, purpose: string, length = 
   return out;
 }
 
-/** Parsed PKIs by input object: a module and its parts validate the same props several times. */
-const pkiCache = new WeakMap<object, Pki>();
-
 function parsePki(value: unknown): Pki {
   if (!isPlainObject(value)) return invalid('pki', 'an object { ca, token, auth, distribution } of PEM certificate/key pairs', describeValue(value));
-  const key = JSON.stringify(value);
-  const cached = pkiCache.get(value);
-  if (cached !== undefined && (cached as Pki & { _key?: string })._key === key) return cached;
-  const parsed = parsePkiUncached(value);
-  Object.defineProperty(parsed, '_key', { value: key, enumerable: false });
-  pkiCache.set(value, parsed);
-  return parsed;
-}
-
-function parsePkiUncached(value: Record<string, unknown>): Pki {
   rejectUnknownKeys('pki', value, ['ca', 'token', 'auth', 'distribution', 'httpSecret', 'nodes']);
   const ca = parsePair('pki.ca', field(value, 'ca'));
   const signedAt = (path: string, raw: unknown, ips: readonly string[] | undefined): KeyPair => {
@@ -399,15 +381,15 @@ export function resolveCluster(props: RegistryClusterProps, settings: Settings):
   const vpa = p.verticalPodAutoscaler ?? false;
   if (typeof vpa !== 'boolean') invalid('verticalPodAutoscaler', 'true or false', describeValue(vpa));
 
-  const runsComponents = mode !== RegistryModeName.UNMANAGED;
+  const components = runsComponents(mode);
   const nodeServices = mode === RegistryModeName.PROXY || mode === RegistryModeName.LOCAL;
   const target = p.target === undefined ? DeliveryTarget.WITH_MODULE : enumValue('target', p.target, [DeliveryTarget.WITH_MODULE, DeliveryTarget.WITHOUT_MODULE]);
   // With the module, it knows its image digests and generates its PKI: both are optional inputs (markers when absent).
   const required = target === DeliveryTarget.WITHOUT_MODULE;
-  if (required && runsComponents && p.images === undefined) {
+  if (required && components && p.images === undefined) {
     violated('images', `mode '${mode}' runs ${nodeServices ? 'the registry on the control-plane nodes' : 'the in-cluster proxy'} and needs the digests of its images: images: { dockerDistribution: "sha256:…", dockerAuth: "sha256:…" } (global.modulesImages.digests.registry of the running Deckhouse)`);
   }
-  if (required && runsComponents && p.pki === undefined) {
+  if (required && components && p.pki === undefined) {
     violated('pki', `mode '${mode}' rendered without the module (target WithoutModule) needs the module's PKI (CA, token, auth and distribution certificates with their keys): pki: { ca, token, auth, distribution }, each { certificate, privateKey } (in a cluster file: { certificateFile: ca.crt, privateKeyFile: ca.key })`);
   }
   const controlPlane = parseControlPlane(p.controlPlane, p.controlPlaneNodes);
@@ -423,7 +405,7 @@ export function resolveCluster(props: RegistryClusterProps, settings: Settings):
   const given = p.pki === undefined ? undefined : parsePki(p.pki);
   if (nodeServices && given !== undefined) checkNodePki(given, controlPlane);
   let pki = given;
-  if (!required && runsComponents) {
+  if (!required && components) {
     // The module's own passwords, HTTP secret and hashes; its own PKI unless one is given.
     pki = given === undefined ? generatedPki(controlPlane) : { ...given, httpSecret: field(p.pki as Record<string, unknown>, 'httpSecret') === undefined ? MODULE_GENERATED : given.httpSecret, moduleGenerated: true };
   }
@@ -436,7 +418,7 @@ export function resolveCluster(props: RegistryClusterProps, settings: Settings):
     highAvailability: ha as boolean,
     proxy: parseProxy(p),
     clusterType,
-    images: p.images === undefined ? (required || !runsComponents ? undefined : GENERATED_IMAGES) : parseImages(p.images, mode),
+    images: p.images === undefined ? (required || !components ? undefined : GENERATED_IMAGES) : parseImages(p.images, mode),
     target,
     pki,
     customTolerationKeys: [...new Set(tolerations as string[])],

@@ -209,8 +209,16 @@ export function upstreamOf(s: Settings): Upstream | undefined {
   return s.mode === RegistryModeName.LOCAL ? undefined : s.upstream;
 }
 
+/**
+ * Direct, Proxy and Local: the module runs components of its own (the In-Cluster Proxy or the node services), images
+ * use the fixed address and every node's containerd is configured by the module (so it needs containerd).
+ */
+export function runsComponents(mode: RegistryModeName): boolean {
+  return mode !== RegistryModeName.UNMANAGED;
+}
+
 /** Proxy and Local: the registry runs on the control-plane nodes behind a per-node load balancer. */
-export function isNodeServicesMode(s: Settings): s is Extract<Settings, { mode: RegistryModeName.PROXY | RegistryModeName.LOCAL }> {
+export function hasNodeServices(s: Settings): s is Extract<Settings, { mode: RegistryModeName.PROXY | RegistryModeName.LOCAL }> {
   return s.mode === RegistryModeName.PROXY || s.mode === RegistryModeName.LOCAL;
 }
 

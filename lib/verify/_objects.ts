@@ -1,7 +1,8 @@
 // Kubernetes objects: parsing (multi-document YAML, `kubectl get -o yaml` Lists), identity, the module's names, the
 // server-set fields, and the comparison of one expected object with its live counterpart.
 import * as YAML from 'yaml';
-import { DECKHOUSE_REGISTRY_SECRET, MODULE_GENERATED, REGISTRY_NAMESPACE } from '../model/constants';
+import { MODULE_GENERATED, REGISTRY_NAMESPACE } from '../model/constants';
+import { DECKHOUSE_REGISTRY_SECRET } from '../model/object-names';
 import { compareValue, DiffContext, formatPath, ignore, IgnoreSink, isMap, PLACEHOLDER, REASON_GENERATED, REASON_PLACEHOLDER, Segment, shapeOf } from './_diff';
 
 export interface KubeObject {

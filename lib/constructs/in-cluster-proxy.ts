@@ -4,9 +4,10 @@ import { IntOrString, KubeDeployment, KubePodDisruptionBudget, Quantity, Tolerat
 import { REGISTRY_IMAGES_BASE, REGISTRY_NAMESPACE } from '../model/constants';
 import { DECKHOUSE_REGISTRY_SECRET, IN_CLUSTER_PROXY, IN_CLUSTER_PROXY_CONFIG_SECRET } from '../model/object-names';
 import { RegistryModel } from '../model/registry-model';
-import { AUTH_PORT, DEBUG_PORT, DISTRIBUTION_PORT, inClusterProxyConfig } from '../model/in-cluster-proxy';
+import { inClusterProxyConfig } from '../model/in-cluster-proxy';
+import { AUTH_PORT, DEBUG_PORT, DISTRIBUTION_PORT } from '../model/_distribution';
 import { toYaml } from '../render/yaml';
-import { Cluster, Images, Pki } from '../settings/_cluster';
+import { Cluster, Images, Pki } from '../settings/cluster-facts';
 import { Settings, Upstream } from '../settings/_registry-settings';
 import { RegistryModeName } from '../settings/enums';
 import { resolvedModel } from './mode-construct';

@@ -3,7 +3,7 @@ import { NodeGroupConfiguration } from '../../imports/deckhouse-nodegroupconfigu
 import { Routing, routingForBuild } from '../model/routing';
 import { NodeFile, nodeFiles, ownedHostDirs } from '../render/node-files';
 import { nodeScriptBody, nodeScriptHeader, secretKey } from '../render/node-script';
-import { NodeGroupFacts } from '../settings/_cluster';
+import { NodeGroupFacts } from '../settings/cluster-facts';
 import { hasNodeServices } from '../settings/_registry-settings';
 import { RegistryModel } from '../model/registry-model';
 import { resolvedModel } from './mode-construct';

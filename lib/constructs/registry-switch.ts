@@ -8,7 +8,8 @@ import { checkStageResolution, checkSwitchAllowed, describeSettings, effectiveSe
 import { planDiagram } from '../render/diagram';
 import { nodeServicesExtra, registryProxyFiles } from '../render/node-services-files';
 import { applyReadme, expectedReadme, kustomization, rootReadme } from '../render/output-readme';
-import { CLUSTER_PROPS, rejectUnknownProps } from '../settings/_cluster';
+import { rejectUnknownProps } from '../settings/inputs';
+import { CLUSTER_PROPS } from '../settings/_cluster';
 import { describeValue, invalid } from '../settings/_errors';
 import { hasNodeServices, parseConnection, Upstream } from '../settings/_registry-settings';
 import { RegistryClusterProps } from '../settings/cluster';

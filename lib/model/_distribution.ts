@@ -1,17 +1,22 @@
 // The parts distribution (Deckhouse's fork) and docker_auth configurations share between the In-Cluster Proxy
 // and the node services.
-import { ProxyFacts } from '../settings/_cluster';
-import { Upstream } from '../settings/_registry-settings';
+import { ProxyFacts } from '../settings/cluster-facts';
+import { hasCredentials, Upstream } from '../settings/_registry-settings';
 import { REGISTRY_PATH, REGISTRY_PORT } from './constants';
 
+/** docker_auth's port (the token realm). */
 export const AUTH_PORT = 5051;
+/** distribution's port: the fixed address's port. */
+export const DISTRIBUTION_PORT = REGISTRY_PORT;
+/** distribution's debug port. */
+export const DEBUG_PORT = 5002;
 const TOKEN_ISSUER = 'Registry server';
 const TOKEN_REALM = `https://127.0.0.1:${AUTH_PORT}/auth`;
 
 /** `proxy` section for an upstream: `remotepathonly`/`localpathalias` map `/system/deckhouse` onto its path. */
 export function upstreamProxy(u: Upstream, caPath: string, extra: Record<string, unknown>): Record<string, unknown> {
   const proxy: Record<string, unknown> = { remoteurl: `${u.scheme.toLowerCase()}://${u.address}` };
-  if (u.username !== undefined && u.password !== undefined) {
+  if (hasCredentials(u)) {
     proxy.username = u.username;
     proxy.password = u.password;
   }

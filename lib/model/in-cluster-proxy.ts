@@ -1,13 +1,10 @@
 // Configuration of the in-cluster proxy (reference §6.4): docker_auth and distribution (Deckhouse fork).
-import { Pki } from '../settings/_cluster';
-import { Upstream } from '../settings/_registry-settings';
+import { Pki } from '../settings/cluster-facts';
+import { hasCredentials, Upstream } from '../settings/_registry-settings';
 import { bcryptDeterministic, canonicalJson, secretFingerprint, sha256 } from './_hash';
-import { MODULE_GENERATED, REGISTRY_PORT } from './constants';
-import { AUTH_PORT, distributionConfig, dockerAuthConfig, upstreamProxy } from './_distribution';
+import { MODULE_GENERATED } from './constants';
+import { DEBUG_PORT, distributionConfig, dockerAuthConfig, upstreamProxy } from './_distribution';
 
-export { AUTH_PORT };
-export const DISTRIBUTION_PORT = REGISTRY_PORT;
-export const DEBUG_PORT = 5002;
 
 export interface InClusterProxyConfig {
   /** docker_auth configuration; undefined for an anonymous upstream. */
@@ -18,17 +15,13 @@ export interface InClusterProxyConfig {
   readonly version: string;
 }
 
-/** Whether the upstream has credentials; without them the proxy runs no docker_auth at all (errata §5). */
-export function hasCredentials(u: Upstream): boolean {
-  return u.username !== undefined && u.password !== undefined;
-}
-
 /**
  * docker_auth: the upstream's own user may pull; undefined for an anonymous upstream (no auth container). The module
  * hashes with a random salt, so with the module the hash is its own (`moduleGenerated`).
  */
 export function authConfig(u: Upstream, moduleGenerated = false): Record<string, unknown> | undefined {
-  if (u.username === undefined || u.password === undefined) return undefined;
+  // Without upstream credentials the proxy runs no docker_auth at all (errata §5).
+  if (!hasCredentials(u)) return undefined;
   const hash = moduleGenerated ? MODULE_GENERATED : bcryptDeterministic(u.password, 'registry-incluster-proxy auth_config');
   const users = { [u.username]: { password: hash } };
   return dockerAuthConfig('/config', users, [{ account: u.username, actions: ['pull'] }]);

@@ -1,7 +1,7 @@
 // What module `deckhouse` derives from `spec.settings.registry`: the ModuleConfig document itself (with
 // credentials as placeholders), the `registry-config` Secret, and the orchestrator's input hash.
-import { Cluster } from '../settings/_cluster';
-import { ParsedSettings, Settings, upstreamOf } from '../settings/_registry-settings';
+import { Cluster } from '../settings/cluster-facts';
+import { hasCredentials, ParsedSettings, Settings, upstreamOf } from '../settings/_registry-settings';
 import { DeliveryTarget, RegistryModeName } from '../settings/enums';
 import { MODULE_GENERATED } from './constants';
 import { canonicalJson, secretFingerprint, sha256 } from './_hash';
@@ -91,7 +91,7 @@ export function registryConfigData(parsed: ParsedSettings): Record<string, strin
   data.imagesRepo = u.imagesRepo;
   data.scheme = u.scheme;
   if (u.caWritten !== undefined) data.ca = u.caWritten;
-  if (u.username !== undefined && u.password !== undefined) {
+  if (hasCredentials(u)) {
     data.username = u.username;
     data.password = u.password;
   }

@@ -1,11 +1,12 @@
 // Proxy and Local (reference §10): the registry runs as static pods on every control-plane node, every node reaches
 // it through a local load balancer on 127.0.0.1:5001, and users authenticate against the node services' docker_auth.
-import { ControlPlaneFacts, deriveSecret, Pki } from '../settings/_cluster';
+import { ControlPlaneFacts, Pki } from '../settings/cluster-facts';
+import { deriveSecret } from '../settings/_secrets';
 import { Settings, Upstream } from '../settings/_registry-settings';
 import { RegistryModeName } from '../settings/enums';
 import { bcryptDeterministic, goJson, sha256 } from './_hash';
 import { MODULE_GENERATED, REGISTRY_ADDRESS, REGISTRY_PORT } from './constants';
-import { distributionConfig, dockerAuthConfig, upstreamProxy } from './_distribution';
+import { DEBUG_PORT, distributionConfig, dockerAuthConfig, upstreamProxy } from './_distribution';
 import { Routing } from './routing';
 
 /** Host directory of the node services' configuration, mounted at the same path in the static pod. */
@@ -83,7 +84,7 @@ export function nodeServicesAuthConfig(users: readonly RegistryUser[]): Record<s
  */
 export function nodeServicesDistributionConfig(settings: Settings, httpSecret: string): Record<string, unknown> {
   return distributionConfig({
-    pkiDir: PKI, dataDir: NODE_SERVICES_DATA, readOnly: false, debugAddr: '127.0.0.1:5002', httpSecret, auth: true,
+    pkiDir: PKI, dataDir: NODE_SERVICES_DATA, readOnly: false, debugAddr: `127.0.0.1:${DEBUG_PORT}`, httpSecret, auth: true,
     proxy: settings.mode === RegistryModeName.PROXY ? upstreamProxy(settings.upstream, `${PKI}/upstream-registry-ca.crt`, { ttl: settings.ttl }) : undefined,
   });
 }

@@ -1,6 +1,6 @@
 // Per-node routing: for each registry host containerd sees, the ordered mirrors it tries. This one model feeds
 // the `registry-bashible-config` payload, the hosts.toml files and the resolver.
-import { Upstream } from '../settings/_registry-settings';
+import { hasCredentials, Upstream } from '../settings/_registry-settings';
 import { REGISTRY_ADDRESS, REGISTRY_PATH_REGEXP } from './constants';
 
 export interface MirrorAuth {
@@ -39,7 +39,7 @@ export function mirrorKey(m: Mirror): string {
 export function upstreamMirror(u: Upstream, rewriteFromFixedPath: boolean): Mirror {
   const m: { -readonly [K in keyof Mirror]: Mirror[K] } = { host: u.address, scheme: u.scheme === 'HTTP' ? 'http' : 'https' };
   if (u.ca !== undefined) m.ca = u.ca;
-  if (u.username !== undefined && u.password !== undefined) m.auth = { username: u.username, password: u.password };
+  if (hasCredentials(u)) m.auth = { username: u.username, password: u.password };
   if (rewriteFromFixedPath) m.rewrites = [{ from: REGISTRY_PATH_REGEXP, to: u.path.replace(/^\//, '') }];
   return m;
 }

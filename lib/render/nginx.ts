@@ -1,6 +1,6 @@
 // nginx.conf of the per-node `registry-proxy` load balancer (reference §10.2): TCP on 127.0.0.1:5001 spread over
 // the control-plane nodes' registries. Addresses are validated IPv4 before they reach this text.
-import { ControlPlaneFacts } from '../settings/_cluster';
+import { ControlPlaneFacts } from '../settings/cluster-facts';
 import { REGISTRY_PORT } from '../model/constants';
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;

@@ -6,8 +6,8 @@ import {
   mirrorerConfig, NODE_SERVICES_DATA, NODE_SERVICES_DIR, NODE_SERVICES_MANIFEST, nodeServicesAuthConfig, nodeServicesDistributionConfig,
   REGISTRY_PROXY_DIR, REGISTRY_PROXY_MANIFEST, REGISTRY_PROXY_OWNER, RegistryUser, CONTROL_PLANE_GROUP,
 } from '../model/node-services';
-import { ControlPlaneFacts, Images, Pki, ProxyFacts } from '../settings/_cluster';
-import { proxyEnv } from '../model/_distribution';
+import { ControlPlaneFacts, Images, Pki, ProxyFacts } from '../settings/cluster-facts';
+import { AUTH_PORT, DEBUG_PORT, proxyEnv } from '../model/_distribution';
 import { ResolvedRegistry } from '../model/registry-model';
 import { Settings } from '../settings/_registry-settings';
 import { RegistryModeName } from '../settings/enums';
@@ -103,7 +103,7 @@ export function nodeServicesFiles(settings: Settings, pki: Pki, images: Images, 
       ...(env.length > 0 ? { env } : {}),
       ports: [
         { name: 'distribution', containerPort: REGISTRY_PORT, hostPort: REGISTRY_PORT, protocol: 'TCP' },
-        { name: 'debug', containerPort: 5002, protocol: 'TCP' },
+        { name: 'debug', containerPort: DEBUG_PORT, protocol: 'TCP' },
       ],
       livenessProbe: https(REGISTRY_PORT),
       readinessProbe: https(REGISTRY_PORT),
@@ -114,9 +114,9 @@ export function nodeServicesFiles(settings: Settings, pki: Pki, images: Images, 
       image: `${REGISTRY_IMAGES_BASE}@${images.dockerAuth}`,
       imagePullPolicy: 'IfNotPresent',
       args: ['-logtostderr', `${NODE_SERVICES_DIR}/auth/config.yaml`],
-      ports: [{ name: 'auth', containerPort: 5051, protocol: 'TCP' }],
-      livenessProbe: https(5051, '127.0.0.1'),
-      readinessProbe: https(5051, '127.0.0.1'),
+      ports: [{ name: 'auth', containerPort: AUTH_PORT, protocol: 'TCP' }],
+      livenessProbe: https(AUTH_PORT, '127.0.0.1'),
+      readinessProbe: https(AUTH_PORT, '127.0.0.1'),
       volumeMounts: [mount('pki', `${pkiDir}`), mount('auth', `${NODE_SERVICES_DIR}/auth`)],
     },
   ];

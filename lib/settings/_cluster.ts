@@ -1,111 +1,28 @@
 // Validation of the static cluster facts (node groups, control-plane count, images, PKI) against a mode.
-import { createHmac, X509Certificate } from 'crypto';
-import { ClusterType, ContainerdBuild, Cri, DeliveryTarget, RegistryModeName } from './enums';
+import { X509Certificate } from 'crypto';
+import { Cluster, ControlPlaneFacts, Images, IngressFacts, KeyPair, NodeGroupFacts, NodePki, Pki, ProxyFacts } from './cluster-facts';
+import { ClusterType, Cri, DeliveryTarget, RegistryModeName } from './enums';
 import { describeSecret, describeValue, enumValue, field, invalid, isPlainObject, rejectUnknownKeys, violated } from './_errors';
 import { canonicalCertificatePem, parseCertificates, parsePrivateKey, parseSingleCertificate } from './_pem';
 import { runsComponents, Settings } from './_registry-settings';
 import { RegistryClusterProps } from './cluster';
 import { MODULE_GENERATED } from './_generated';
-
-export interface NodeGroupFacts {
-  readonly name: string;
-  readonly cri: Cri;
-}
-
-export interface KeyPair {
-  /** Normalized PEM certificate. */
-  readonly certificate: string;
-  /** Normalized PEM private key. */
-  readonly privateKey: string;
-}
-
-export interface NodePki {
-  readonly auth: KeyPair;
-  readonly distribution: KeyPair;
-}
-
-export interface Pki {
-  readonly ca: KeyPair;
-  readonly token: KeyPair;
-  readonly auth: KeyPair;
-  readonly distribution: KeyPair;
-  readonly httpSecret: string;
-  /** Per control-plane node name (Proxy and Local). */
-  readonly nodes: { readonly [node: string]: NodePki };
-  /**
-   * The module generates the user passwords, the HTTP secret and every bcrypt hash itself (with the module): they are
-   * `MODULE_GENERATED` then, and so is the key material when no PKI was given.
-   */
-  readonly moduleGenerated: boolean;
-}
-
-export interface Images {
-  readonly dockerDistribution: string;
-  readonly dockerAuth: string;
-  readonly registryProxy?: string;
-  readonly mirrorer?: string;
-}
-
-export interface ControlPlaneFacts {
-  readonly name: string;
-  readonly address: string;
-}
-
-export interface IngressFacts {
-  /** `registry.<public domain>`. */
-  readonly host: string;
-  readonly clientCa: string;
-  readonly tls: { readonly kind: 'CertManager'; readonly clusterIssuer: string } | { readonly kind: 'CustomCertificate'; readonly certificate: KeyPair };
-  readonly whitelistSourceRanges: readonly string[];
-  readonly ingressClass: string;
-}
-
-export interface Cluster {
-  readonly nodeGroups: readonly NodeGroupFacts[];
-  readonly controlPlaneNodes: number;
-  /** More than one control-plane node. */
-  readonly highAvailability: boolean;
-  readonly clusterType: ClusterType;
-  readonly images?: Images;
-  readonly pki?: Pki;
-  readonly customTolerationKeys: readonly string[];
-  readonly verticalPodAutoscaler: boolean;
-  /** Control-plane nodes sorted by name (empty when not given). */
-  readonly controlPlane: readonly ControlPlaneFacts[];
-  readonly ingress?: IngressFacts;
-  /** The cluster proxy (`clusterConfiguration.proxy`), when set. */
-  readonly proxy?: ProxyFacts;
-  /** Who writes the objects and node files. */
-  readonly target: DeliveryTarget;
-}
-
-/** `clusterConfiguration.proxy` with what `NO_PROXY` is composed of. */
-export interface ProxyFacts {
-  readonly httpProxy?: string;
-  readonly httpsProxy?: string;
-  readonly noProxy: readonly string[];
-  readonly clusterDomain: string;
-  readonly podSubnetCIDR: string;
-  readonly serviceSubnetCIDR: string;
-}
+import { MAX_DNS_LABEL, MAX_DNS_NAME } from './_limits';
+import { deriveSecret } from './_secrets';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 const QUALIFIED_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const HTTP_SECRET = /^[a-zA-Z0-9]{16,}$/;
-const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const LEAF_SANS = { hosts: ['localhost', 'registry.d8-system.svc'], ips: ['127.0.0.1'] };
 
-/** Kubernetes: a DNS-1123 subdomain (object names such as IngressClass, ClusterIssuer) has at most 253 characters. */
-const MAX_SUBDOMAIN = 253;
-/** Kubernetes: a label value, and a DNS-1123 label, have at most 63 characters. */
-const MAX_LABEL_VALUE = 63;
 /** A DNS-1123 subdomain that is also a valid DNS name: at most 253 characters, labels of at most 63. */
 function isDnsName(v: string): boolean {
-  return v.length <= MAX_SUBDOMAIN && DNS_SUBDOMAIN.test(v) && v.split('.').every((l) => l.length <= MAX_LABEL_VALUE);
+  return v.length <= MAX_DNS_NAME && DNS_SUBDOMAIN.test(v) && v.split('.').every((l) => l.length <= MAX_DNS_LABEL);
 }
 
-const CLUSTER_FIELDS = ['target', 'nodeGroups', 'controlPlaneNodes', 'clusterType', 'images', 'pki', 'customTolerationKeys', 'verticalPodAutoscaler', 'controlPlane', 'ingress',
+/** Every cluster prop name; constructs add their own to reject typos such as `nodeGroup`. */
+export const CLUSTER_PROPS: readonly string[] = ['target', 'nodeGroups', 'controlPlaneNodes', 'clusterType', 'images', 'pki', 'customTolerationKeys', 'verticalPodAutoscaler', 'controlPlane', 'ingress',
   'highAvailability', 'httpProxy', 'httpsProxy', 'noProxy', 'clusterDomain', 'podSubnetCIDR', 'serviceSubnetCIDR'];
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
@@ -199,8 +116,8 @@ function parseControlPlane(value: unknown, count: unknown): ControlPlaneFacts[] 
     rejectUnknownKeys(path, n, ['name', 'address']);
     const name = field(n, 'name');
     if (typeof name !== 'string' || name.length > 253 || !DNS_SUBDOMAIN.test(name)) invalid(`${path}.name`, 'a node name (lower-case DNS subdomain)', describeValue(name));
-    if (name.length > MAX_LABEL_VALUE) {
-      invalid(`${path}.name`, `a node name of at most ${MAX_LABEL_VALUE} characters: it becomes the value of the "node" label of Secret registry-node-config-<node>, and Kubernetes label values hold at most ${MAX_LABEL_VALUE}`, `a name of ${name.length} characters`);
+    if (name.length > MAX_DNS_LABEL) {
+      invalid(`${path}.name`, `a node name of at most ${MAX_DNS_LABEL} characters: it becomes the value of the "node" label of Secret registry-node-config-<node>, and Kubernetes label values hold at most ${MAX_DNS_LABEL}`, `a name of ${name.length} characters`);
     }
     const address = field(n, 'address');
     if (typeof address !== 'string' || !IPV4.test(address)) invalid(`${path}.address`, 'the node\'s InternalIP, an IPv4 address such as "10.0.0.10"', describeValue(address));
@@ -225,7 +142,7 @@ function parseIngress(value: unknown): IngressFacts {
     invalid('ingress.publicDomainTemplate', 'a domain template with one "%s", such as "%s.kube.example.com"', describeValue(template));
   }
   if (!isDnsName(template.replace('%s', 'registry'))) {
-    invalid('ingress.publicDomainTemplate', `a domain template whose host registry.<domain> is a DNS name of at most ${MAX_SUBDOMAIN} characters with labels of at most ${MAX_LABEL_VALUE} (the Ingress host and its certificate)`,
+    invalid('ingress.publicDomainTemplate', `a domain template whose host registry.<domain> is a DNS name of at most ${MAX_DNS_NAME} characters with labels of at most ${MAX_DNS_LABEL} (the Ingress host and its certificate)`,
       `a host of ${template.replace('%s', 'registry').length} characters`);
   }
   // The module keeps one certificate, re-encoded (ingress_client_ca of the node-services config).
@@ -238,8 +155,8 @@ function parseIngress(value: unknown): IngressFacts {
       invalid('ingress.tls', 'IngressTls.certManager(…) or IngressTls.customCertificate(…) (in a cluster file: tls: { clusterIssuer: letsencrypt } or tls: { certificateFile: tls.crt, privateKeyFile: tls.key })', describeValue(rawTls));
     }
     if (t._kind === 'CertManager') {
-      if (typeof t._clusterIssuer !== 'string' || !DNS_SUBDOMAIN.test(t._clusterIssuer) || t._clusterIssuer.length > MAX_SUBDOMAIN) {
-        invalid('ingress.tls.clusterIssuer', `a ClusterIssuer name (a DNS-1123 subdomain of at most ${MAX_SUBDOMAIN} characters)`, describeValue(t._clusterIssuer));
+      if (typeof t._clusterIssuer !== 'string' || !DNS_SUBDOMAIN.test(t._clusterIssuer) || t._clusterIssuer.length > MAX_DNS_NAME) {
+        invalid('ingress.tls.clusterIssuer', `a ClusterIssuer name (a DNS-1123 subdomain of at most ${MAX_DNS_NAME} characters)`, describeValue(t._clusterIssuer));
       }
       tls = { kind: 'CertManager', clusterIssuer: t._clusterIssuer as string };
     } else {
@@ -252,8 +169,8 @@ function parseIngress(value: unknown): IngressFacts {
     if (typeof r !== 'string' || !CIDR.test(r)) invalid(`ingress.whitelistSourceRanges[${i}]`, 'an IPv4 CIDR such as "10.0.0.0/8"', describeValue(r));
   });
   const ingressClass = field(value, 'ingressClass') ?? 'nginx';
-  if (typeof ingressClass !== 'string' || !DNS_SUBDOMAIN.test(ingressClass) || ingressClass.length > MAX_SUBDOMAIN) {
-    invalid('ingress.ingressClass', `an IngressClass name (a DNS-1123 subdomain of at most ${MAX_SUBDOMAIN} characters)`, describeValue(ingressClass));
+  if (typeof ingressClass !== 'string' || !DNS_SUBDOMAIN.test(ingressClass) || ingressClass.length > MAX_DNS_NAME) {
+    invalid('ingress.ingressClass', `an IngressClass name (a DNS-1123 subdomain of at most ${MAX_DNS_NAME} characters)`, describeValue(ingressClass));
   }
   return { host: (template as string).replace('%s', 'registry'), clientCa, tls, whitelistSourceRanges: ranges as string[], ingressClass: ingressClass as string };
 }
@@ -267,15 +184,6 @@ function parsePair(path: string, value: unknown): { pair: KeyPair; certificate: 
   if (!cert.certificates[0].checkPrivateKey(key.key)) violated(`${path}.privateKey`, 'the private key does not belong to the certificate');
   // Certificates as the module writes them (pki.EncodeCertificate): canonical PEM, whatever the input's line layout.
   return { pair: { certificate: canonicalCertificatePem(cert.certificates[0]), privateKey: key.pem }, certificate: cert.certificates[0] };
-}
-
-/** 25 characters of [a-zA-Z0-9] from HMAC-SHA256(CA private key, purpose): stable for a given PKI, secret like the key. */
-export function deriveSecret(caPrivateKeyPem: string, purpose: string, length = 25): string {
-  if (caPrivateKeyPem === MODULE_GENERATED) return MODULE_GENERATED;
-  const bytes = createHmac('sha256', caPrivateKeyPem).update(purpose).digest();
-  let out = '';
-  for (let i = 0; i < length; i++) out += ALPHANUMERIC[bytes[i] % ALPHANUMERIC.length];
-  return out;
 }
 
 function parsePki(value: unknown): Pki {
@@ -352,7 +260,7 @@ function checkNodePki(pki: Pki, controlPlane: readonly ControlPlaneFacts[]): voi
 export function resolveCluster(props: RegistryClusterProps, settings: Settings): Cluster {
   const raw = props as unknown;
   if (!isPlainObject(raw)) return invalid('props', 'an object', describeValue(raw));
-  const known = Object.keys(raw).filter((k) => CLUSTER_FIELDS.includes(k));
+  const known = Object.keys(raw).filter((k) => CLUSTER_PROPS.includes(k));
   const p: Record<string, unknown> = {};
   for (const k of known) p[k] = raw[k];
   const mode = settings.mode;
@@ -373,9 +281,9 @@ export function resolveCluster(props: RegistryClusterProps, settings: Settings):
     const slash = k.lastIndexOf('/');
     const prefix = slash < 0 ? undefined : k.slice(0, slash);
     const name = k.slice(slash + 1);
-    if (name.length > MAX_LABEL_VALUE || (prefix !== undefined && prefix.length > MAX_SUBDOMAIN)) {
-      invalid(`customTolerationKeys[${i}]`, `a taint key: an optional DNS subdomain prefix of at most ${MAX_SUBDOMAIN} characters, "/", and a name of at most ${MAX_LABEL_VALUE}`,
-        `a key whose ${name.length > MAX_LABEL_VALUE ? `name has ${name.length} characters` : `prefix has ${(prefix as string).length} characters`}`);
+    if (name.length > MAX_DNS_LABEL || (prefix !== undefined && prefix.length > MAX_DNS_NAME)) {
+      invalid(`customTolerationKeys[${i}]`, `a taint key: an optional DNS subdomain prefix of at most ${MAX_DNS_NAME} characters, "/", and a name of at most ${MAX_DNS_LABEL}`,
+        `a key whose ${name.length > MAX_DNS_LABEL ? `name has ${name.length} characters` : `prefix has ${(prefix as string).length} characters`}`);
     }
   });
   const vpa = p.verticalPodAutoscaler ?? false;
@@ -426,29 +334,4 @@ export function resolveCluster(props: RegistryClusterProps, settings: Settings):
     controlPlane,
     ingress: p.ingress === undefined ? undefined : parseIngress(p.ingress),
   };
-}
-
-/** The containerd build; undefined means Deckhouse's. */
-export function parseContainerdBuild(value: unknown, path = 'containerdBuild'): ContainerdBuild {
-  return value === undefined ? ContainerdBuild.DECKHOUSE : enumValue(path, value, [ContainerdBuild.DECKHOUSE, ContainerdBuild.STOCK]);
-}
-
-/** A NodeGroupConfiguration weight; undefined means 30 (next to Deckhouse's own containerd steps). */
-export function parseWeight(value: unknown, path = 'weight'): number {
-  const weight = value ?? 30;
-  if (typeof weight !== 'number' || !Number.isInteger(weight) || weight < 0 || weight > 9999) {
-    return invalid(path, 'a whole number from 0 to 9999', describeValue(weight));
-  }
-  return weight;
-}
-
-/** Every cluster prop name; constructs add their own to reject typos such as `nodeGroup`. */
-export const CLUSTER_PROPS: readonly string[] = CLUSTER_FIELDS;
-
-/** Rejects props that no construct reads (a typo would otherwise be ignored silently). */
-export function rejectUnknownProps(props: unknown, allowed: readonly string[]): void {
-  if (props === null || typeof props !== 'object' || Array.isArray(props)) invalid('props', 'an object', describeValue(props));
-  for (const key of Object.keys(props as object).sort()) {
-    if (!allowed.includes(key)) violated(key, `unknown property; expected one of ${[...allowed].sort().join(', ')}`);
-  }
 }

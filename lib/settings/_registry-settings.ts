@@ -3,6 +3,7 @@
 // a repository path). The result is one normalized value; nothing downstream re-validates it.
 import { CheckMode, RegistryModeName, Scheme } from './enums';
 import { describeSecret, describeValue, enumValue, field, invalid, isPlainObject, plainString, rejectUnknownKeys, violated } from './_errors';
+import { MAX_DNS_LABEL, MAX_DNS_NAME } from './_limits';
 import { parseCertificates, parseSingleCertificate } from './_pem';
 
 /** Username Deckhouse pairs with a licence key. */
@@ -20,9 +21,6 @@ const MAX_GO_DURATION_NS = 2n ** 63n - 1n;
  * encoded in `.dockerconfigjson`), next to the CA: 128 KiB each keeps every Secret under the cap.
  */
 export const MAX_VALUE_BYTES = 128 * 1024;
-/** DNS: a host name has at most 253 characters, each dot-separated label at most 63. */
-const MAX_HOST = 253;
-const MAX_LABEL = 63;
 
 // openapi: ^[0-9a-zA-Z\.\-]+(\:[0-9]{1,5})?(\/[0-9a-zA-Z\.\-\_]+)*$
 const IMAGES_REPO = /^[0-9a-zA-Z.-]+(:[0-9]{1,5})?(\/[0-9a-zA-Z._-]+)*$/;
@@ -102,9 +100,9 @@ function parseImagesRepo(path: string, value: unknown): { address: string; path:
   if (!IMAGES_REPO.test(value) || !/^[0-9a-zA-Z]([0-9a-zA-Z.-]*[0-9a-zA-Z])?$/.test(host) || host.includes('..') || segments.slice(1).some((p) => p === '.' || p === '..')) {
     return invalid(path, expected, describeRepo(value));
   }
-  if (!/^\d+(\.\d+){3}$/.test(host) && (host.length > MAX_HOST || host.split('.').some((l) => l.length > MAX_LABEL))) {
+  if (!/^\d+(\.\d+){3}$/.test(host) && (host.length > MAX_DNS_NAME || host.split('.').some((l) => l.length > MAX_DNS_LABEL))) {
     const longest = Math.max(...host.split('.').map((l) => l.length));
-    return invalid(path, `${expected}, whose host is a DNS name of at most ${MAX_HOST} characters with labels of at most ${MAX_LABEL}`,
+    return invalid(path, `${expected}, whose host is a DNS name of at most ${MAX_DNS_NAME} characters with labels of at most ${MAX_DNS_LABEL}`,
       `a host of ${host.length} characters whose longest label has ${longest}`);
   }
   const slash = value.indexOf('/');
@@ -202,6 +200,11 @@ function parseSection(path: string, value: unknown, withTtl: boolean, rawCa = fa
     ttl,
     written,
   };
+}
+
+/** Whether an upstream has credentials (username and password; a licence is both). */
+export function hasCredentials(u: Upstream): u is Upstream & { readonly username: string; readonly password: string } {
+  return u.username !== undefined && u.password !== undefined;
 }
 
 /** The upstream of a setting (its `direct`, `unmanaged` or `proxy` section); undefined for Local and default Unmanaged. */

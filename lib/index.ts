@@ -2,7 +2,7 @@ export * from './settings/enums';
 export * from './settings/registry-mode';
 export * from './settings/cluster';
 export * from './model/constants';
-export * from './constructs/module-config';
+export * from './constructs/deckhouse-module-config';
 export * from './constructs/registry-service';
 export * from './constructs/in-cluster-proxy';
 export * from './constructs/direct-mode';

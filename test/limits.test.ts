@@ -3,7 +3,7 @@
 import { Testing } from 'cdk8s';
 import { ClusterType, Cri, DeliveryTarget, RegistryMode, RegistryModule, RegistryModuleProps } from '../lib';
 import { pkiFor } from './support/node-pki';
-import { MAX_VALUE_BYTES } from '../lib/settings/_registry-settings';
+import { MAX_VALUE_BYTES } from '../lib/settings/parsed-settings';
 import { EXAMPLE_IMAGES, TEST_PKI, TEST_UPSTREAM_CA } from './support/fixtures';
 
 const GROUPS = [{ name: 'master', cri: Cri.CONTAINERD }];

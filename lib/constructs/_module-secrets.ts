@@ -2,12 +2,12 @@
 import { Construct } from 'constructs';
 import { BashibleConfig, bashiblePayload } from '../model/bashible';
 import { sortKeysDeep } from '../model/_hash';
-import { registryConfigData, registryValues } from '../model/module-settings';
+import { registryConfigData, registryValues } from '../model/deckhouse-module';
 import { BASHIBLE_CONFIG_SECRET, DECKHOUSE_REGISTRY_SECRET, REGISTRY_CONFIG_SECRET, REGISTRY_PKI_SECRET } from '../model/object-names';
 import { ResolvedRegistry } from '../model/registry-model';
 import { toYaml } from '../render/yaml';
 import { Pki } from '../settings/cluster-facts';
-import { ParsedSettings } from '../settings/_registry-settings';
+import { ParsedSettings } from '../settings/parsed-settings';
 import { secret } from './_objects';
 
 /** Labels of module `deckhouse`'s objects (helm_lib_module_labels with Chart.Name `deckhouse`). */

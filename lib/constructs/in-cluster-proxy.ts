@@ -8,7 +8,7 @@ import { inClusterProxyConfig } from '../model/in-cluster-proxy';
 import { AUTH_PORT, DEBUG_PORT, DISTRIBUTION_PORT } from '../model/_distribution';
 import { toYaml } from '../render/yaml';
 import { Cluster, Images, Pki } from '../settings/cluster-facts';
-import { Settings, Upstream } from '../settings/_registry-settings';
+import { Settings, Upstream } from '../settings/parsed-settings';
 import { RegistryModeName } from '../settings/enums';
 import { resolvedModel } from './mode-construct';
 import { configChecksum, secret } from './_objects';

@@ -4,7 +4,7 @@ import { Routing, routingForBuild } from '../model/routing';
 import { NodeFile, nodeFiles, ownedHostDirs } from '../render/node-files';
 import { nodeScriptBody, nodeScriptHeader, secretKey } from '../render/node-script';
 import { NodeGroupFacts } from '../settings/cluster-facts';
-import { hasNodeServices } from '../settings/_registry-settings';
+import { hasNodeServices } from '../settings/parsed-settings';
 import { RegistryModel } from '../model/registry-model';
 import { resolvedModel } from './mode-construct';
 import { nodeServicesExtra } from '../render/node-services-files';

@@ -9,7 +9,7 @@ import { RegistryMode } from '../settings/registry-mode';
 import { DirectMode } from './direct-mode';
 import { LocalMode } from './local-mode';
 import { IRegistryModeConstruct } from './mode-construct';
-import { DeckhouseModuleConfig } from './module-config';
+import { DeckhouseModuleConfig } from './deckhouse-module-config';
 import { bundleFiles, hasSecretFiles, NodeConfiguration } from './node-configuration';
 import { ProxyMode } from './proxy-mode';
 import { UnmanagedMode } from './unmanaged-mode';

@@ -11,12 +11,12 @@ import { applyReadme, expectedReadme, kustomization, rootReadme } from '../rende
 import { rejectUnknownProps } from '../settings/inputs';
 import { CLUSTER_PROPS } from '../settings/_cluster';
 import { describeValue, invalid } from '../settings/_errors';
-import { hasNodeServices, parseConnection, Upstream } from '../settings/_registry-settings';
+import { hasNodeServices, parseConnection, Upstream } from '../settings/parsed-settings';
 import { RegistryClusterProps } from '../settings/cluster';
 import { ContainerdBuild, CredentialForm, Cri, DeliveryTarget, RegistryModeName } from '../settings/enums';
 import { RegistryMode, UnmanagedModeOptions } from '../settings/registry-mode';
 import { InClusterProxy } from './in-cluster-proxy';
-import { DeckhouseModuleConfig } from './module-config';
+import { DeckhouseModuleConfig } from './deckhouse-module-config';
 import { bundleFiles, hasSecretFiles, NodeBundle, renderNodeObjects } from './node-configuration';
 import { RegistryService, RegistryServiceTarget } from './registry-service';
 import { bashibleConfigSecret, deckhouseRegistrySecret, registryConfigSecret, registryPkiSecret } from './_module-secrets';

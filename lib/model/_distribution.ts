@@ -1,7 +1,7 @@
 // The parts distribution (Deckhouse's fork) and docker_auth configurations share between the In-Cluster Proxy
 // and the node services.
 import { ProxyFacts } from '../settings/cluster-facts';
-import { hasCredentials, Upstream } from '../settings/_registry-settings';
+import { hasCredentials, Upstream } from '../settings/parsed-settings';
 import { REGISTRY_PATH, REGISTRY_PORT } from './constants';
 
 /** docker_auth's port (the token realm). */

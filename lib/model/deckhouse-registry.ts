@@ -1,7 +1,7 @@
 // Data of `d8-system/deckhouse-registry` (reference §5.2, errata §3): what components pull with and trust, as module
 // `deckhouse` renders it and the registry orchestrator merge-patches it.
 import { Pki } from '../settings/cluster-facts';
-import { hasNodeServices, Settings, Upstream } from '../settings/_registry-settings';
+import { hasNodeServices, Settings, Upstream } from '../settings/parsed-settings';
 import { RegistryModeName } from '../settings/enums';
 import { goJson } from './_hash';
 import { MODULE_GENERATED, REGISTRY_ADDRESS, REGISTRY_PATH, REGISTRY_SCHEME } from './constants';

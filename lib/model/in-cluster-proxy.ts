@@ -1,6 +1,6 @@
 // Configuration of the in-cluster proxy (reference §6.4): docker_auth and distribution (Deckhouse fork).
 import { Pki } from '../settings/cluster-facts';
-import { hasCredentials, Upstream } from '../settings/_registry-settings';
+import { hasCredentials, Upstream } from '../settings/parsed-settings';
 import { bcryptDeterministic, canonicalJson, secretFingerprint, sha256 } from './_hash';
 import { MODULE_GENERATED } from './constants';
 import { DEBUG_PORT, distributionConfig, dockerAuthConfig, upstreamProxy } from './_distribution';

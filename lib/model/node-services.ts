@@ -2,7 +2,7 @@
 // it through a local load balancer on 127.0.0.1:5001, and users authenticate against the node services' docker_auth.
 import { ControlPlaneFacts, Pki } from '../settings/cluster-facts';
 import { deriveSecret } from '../settings/_secrets';
-import { Settings, Upstream } from '../settings/_registry-settings';
+import { Settings, Upstream } from '../settings/parsed-settings';
 import { RegistryModeName } from '../settings/enums';
 import { bcryptDeterministic, goJson, sha256 } from './_hash';
 import { MODULE_GENERATED, REGISTRY_ADDRESS, REGISTRY_PORT } from './constants';

@@ -1,7 +1,7 @@
 // The one resolved model of a registry module: the parsed settings, the cluster facts, the containerd build and the
 // decisions every renderer shares (node routing, module users, config hash, `deckhouse-registry` data, bashible
 // payload). Props enter the settings layer once (`RegistryModel.resolve`); everything below reads this model.
-import { hasNodeServices, ParsedSettings, Settings } from '../settings/_registry-settings';
+import { hasNodeServices, ParsedSettings, Settings } from '../settings/parsed-settings';
 import { Cluster, Pki } from '../settings/cluster-facts';
 import { resolveInputs } from '../settings/inputs';
 import { RegistryClusterProps } from '../settings/cluster';
@@ -10,7 +10,7 @@ import { RegistryMode } from '../settings/registry-mode';
 import { BashibleConfig, bashibleConfig } from './bashible';
 import { REGISTRY_IMAGES_BASE } from './constants';
 import { deckhouseRegistryData } from './deckhouse-registry';
-import { orchestratorHash } from './module-settings';
+import { orchestratorHash } from './deckhouse-module';
 import { nodeServicesRouting, proxyEndpoints, RegistryUser, registryUsers } from './node-services';
 import { directRouting, Routing, routingForBuild, unmanagedRouting } from './routing';
 

@@ -1,6 +1,6 @@
 // Per-node routing: for each registry host containerd sees, the ordered mirrors it tries. This one model feeds
 // the `registry-bashible-config` payload, the hosts.toml files and the resolver.
-import { hasCredentials, Upstream } from '../settings/_registry-settings';
+import { hasCredentials, Upstream } from '../settings/parsed-settings';
 import { REGISTRY_ADDRESS, REGISTRY_PATH_REGEXP } from './constants';
 
 export interface MirrorAuth {

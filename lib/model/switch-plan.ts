@@ -1,7 +1,7 @@
 // Switching between two settings the way the module's orchestrator does (reference §7.4, §8, §9): first every node
 // gets routing for the old and the new source, then components switch, then only the new routing stays, then the
 // old mode's objects go. Each stage is a complete desired state; the invariants are checked with the resolver.
-import { hasNodeServices, runsComponents, Settings, Upstream, upstreamOf } from '../settings/_registry-settings';
+import { hasNodeServices, runsComponents, Settings, Upstream, upstreamOf } from '../settings/parsed-settings';
 import { Cri, RegistryModeName } from '../settings/enums';
 import { canonicalJson } from './_hash';
 import { REGISTRY_PATH } from './constants';

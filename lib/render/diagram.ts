@@ -3,7 +3,7 @@ import { REGISTRY_ADDRESS, REGISTRY_IMAGES_BASE } from '../model/constants';
 import { LOCAL_ENDPOINT } from '../model/node-services';
 import { Routing } from '../model/routing';
 import { Cluster } from '../settings/cluster-facts';
-import { Settings } from '../settings/_registry-settings';
+import { Settings } from '../settings/parsed-settings';
 import { RegistryModeName } from '../settings/enums';
 
 /** Text safe inside a quoted Mermaid label. */

@@ -9,7 +9,7 @@ import {
 import { ControlPlaneFacts, Images, Pki, ProxyFacts } from '../settings/cluster-facts';
 import { AUTH_PORT, DEBUG_PORT, proxyEnv } from '../model/_distribution';
 import { ResolvedRegistry } from '../model/registry-model';
-import { Settings } from '../settings/_registry-settings';
+import { Settings } from '../settings/parsed-settings';
 import { RegistryModeName } from '../settings/enums';
 import { registryProxyNginxConf } from './nginx';
 import { NodeFile } from './node-files';

@@ -4,7 +4,7 @@ import { Cluster, ControlPlaneFacts, Images, IngressFacts, KeyPair, NodeGroupFac
 import { ClusterType, Cri, DeliveryTarget, RegistryModeName } from './enums';
 import { describeSecret, describeValue, enumValue, field, invalid, isPlainObject, rejectUnknownKeys, violated } from './_errors';
 import { canonicalCertificatePem, parseCertificates, parsePrivateKey, parseSingleCertificate } from './_pem';
-import { runsComponents, Settings } from './_registry-settings';
+import { runsComponents, Settings } from './parsed-settings';
 import { RegistryClusterProps } from './cluster';
 import { MODULE_GENERATED } from './_generated';
 import { MAX_DNS_LABEL, MAX_DNS_NAME } from './_limits';

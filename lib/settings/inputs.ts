@@ -3,7 +3,7 @@
 import { CLUSTER_PROPS, resolveCluster } from './_cluster';
 import { Cluster } from './cluster-facts';
 import { describeValue, enumValue, invalid, violated } from './_errors';
-import { ParsedSettings } from './_registry-settings';
+import { ParsedSettings } from './parsed-settings';
 import { RegistryClusterProps } from './cluster';
 import { ContainerdBuild } from './enums';
 import { RegistryMode } from './registry-mode';

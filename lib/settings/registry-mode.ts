@@ -1,5 +1,5 @@
 import { CheckMode, RegistryModeName, Scheme } from './enums';
-import { CREDENTIAL_FIELDS, ParsedSettings, parseRegistrySettings, Settings } from './_registry-settings';
+import { CREDENTIAL_FIELDS, ParsedSettings, parseRegistrySettings, Settings } from './parsed-settings';
 
 /** Connection to an upstream registry: one of the `direct`, `unmanaged` or `proxy` sections of the settings. */
 export interface RegistryConnectionOptions {

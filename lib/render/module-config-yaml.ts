@@ -1,7 +1,7 @@
 // The text of the applied `ModuleConfig/deckhouse`. Credentials are either placeholders in literal block scalars with
 // an explicit indentation indicator (`|2-`), so that raw text substitution (envsubst, Flux post-build) of any value
 // the module accepts yields exactly that string, or, for an encrypted pipeline, the values themselves.
-import type { ModuleConfigCredential } from '../model/module-settings';
+import type { ModuleConfigCredential } from '../model/deckhouse-module';
 import { toYaml } from './yaml';
 
 const TOKEN = (i: number) => `__registry_credential_${i}__`;

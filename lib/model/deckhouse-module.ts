@@ -1,7 +1,7 @@
 // What module `deckhouse` derives from `spec.settings.registry`: the ModuleConfig document itself (with
 // credentials as placeholders), the `registry-config` Secret, and the orchestrator's input hash.
 import { Cluster } from '../settings/cluster-facts';
-import { hasCredentials, ParsedSettings, Settings, upstreamOf } from '../settings/_registry-settings';
+import { hasCredentials, ParsedSettings, Settings, upstreamOf } from '../settings/parsed-settings';
 import { DeliveryTarget, RegistryModeName } from '../settings/enums';
 import { MODULE_GENERATED } from './constants';
 import { canonicalJson, secretFingerprint, sha256 } from './_hash';

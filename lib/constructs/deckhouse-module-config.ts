@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
-import { moduleConfigDocument } from '../model/module-settings';
-import { moduleConfigYaml } from '../render/module-config';
+import { moduleConfigDocument } from '../model/deckhouse-module';
+import { moduleConfigYaml } from '../render/module-config-yaml';
 import { CredentialForm } from '../settings/enums';
 import { describeValue, enumValue, invalid } from '../settings/_errors';
 import { RegistryMode } from '../settings/registry-mode';

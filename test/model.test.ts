@@ -1,6 +1,7 @@
 // The model layer on its own: the decisions the resolved model makes once, the routing merge, the switch plan's
 // stage builders and the prune lists, without a construct in between.
-import { ClusterType, ContainerdBuild, Cri, DeliveryTarget, RegistryMode, RegistryModel, RegistryModelProps } from '../lib';
+import { Testing } from 'cdk8s';
+import { ClusterType, ContainerdBuild, Cri, DeliveryTarget, DirectMode, RegistryMode, RegistryModel, RegistryModelProps, UnmanagedMode } from '../lib';
 import { MODULE_GENERATED, REGISTRY_ADDRESS } from '../lib/model/constants';
 import { deckhouseRegistryData } from '../lib/model/deckhouse-registry';
 import { IN_CLUSTER_PROXY_OBJECTS, nodeConfigSecretName, objectRef, userSecretName } from '../lib/model/object-names';
@@ -67,6 +68,12 @@ describe('RegistryModel: one resolution, the shared decisions', () => {
     expect(() => RegistryModel.resolve({ mode: DIRECT, containerdBuild: ContainerdBuild.STOCK })).toThrow(/^containerdBuild: stock containerd ignores hosts\.toml auth/);
     expect(() => RegistryModel.resolve({ mode: DIRECT, nodeGroups: [{ name: 'master', cri: Cri.DOCKER }] })).toThrow(/^nodeGroups\[0\]\.cri: /);
     expect(() => RegistryModel.resolve({ nodeGroup: [] } as any)).toThrow(/^nodeGroup: unknown property/);
+  });
+
+  test('a mode construct reports the bashible version of its model', () => {
+    const m = RegistryModel.resolve({ mode: DIRECT, target: DeliveryTarget.WITHOUT_MODULE, images: EXAMPLE_IMAGES, pki: TEST_PKI });
+    expect(new DirectMode(Testing.chart(), 'Direct', { model: m }).bashibleVersion).toBe(m._resolved.bashible?.version);
+    expect(new UnmanagedMode(Testing.chart(), 'Unmanaged', { model: RegistryModel.resolve() }).bashibleVersion).toBeUndefined();
   });
 
   test('deckhouseRegistryData is the one recipe for every mode', () => {

@@ -118,14 +118,13 @@ export function renderLocalPush(scope: Construct, m: ResolvedRegistry): string {
 /**
  * What Proxy and Local both render, in this order: `registry-pki`, the users and per-node configurations,
  * `deckhouse-registry` with the read-only user, `registry-bashible-config` and the `registry` Service selecting the
- * node services. Returns the node configuration version.
+ * node services.
  */
-export function renderNodeServicesObjects(scope: Construct, m: ResolvedRegistry): string {
+export function renderNodeServicesObjects(scope: Construct, m: ResolvedRegistry): void {
   registryPkiSecret(scope, 'Pki', m);
   renderNodeServicesSecrets(scope, m);
   deckhouseRegistrySecret(scope, 'DeckhouseRegistry', m.deckhouseRegistry as { [key: string]: string });
   const bashible = m.bashible as BashibleConfig;
   bashibleConfigSecret(scope, 'BashibleConfig', bashible);
   new RegistryService(scope, 'Service', { target: RegistryServiceTarget.NODE_SERVICES, configHash: m.configHash });
-  return bashible.version;
 }

@@ -1,14 +1,10 @@
 import { Construct } from 'constructs';
-import { RegistryModel } from '../model/registry-model';
 import { RegistryModeName } from '../settings/enums';
-import { IRegistryModeConstruct, resolvedModel } from './mode-construct';
+import { RegistryModeConstruct, RegistryModeConstructProps } from './mode-construct';
 import { renderNodeServicesObjects } from './_node-services-objects';
 
 /** Props of `ProxyMode`. */
-export interface ProxyModeProps {
-  /** A model of a `RegistryMode.proxy(…)`: `RegistryModel.resolve({ mode: RegistryMode.proxy(…), controlPlane, … })`. */
-  readonly model: RegistryModel;
-}
+export interface ProxyModeProps extends RegistryModeConstructProps {}
 
 /**
  * `Proxy` mode: a caching registry on every control-plane node (static pods delivered with the node files),
@@ -16,14 +12,9 @@ export interface ProxyModeProps {
  * `registry-user-ro` Secret, one `registry-node-config-<node>` Secret per control-plane node, `deckhouse-registry`
  * with the read-only user, `registry-bashible-config` and the `registry` Service selecting the node services.
  */
-export class ProxyMode extends Construct implements IRegistryModeConstruct {
-  /** `Proxy`. */
-  public readonly modeName: RegistryModeName = RegistryModeName.PROXY;
-  /** Version of the node configuration nodes report in `registry.deckhouse.io/version`. */
-  public readonly bashibleVersion: string;
-
+export class ProxyMode extends RegistryModeConstruct {
   constructor(scope: Construct, id: string, props: ProxyModeProps) {
-    super(scope, id);
-    this.bashibleVersion = renderNodeServicesObjects(this, resolvedModel(this, props.model, RegistryModeName.PROXY));
+    super(scope, id, props, RegistryModeName.PROXY);
+    renderNodeServicesObjects(this, this._model);
   }
 }

@@ -8,7 +8,7 @@ import { CredentialForm, DeliveryTarget, RegistryModeName } from '../settings/en
 import { RegistryMode } from '../settings/registry-mode';
 import { DirectMode } from './direct-mode';
 import { LocalMode } from './local-mode';
-import { IRegistryModeConstruct } from './mode-construct';
+import { RegistryModeConstruct } from './mode-construct';
 import { DeckhouseModuleConfig } from './deckhouse-module-config';
 import { bundleFiles, hasSecretFiles, NodeConfiguration } from './node-configuration';
 import { ProxyMode } from './proxy-mode';
@@ -45,7 +45,7 @@ export class RegistryModule extends Construct {
   /** The settings resolved against the cluster facts, once; every part of the module renders from it. */
   public readonly model: RegistryModel;
   /** The mode's construct: a `DirectMode`, `UnmanagedMode`, `ProxyMode` or `LocalMode`. */
-  public readonly modeConstruct: IRegistryModeConstruct;
+  public readonly modeConstruct: RegistryModeConstruct;
   /** The per-node containerd files and their delivery. */
   public readonly nodeConfiguration: NodeConfiguration;
   /** Who writes the objects and node files. */

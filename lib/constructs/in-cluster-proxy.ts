@@ -14,9 +14,9 @@ import { configChecksum, secret } from './_objects';
 import { REGISTRY_LABELS } from './_module-secrets';
 import { proxyEnv } from '../model/_distribution';
 
-/** Name of the in-cluster proxy's Deployment, PodDisruptionBudget and VerticalPodAutoscaler. */
+/** Name of the in-cluster proxy's Deployment, PodDisruptionBudget and VerticalPodAutoscaler. @internal */
 export const IN_CLUSTER_PROXY_NAME = 'registry-incluster-proxy';
-/** Name of its configuration Secret. */
+/** Name of its configuration Secret. @internal */
 export const IN_CLUSTER_PROXY_CONFIG = 'registry-incluster-proxy-config';
 
 const SELECTOR = { app: IN_CLUSTER_PROXY_NAME, component: 'registry-service', type: 'incluster-proxy' };
@@ -198,6 +198,7 @@ export class InClusterProxy extends Construct {
  * helm-lib 1.63.6 `helm_lib_tolerations` with "any-node" and "uninitialized" (errata §1a): the any-node list, the
  * cluster's custom keys, then the default `storage-problems` strategy. The "uninitialized" argument lacks the `with-`
  * prefix, so helm-lib ignores it: there is no `node.deckhouse.io/uninitialized` toleration.
+ * @internal
  */
 export function anyNodeTolerations(customKeys: readonly string[]): Toleration[] {
   return [

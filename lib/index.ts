@@ -1,6 +1,6 @@
 // The public API, and the only one: named exports, so nothing a file exports for the library's own use becomes API
-// by accident. test/public-api.test.ts holds the allow-list and checks that every type these signatures name is
-// exported here; `npm run jsii` compiles exactly this tree with jsii.
+// by accident. test/support/public-api.ts is the allow-list; test/public-api.test.ts checks this file against it and
+// that every type these signatures name is exported here; `npm run jsii` compiles exactly this tree with jsii.
 
 // Settings: the registry mode and the cluster facts.
 export { CheckMode, ClusterType, ContainerdBuild, CredentialForm, Cri, DeliveryTarget, RegistryModeName, Scheme } from './settings/enums';

@@ -9,8 +9,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { CONTAINERD_REGISTRY_DIR, RegistryVerification } from '../lib';
+import { RegistryConstants, RegistryVerification } from '../lib';
 import { readTar } from '../lib/verify/_tar';
+
+const { CONTAINERD_REGISTRY_DIR } = RegistryConstants;
 
 export const VERIFY_USAGE = `usage: registry-cdk8s verify --expected DIR [--expected DIR…] [--objects FILE|-] [--node DIR_OR_TARBALL [--node-group NAME]] [--verbose]
 

@@ -19,11 +19,13 @@ import { App, Chart } from 'cdk8s';
 import * as YAML from 'yaml';
 import { TEST_PKI, TEST_UPSTREAM_CA } from '../examples/fixtures/test-pki';
 import { EXAMPLE_IMAGES, EXAMPLE_LICENSE } from '../examples/fixtures/values';
-import { ContainerdBuild, Cri, RegistryMode, RegistryModule, REGISTRY_ADDRESS } from '../lib';
+import { ContainerdBuild, Cri, RegistryConstants, RegistryMode, RegistryModule } from '../lib';
 import { resolveImage } from '../lib/model/resolver';
 import { mergeRouting, Mirror, Routing } from '../lib/model/routing';
 import { nodeFiles, ownedHostDirs } from '../lib/render/node-files';
 import { nodeScript } from '../lib/render/node-script';
+
+const REGISTRY_ADDRESS = RegistryConstants.ADDRESS;
 
 const ROOT = path.join(__dirname, '..');
 const NODE_GROUPS = [1, 10, 100, 1000];

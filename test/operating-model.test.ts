@@ -7,11 +7,13 @@ import * as path from 'path';
 import { App, Chart, Testing } from 'cdk8s';
 import * as YAML from 'yaml';
 import {
-  ClusterType, CredentialForm, Cri, DeliveryTarget, MODULE_GENERATED, RegistryMode, RegistryModule, RegistryModuleProps, RegistrySettings, RegistrySwitch,
+  ClusterType, CredentialForm, Cri, DeliveryTarget, RegistryConstants, RegistryMode, RegistryModule, RegistryModuleProps, RegistrySettings, RegistrySwitch,
 } from '../lib';
 import { EXAMPLE_IMAGES, TEST_PKI, TEST_UPSTREAM_CA } from './support/fixtures';
 import { fakeKubeEnv } from './support/fake-kubectl';
 import { pkiFor } from './support/node-pki';
+
+const { MODULE_GENERATED } = RegistryConstants;
 
 const LICENSE = 'FAKE-LICENSE-operating-model';
 const MASTERS = [{ name: 'master-0', address: '10.0.0.10' }, { name: 'master-1', address: '10.0.0.11' }];

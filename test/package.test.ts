@@ -1,6 +1,7 @@
 // `npm pack` produces a usable package: the tarball holds the compiled JS and .d.ts of lib/, imports/ and cli/, the
-// docs and the LICENSE, nothing else; the README's quick start, extracted from the packed README, runs as written in
-// a clean folder (real `npm install` of the tarball), and every link of the packed README resolves inside it.
+// docs, the LICENSE and the bundled runtime dependencies (jsii wants them bundled), nothing else; the README's quick
+// start, extracted from the packed README, runs as written in a clean folder (real `npm install` of the tarball), and
+// every link of the packed README resolves inside it.
 // Unpacked into a scratch app next to its declared dependencies and peers (and nothing more), a plain CommonJS cdk8s
 // app can require it and synthesize, and a TypeScript app type-checks against its .d.ts.
 //
@@ -63,9 +64,18 @@ describe('npm pack', () => {
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  test('the tarball holds only build/lib, build/imports, build/cli, README.md, API.md, LICENSE, docs/ and package.json', () => {
+  test('the tarball holds only build/lib, build/imports, build/cli, README.md, API.md, LICENSE, docs/, package.json and the bundled dependencies', () => {
     const allowed = /^package\/(build\/(lib|imports|cli)\/.+\.(js|d\.ts)|README\.md|API\.md|package\.json|LICENSE(\.md|\.txt)?|docs\/[a-z0-9-]+\.md|docs\/diagrams\/[a-z0-9-]+\.(svg|mmd))$/;
-    expect(entries.filter((e) => !allowed.test(e))).toEqual([]);
+    // jsii requires the runtime dependencies that are not jsii modules in `bundledDependencies`, so npm packs them and
+    // their own dependencies (what package-lock.json marks `inBundle`) under node_modules/, and nothing else there.
+    const lock = JSON.parse(fs.readFileSync(path.join(root, 'package-lock.json'), 'utf8'));
+    const inBundle = Object.entries(lock.packages as Record<string, { inBundle?: boolean }>)
+      .filter(([, p]) => p.inBundle === true).map(([k]) => k.replace(/^node_modules\//, ''));
+    const bundled = (e: string) => inBundle.some((name) => e.startsWith(`package/node_modules/${name}/`));
+    expect(entries.filter((e) => !allowed.test(e) && !bundled(e))).toEqual([]);
+    const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+    expect([...manifest.bundledDependencies].sort()).toEqual(Object.keys(manifest.dependencies).sort());
+    for (const name of manifest.bundledDependencies) expect(entries).toContain(`package/node_modules/${name}/package.json`);
     for (const must of ['package/package.json', 'package/README.md', 'package/API.md', 'package/build/lib/index.js', 'package/build/lib/index.d.ts']) {
       expect(entries).toContain(must);
     }

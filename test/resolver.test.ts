@@ -1,6 +1,6 @@
 // The resolver against the look-alike failures of containerd.md §3-§10. It reads node files, as containerd does.
-import { ContainerdBuild, firstManifestEndpoint, parseImageReference, resolveImage } from '../lib';
-import { goReplaceAll } from '../lib/model/resolver';
+import { ContainerdBuild } from '../lib';
+import { firstManifestEndpoint, goReplaceAll, parseImageReference, resolveImage } from '../lib/model/resolver';
 
 const DIR = '/etc/containerd/registry.d';
 const FIXED = 'registry.d8-system.svc:5001';

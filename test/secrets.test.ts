@@ -21,12 +21,14 @@ import * as path from 'path';
 import * as TOML from '@iarna/toml';
 import * as YAML from 'yaml';
 import { EXAMPLES, writeExample } from '../examples';
-import { MODULE_GENERATED } from '../lib';
+import { RegistryConstants } from '../lib';
 import { TEST_PKI } from '../examples/fixtures/test-pki';
 import { TEST_NODE_PKI } from '../examples/fixtures/test-node-pki';
 import { EXAMPLE_LICENSE, EXAMPLE_PASSWORD } from '../examples/fixtures/values';
 import { decodeSecret, putLines } from './support/render';
 import { readTree } from './support/tree';
+
+const { MODULE_GENERATED } = RegistryConstants;
 
 const LICENSE_USER = 'license-token';
 /**

@@ -3,14 +3,15 @@
 import { pkiFor } from './support/node-pki';
 import * as TOML from '@iarna/toml';
 import {
-  ClusterType, CONTAINERD_REGISTRY_DIR, Cri, MODULE_GENERATED, RegistryMode, RegistryVerification, Scheme, VerifyReport, VerifyStatus,
-  VerifySubjectKind,
+  ClusterType, Cri, RegistryConstants, RegistryMode, RegistryVerification, Scheme, VerifyReport, VerifyStatus, VerifySubjectKind,
 } from '../lib';
 import { EXAMPLE_IMAGES, TEST_PKI, TEST_UPSTREAM_CA } from './support/fixtures';
 import {
   asLive, b64, bystanders, clone, editSecretDocument, findObject, kubectlList, liveCluster, markGenerated, renderState, RenderedState,
   toYamlDocuments, unb64,
 } from './support/verify-fixtures';
+
+const { CONTAINERD_REGISTRY_DIR, MODULE_GENERATED } = RegistryConstants;
 
 const PASSWORD = 'Direct-Upstream-Pa55-never-shown';
 const HOST_DIR = `${CONTAINERD_REGISTRY_DIR}/registry.d8-system.svc:5001`;

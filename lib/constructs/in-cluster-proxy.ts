@@ -192,6 +192,7 @@ export class InClusterProxy extends Construct {
  * helm-lib 1.63.6 `helm_lib_tolerations` with "any-node" and "uninitialized" (errata §1a): the any-node list, the
  * cluster's custom keys, then the default `storage-problems` strategy. The "uninitialized" argument lacks the `with-`
  * prefix, so helm-lib ignores it: there is no `node.deckhouse.io/uninitialized` toleration.
+ * @internal
  */
 export function anyNodeTolerations(customKeys: readonly string[]): Toleration[] {
   return [

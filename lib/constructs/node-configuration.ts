@@ -31,7 +31,7 @@ export interface NodeBundle {
   readonly nodeFiles?: { [node: string]: NodeFile[] };
 }
 
-/** Extra files beside the routing: per group, and per node of a group. */
+/** Extra files beside the routing: per group, and per node of a group. @internal */
 export interface ExtraFiles {
   readonly group: (group: string) => NodeFile[];
   readonly node: (group: string) => Map<string, NodeFile[]>;
@@ -144,12 +144,12 @@ export function hasSecretFiles(b: NodeBundle): boolean {
   return b.files.some((f) => f.secret === true) || Object.values(b.nodeFiles ?? {}).some((files) => files.some((f) => f.secret === true));
 }
 
-/** Secret holding the secret node files of every node of a group. */
+/** Secret holding the secret node files of every node of a group. @internal */
 export function groupSecretName(group: string): string {
   return `registry-node-files-group-${group}`;
 }
 
-/** Secret holding the secret node files of one node (the node services of a control-plane node). */
+/** Secret holding the secret node files of one node (the node services of a control-plane node). @internal */
 export function nodeSecretName(node: string): string {
   return `registry-node-files-node-${node}`;
 }

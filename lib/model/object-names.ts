@@ -1,11 +1,11 @@
 // Every fixed name of an object the module renders, in one place: the renderers name their objects from here, and
 // a switch's prune lists are built from the same names, so the two cannot drift apart.
-import { REGISTRY_NAMESPACE } from './constants';
+import { REGISTRY_NAMESPACE, RegistryConstants } from './constants';
 
-/** The platform-wide registry Secret (pull secret of every Deckhouse workload). */
-export const DECKHOUSE_REGISTRY_SECRET = 'deckhouse-registry';
-/** The headless Service in front of the registry. */
-export const REGISTRY_SERVICE = 'registry';
+/** The platform-wide registry Secret (pull secret of every Deckhouse workload); public as a RegistryConstants member. */
+export const DECKHOUSE_REGISTRY_SECRET = RegistryConstants.DECKHOUSE_REGISTRY_SECRET;
+/** The headless Service in front of the registry; public as a RegistryConstants member. */
+export const REGISTRY_SERVICE = RegistryConstants.SERVICE_NAME;
 /** What module `deckhouse` derives from the settings: the registry module's input. */
 export const REGISTRY_CONFIG_SECRET = 'registry-config';
 /** The CA and the token signing pair. */

@@ -22,7 +22,7 @@ export interface NodeFile {
   readonly secret?: boolean;
 }
 
-/** Every file for one node, sorted by path; `extra` files (static pods and their configuration) join the routing's. */
+/** Every file for one node, sorted by path; `extra` files (static pods and their configuration) join the routing's. @internal */
 export function nodeFiles(routing: Routing, cri: Cri, extra: readonly NodeFile[] = []): NodeFile[] {
   const files: NodeFile[] = [{ path: CONFIG_PATH_FRAGMENT, content: configPathFragment(cri), mode: 0o644 }];
   for (const [hostName, cfg] of Object.entries(routing)) {
@@ -48,7 +48,7 @@ function checkNameLengths(path: string): void {
   }
 }
 
-/** The registry host directories (under config_path) that a file list owns. */
+/** The registry host directories (under config_path) that a file list owns. @internal */
 export function ownedHostDirs(routing: Routing): string[] {
   return Object.keys(routing).sort();
 }

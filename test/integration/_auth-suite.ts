@@ -11,7 +11,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
-import { ContainerdBuild, Cri, Endpoint, firstManifestEndpoint, RegistryMode, RegistryModule, resolveImage, Scheme } from '../../lib';
+import { ContainerdBuild, Cri, RegistryMode, RegistryModule, Scheme } from '../../lib';
+import { Endpoint, firstManifestEndpoint, resolveImage } from '../../lib/model/resolver';
 import { EXAMPLE_IMAGES } from '../../examples/fixtures/values';
 import { TEST_PKI } from '../../examples/fixtures/test-pki';
 

@@ -16,7 +16,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
-import { ContainerdBuild, Cri, firstManifestEndpoint, RegistryMode, RegistryModule, resolveImage, Scheme } from '../../lib';
+import { ContainerdBuild, Cri, RegistryMode, RegistryModule, Scheme } from '../../lib';
+import { firstManifestEndpoint, resolveImage } from '../../lib/model/resolver';
 import { EXAMPLE_IMAGES, EXAMPLE_LICENSE, EXAMPLE_PASSWORD } from '../../examples/fixtures/values';
 import { TEST_PKI } from '../../examples/fixtures/test-pki';
 

@@ -17,7 +17,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
-import { ClusterType, ContainerdBuild, Cri, firstManifestEndpoint, RegistryMode, RegistryModule, resolveImage, Scheme } from '../../lib';
+import { ClusterType, ContainerdBuild, Cri, RegistryMode, RegistryModule, Scheme } from '../../lib';
+import { firstManifestEndpoint, resolveImage } from '../../lib/model/resolver';
 import { EXAMPLE_IMAGES } from '../../examples/fixtures/values';
 
 const CACHE = process.env.CONTAINERD_CACHE ?? '/var/cache/registry-cdk8s-containerd';

@@ -4,8 +4,10 @@
 // the marker, as the with-the-module target writes it.
 import * as TOML from '@iarna/toml';
 import * as YAML from 'yaml';
-import { MODULE_GENERATED, RegistryModuleProps } from '../../lib';
+import { RegistryConstants, RegistryModuleProps } from '../../lib';
 import { renderModule } from './render';
+
+const { MODULE_GENERATED } = RegistryConstants;
 
 export interface RenderedState {
   /** Every object, parsed (the ModuleConfig first, as its own file holds it). */

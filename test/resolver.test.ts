@@ -1,6 +1,6 @@
 // The resolver against the look-alike failures of containerd.md §3-§10. It reads node files, as containerd does.
-import { ContainerdBuild, firstManifestEndpoint, parseImageReference, resolveImage } from '../lib';
-import { goReplaceAll } from '../lib/model/resolver';
+import { ContainerdBuild, ContainerdHosts, EndpointSource } from '../lib';
+import { firstManifestEndpoint, goReplaceAll, parseImageReference, resolveImage } from '../lib/model/resolver';
 
 const DIR = '/etc/containerd/registry.d';
 const FIXED = 'registry.d8-system.svc:5001';
@@ -197,5 +197,22 @@ describe('resolveImage: credentials and HTTPS-first (what the e2e on the patched
     const r = resolveImage(IMAGE, files(FIXED, toml), { build: ContainerdBuild.STOCK, ...version });
     expect(r.endpoints[0].tlsFirst).toBeUndefined();
     expect(r.notes.join()).not.toMatch(/HTTPS first/);
+  });
+});
+
+describe('ContainerdHosts (the jsii-compatible public entry point)', () => {
+  test('its static methods give what the resolver functions give', () => {
+    const f = files(FIXED, directToml);
+    expect(ContainerdHosts.resolveImage(IMAGE, f, deckhouse)).toEqual(resolveImage(IMAGE, f, deckhouse));
+    expect(ContainerdHosts.parseImageReference(IMAGE)).toEqual(parseImageReference(IMAGE));
+    const r = ContainerdHosts.resolveImage(IMAGE, f, deckhouse);
+    expect(ContainerdHosts.firstManifestEndpoint(r, IMAGE)).toMatchObject({ source: EndpointSource.MIRROR, host: 'registry.deckhouse.ru' });
+    expect(r.endpoints.map((e) => e.source)).toEqual([EndpointSource.MIRROR, EndpointSource.FALLBACK]);
+  });
+
+  test('each endpoint owns its capabilities: changing one changes no later resolution', () => {
+    const first = ContainerdHosts.resolveImage(IMAGE, {}, stock).endpoints[0];
+    first.capabilities.length = 0;
+    expect(ContainerdHosts.resolveImage(IMAGE, {}, stock).endpoints[0].capabilities).toEqual(['pull', 'resolve', 'push']);
   });
 });

@@ -19,12 +19,35 @@ export interface ImageReference {
   readonly byDigest: boolean;
 }
 
+/** Where an endpoint containerd tries comes from. */
+export enum EndpointSource {
+  /** A `[host."url"]` table of hosts.toml. */
+  MIRROR = 'mirror',
+  /** The top-level `server` key of hosts.toml. */
+  SERVER = 'server',
+  /** The image's own host, the last resort when hosts.toml names no `server` (or is missing or discarded). */
+  FALLBACK = 'fallback',
+}
+
+/**
+ * The credentials containerd answers an endpoint's challenge with: either `username` and `password`, or an
+ * `identityToken` alone.
+ */
+export interface EndpointCredentials {
+  /** User name; set together with `password`. */
+  readonly username?: string;
+  /** Password; set together with `username`. */
+  readonly password?: string;
+  /** Identity token (hosts.toml `identitytoken`), sent instead of a user name and password. */
+  readonly identityToken?: string;
+}
+
 /** One registry endpoint containerd tries for an image. */
 export interface Endpoint {
   /** Where the endpoint comes from: a `[host]` table, the `server` key, or the image's own host as last resort. */
-  readonly source: 'mirror' | 'server' | 'fallback';
+  readonly source: EndpointSource;
   /** `http` or `https`. */
-  readonly scheme: 'http' | 'https';
+  readonly scheme: string;
   /** `host[:port]`. */
   readonly host: string;
   /** API root path, e.g. `/v2`. */
@@ -32,7 +55,7 @@ export interface Endpoint {
   /** Repository path requested from this endpoint (after a Deckhouse rewrite). */
   readonly repository: string;
   /** `pull`, `resolve`, `push`. */
-  readonly capabilities: readonly string[];
+  readonly capabilities: string[];
   /** Whether hosts.toml credentials are sent (Deckhouse's build only). */
   readonly auth: boolean;
   /** The manifest request containerd makes, as the registry's access log shows it (path and query). */
@@ -41,7 +64,7 @@ export interface Endpoint {
    * The credentials containerd answers this endpoint's challenge with, from its hosts.toml `auth` table (Deckhouse's
    * build only): `username` + `password` (also decoded from the base64 `auth` key), or an `identityToken`.
    */
-  readonly credentials?: { readonly username: string; readonly password: string } | { readonly identityToken: string };
+  readonly credentials?: EndpointCredentials;
   /**
    * An `http://` endpoint with TLS settings (`ca`, `client` or `skip_verify`, as the module writes `skip_verify = true`
    * for http mirrors) on any port but 80: containerd 1.7 and 2.x send a TLS handshake first and use plain HTTP only
@@ -56,9 +79,9 @@ export interface Resolution {
   /** The hosts directory containerd uses, relative to config_path, or undefined when none exists. */
   readonly hostDir?: string;
   /** Endpoints in the order containerd tries them. */
-  readonly endpoints: readonly Endpoint[];
+  readonly endpoints: Endpoint[];
   /** Why a file was ignored, as containerd would log it. */
-  readonly notes: readonly string[];
+  readonly notes: string[];
 }
 
 /** Which containerd reads the files. */
@@ -73,7 +96,7 @@ export interface ResolveOptions {
   readonly containerdMinor?: number;
 }
 
-const CAPABILITIES = ['pull', 'resolve', 'push'];
+const CAPABILITIES: readonly string[] = ['pull', 'resolve', 'push'];
 
 /** Splits `host[:port]/repo[:tag|@digest]` the way containerd's reference parser does. */
 export function parseImageReference(image: string): ImageReference {
@@ -135,10 +158,11 @@ function cleanPath(p: string): string {
   return parts.length === 0 ? '' : `/${parts.join('/')}`;
 }
 
-function endpoint(image: ImageReference, source: Endpoint['source'], scheme: Scheme, host: string, path: string,
+/** An endpoint, with its own copy of `capabilities` (the public type lets a caller change it). */
+function endpoint(image: ImageReference, source: EndpointSource, scheme: Scheme, host: string, path: string,
   repository: string, capabilities: readonly string[], auth: boolean): Endpoint {
   const ns = host === image.host ? '' : `?ns=${encodeURIComponent(image.host)}`;
-  return { source, scheme, host, path, repository, capabilities, auth, manifestRequest: `${path}/${repository}/manifests/${image.reference}${ns}` };
+  return { source, scheme, host, path, repository, capabilities: [...capabilities], auth, manifestRequest: `${path}/${repository}/manifests/${image.reference}${ns}` };
 }
 
 /**
@@ -207,7 +231,7 @@ function rewriteRepository(rules: TOML.JsonMap[], repository: string): { reposit
 }
 
 /** Deckhouse's `auth` table: `username` + `password`, else the base64 `auth` key split at its first colon, else `identitytoken`. */
-function credentialsOf(auth: TOML.JsonMap): Endpoint['credentials'] {
+function credentialsOf(auth: TOML.JsonMap): EndpointCredentials | undefined {
   const str = (v: unknown) => (typeof v === 'string' ? v : '');
   if (str(auth.username) !== '' && str(auth.password) !== '') return { username: str(auth.username), password: str(auth.password) };
   if (str(auth.auth) !== '') {
@@ -223,15 +247,17 @@ function credentialsOf(auth: TOML.JsonMap): Endpoint['credentials'] {
  * Step 3, one host's config: a `[host."url"]` table (source `mirror`) or the top-level `server` with the file's
  * top-level keys (source `server`) turned into an endpoint: the URL, `capabilities`, the API path (`/v2` appended
  * unless `override_path`), Deckhouse's `rewrite` and `auth`, and HTTPS-first. A `[host]` table with an error discards
- * the whole file; the top-level keys are read leniently: an unknown capability there is noted and the defaults are
- * used, a `server` that is not a URL is skipped, `rewrite` is not read and the shape of `auth` is not checked.
+ * the whole file. The top-level keys are read as this resolver always has, more leniently than containerd (which
+ * discards the file for an unknown top-level capability, and reads a `server` without a scheme as https): an unknown
+ * capability there is noted and the defaults are used, a `server` that is not an http(s) URL is skipped, `rewrite`
+ * is not read and the shape of `auth` is not checked.
  * @internal
  */
-export function hostConfig(image: ImageReference, source: 'mirror' | 'server', url: string, table: TOML.JsonMap,
+export function hostConfig(image: ImageReference, source: EndpointSource.MIRROR | EndpointSource.SERVER, url: string, table: TOML.JsonMap,
   options: ResolveOptions): HostConfig {
   const notes: string[] = [];
   const discard = (why: string): HostConfig => ({ discard: true, notes: [...notes, `failed to decode hosts.toml: ${why}`] });
-  const inHostTable = source === 'mirror';
+  const inHostTable = source === EndpointSource.MIRROR;
   const deckhouse = options.build === ContainerdBuild.DECKHOUSE;
   const m = url.match(/^(https?):\/\/([^/]+)(\/.*)?$/);
   if (!m && inHostTable) return discard(`host "${url}" is not a URL`);
@@ -283,10 +309,10 @@ export function hostConfig(image: ImageReference, source: 'mirror' | 'server', u
  * @internal
  */
 export function fallbackEndpoint(image: ImageReference): Endpoint {
-  if (image.host === 'docker.io') return endpoint(image, 'fallback', 'https', 'registry-1.docker.io', '/v2', image.repository, CAPABILITIES, false);
+  if (image.host === 'docker.io') return endpoint(image, EndpointSource.FALLBACK, 'https', 'registry-1.docker.io', '/v2', image.repository, CAPABILITIES, false);
   const hostname = image.host.replace(/:\d+$/, '');
   const loopback = hostname === 'localhost' || /^127\./.test(hostname) || hostname === '[::1]';
-  return endpoint(image, 'fallback', loopback ? 'http' : 'https', image.host, '/v2', image.repository, CAPABILITIES, false);
+  return endpoint(image, EndpointSource.FALLBACK, loopback ? 'http' : 'https', image.host, '/v2', image.repository, CAPABILITIES, false);
 }
 
 /** Resolves an image reference against a node's files (absolute node path -> content). */
@@ -305,13 +331,13 @@ export function resolveImage(imageRef: string, files: { readonly [path: string]:
   const endpoints: Endpoint[] = [];
   const notes: string[] = [];
   for (const [url, table] of Object.entries((file.doc.host ?? {}) as TOML.JsonMap)) {
-    const c = hostConfig(image, 'mirror', url, table as TOML.JsonMap, options);
+    const c = hostConfig(image, EndpointSource.MIRROR, url, table as TOML.JsonMap, options);
     notes.push(...c.notes);
     if (c.discard) return discarded(notes);
     endpoints.push(c.endpoint as Endpoint);
   }
   if (typeof file.doc.server === 'string') {
-    const c = hostConfig(image, 'server', file.doc.server, file.doc, options);
+    const c = hostConfig(image, EndpointSource.SERVER, file.doc.server, file.doc, options);
     notes.push(...c.notes);
     if (c.endpoint !== undefined) endpoints.push(c.endpoint);
   } else {
@@ -324,4 +350,27 @@ export function resolveImage(imageRef: string, files: { readonly [path: string]:
 export function firstManifestEndpoint(resolution: Resolution, imageRef: string): Endpoint | undefined {
   const need = parseImageReference(imageRef).byDigest ? 'pull' : 'resolve';
   return resolution.endpoints.find((e) => e.capabilities.includes(need));
+}
+
+/**
+ * containerd's host resolution for image references, from a node's rendered files: which hosts directory it uses,
+ * which endpoints it tries in which order, and what it asks each one for.
+ */
+export class ContainerdHosts {
+  /** Resolves an image reference against a node's files (absolute node path -> content). */
+  public static resolveImage(imageRef: string, files: { [path: string]: string }, options: ResolveOptions): Resolution {
+    return resolveImage(imageRef, files, options);
+  }
+
+  /** Splits `host[:port]/repo[:tag|@digest]` the way containerd's reference parser does. */
+  public static parseImageReference(image: string): ImageReference {
+    return parseImageReference(image);
+  }
+
+  /** The first endpoint containerd asks for the manifest: a tag needs `resolve`, a digest only `pull`. */
+  public static firstManifestEndpoint(resolution: Resolution, imageRef: string): Endpoint | undefined {
+    return firstManifestEndpoint(resolution, imageRef);
+  }
+
+  private constructor() {}
 }

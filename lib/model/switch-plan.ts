@@ -8,7 +8,7 @@ import { canonicalJson } from './_hash';
 import { REGISTRY_IMAGES_BASE, REGISTRY_PATH } from './constants';
 import { LOCAL_ENDPOINT, registryUserNames, userSecretName } from './node-services';
 import { IN_CLUSTER_PROXY_OBJECTS } from './in-cluster-proxy';
-import { firstManifestEndpoint, Resolution } from './resolver';
+import { EndpointSource, firstManifestEndpoint, Resolution } from './resolver';
 import { mergeRouting, Routing } from './routing';
 
 export type Side = 'from' | 'to';
@@ -293,7 +293,7 @@ export function planSwitch(declaredFrom: Settings, to: Settings, cluster: Cluste
  */
 export function checkStageResolution(stage: string, nodeGroup: string, check: ImageCheck, resolution: Resolution): void {
   const first = firstManifestEndpoint(resolution, check.image);
-  const ok = first !== undefined && first.source === 'mirror' && check.accepts.some((a) => a.host === first.host && a.repository === first.repository);
+  const ok = first !== undefined && first.source === EndpointSource.MIRROR && check.accepts.some((a) => a.host === first.host && a.repository === first.repository);
   if (!ok) {
     const got = first === undefined ? 'no endpoint' : `${first.scheme}://${first.host}${first.path}/${first.repository} (${first.source})`;
     const want = check.accepts.map((a) => `${a.host}/${a.repository}`).join(' or ');

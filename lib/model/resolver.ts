@@ -179,10 +179,17 @@ export function hostDirectory(host: string, files: { readonly [path: string]: st
 }
 
 /**
+ * A decoded TOML table. Not `TOML.JsonMap`: the declarations of exported names must not need `@iarna/toml`'s types,
+ * which need `@types/node` in every app that type-checks against this package.
+ * @internal
+ */
+export type TomlTable = { readonly [key: string]: unknown };
+
+/**
  * A decoded hosts.toml, or why containerd discards it.
  * @internal
  */
-export type HostsFile = { readonly doc: TOML.JsonMap; readonly error?: undefined } | { readonly doc?: undefined; readonly error: string };
+export type HostsFile = { readonly doc: TomlTable; readonly error?: undefined } | { readonly doc?: undefined; readonly error: string };
 
 /**
  * Step 2, decoding hosts.toml: a TOML error, or on containerd 1.x a file without a `[host]` table, discards the file
@@ -190,7 +197,7 @@ export type HostsFile = { readonly doc: TOML.JsonMap; readonly error?: undefined
  * @internal
  */
 export function parseHostsFile(text: string, containerdMajor: number): HostsFile {
-  let doc: TOML.JsonMap;
+  let doc: TomlTable;
   try {
     doc = TOML.parse(text);
   } catch (e) {
@@ -217,7 +224,7 @@ export interface HostConfig {
 }
 
 /** Deckhouse's rewrite: the first rule whose regex matches the repository rewrites it; an invalid regex met first discards the file. */
-function rewriteRepository(rules: TOML.JsonMap[], repository: string): { repository: string } | { error: string } {
+function rewriteRepository(rules: TomlTable[], repository: string): { repository: string } | { error: string } {
   for (const r of rules) {
     let re: RegExp;
     try {
@@ -231,7 +238,7 @@ function rewriteRepository(rules: TOML.JsonMap[], repository: string): { reposit
 }
 
 /** Deckhouse's `auth` table: `username` + `password`, else the base64 `auth` key split at its first colon, else `identitytoken`. */
-function credentialsOf(auth: TOML.JsonMap): EndpointCredentials | undefined {
+function credentialsOf(auth: TomlTable): EndpointCredentials | undefined {
   const str = (v: unknown) => (typeof v === 'string' ? v : '');
   if (str(auth.username) !== '' && str(auth.password) !== '') return { username: str(auth.username), password: str(auth.password) };
   if (str(auth.auth) !== '') {
@@ -253,7 +260,7 @@ function credentialsOf(auth: TOML.JsonMap): EndpointCredentials | undefined {
  * is not read and the shape of `auth` is not checked.
  * @internal
  */
-export function hostConfig(image: ImageReference, source: EndpointSource.MIRROR | EndpointSource.SERVER, url: string, table: TOML.JsonMap,
+export function hostConfig(image: ImageReference, source: EndpointSource.MIRROR | EndpointSource.SERVER, url: string, table: TomlTable,
   options: ResolveOptions): HostConfig {
   const notes: string[] = [];
   const discard = (why: string): HostConfig => ({ discard: true, notes: [...notes, `failed to decode hosts.toml: ${why}`] });
@@ -279,7 +286,7 @@ export function hostConfig(image: ImageReference, source: EndpointSource.MIRROR 
   let repository = image.repository;
   if (deckhouse && inHostTable && table.rewrite !== undefined) {
     if (!Array.isArray(table.rewrite)) return discard(`host."${url}".rewrite must be an array of tables`);
-    const rewritten = rewriteRepository(table.rewrite as TOML.JsonMap[], repository);
+    const rewritten = rewriteRepository(table.rewrite as TomlTable[], repository);
     if ('error' in rewritten) return discard(rewritten.error);
     repository = rewritten.repository;
   }
@@ -289,7 +296,7 @@ export function hostConfig(image: ImageReference, source: EndpointSource.MIRROR 
     return discard(`host."${url}".auth must be a single table`);
   }
   let out = endpoint(image, source, scheme, host, path, repository, capabilities, withAuth);
-  const credentials = withAuth ? credentialsOf(table.auth as TOML.JsonMap) : undefined;
+  const credentials = withAuth ? credentialsOf(table.auth as TomlTable) : undefined;
   if (credentials !== undefined) out = { ...out, credentials };
 
   const port = host.match(/:(\d+)$/)?.[1];
@@ -330,8 +337,8 @@ export function resolveImage(imageRef: string, files: { readonly [path: string]:
 
   const endpoints: Endpoint[] = [];
   const notes: string[] = [];
-  for (const [url, table] of Object.entries((file.doc.host ?? {}) as TOML.JsonMap)) {
-    const c = hostConfig(image, EndpointSource.MIRROR, url, table as TOML.JsonMap, options);
+  for (const [url, table] of Object.entries((file.doc.host ?? {}) as TomlTable)) {
+    const c = hostConfig(image, EndpointSource.MIRROR, url, table as TomlTable, options);
     notes.push(...c.notes);
     if (c.discard) return discarded(notes);
     endpoints.push(c.endpoint as Endpoint);

@@ -48,4 +48,6 @@ export type { VerifyOptions } from './verify/registry-verification';
 export { VerifyReport, VerifyStatus, VerifySubjectKind } from './verify/report';
 export type { VerifyEntry, VerifyIgnored, VerifyReportProps } from './verify/report';
 
-// resolver exports: see branch i14-resolver
+// What containerd does with the node files.
+export { ContainerdHosts, EndpointSource } from './model/resolver';
+export type { Endpoint, EndpointCredentials, ImageReference, Resolution, ResolveOptions } from './model/resolver';

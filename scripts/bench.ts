@@ -163,7 +163,7 @@ function resolverRate(bundle: Record<string, string>, images: string[], reps: nu
     let count = 0;
     const t0 = process.hrtime.bigint();
     while (ms(t0) < 200) {
-      for (let k = 0; k < 50; k++) for (const image of images) resolveImage(image, bundle, { build: ContainerdBuild.DECKHOUSE, containerdMajor: 1 });
+      for (let k = 0; k < 50; k++) for (const image of images) resolveImage(image, bundle, { containerdBuild: ContainerdBuild.DECKHOUSE, containerdMajor: 1 });
       count += 50 * images.length;
     }
     rates.push(count / (ms(t0) / 1000));

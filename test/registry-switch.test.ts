@@ -164,14 +164,14 @@ describe('invariants', () => {
     const files: Record<string, string> = {};
     for (const f of final.bundles[0].files) files[f.path] = f.content;
     const image = `old.example/dkp@${EXAMPLE_IMAGES.dockerAuth}`;
-    const resolution = resolveImage(image, files, { build: ContainerdBuild.DECKHOUSE, containerdMajor: 1 });
+    const resolution = resolveImage(image, files, { containerdBuild: ContainerdBuild.DECKHOUSE, containerdMajor: 1 });
     expect(() => checkStageResolution('04-final', 'master', { image, accepts: [{ host: 'old.example', repository: 'dkp' }] }, resolution))
       .toThrow(`switch: stage 04-final, node group "master": image ${image} does not resolve to a source that serves it; containerd would ask https://old.example/v2/dkp (fallback), expected old.example/dkp (no hosts directory: the image host is used)`);
     const transition = p.stages[0];
     const tfiles: Record<string, string> = {};
     for (const f of transition.bundles[0].files) tfiles[f.path] = f.content;
     expect(() => checkStageResolution('01-transition', 'master', { image, accepts: [{ host: 'old.example', repository: 'dkp' }] },
-      resolveImage(image, tfiles, { build: ContainerdBuild.DECKHOUSE, containerdMajor: 1 }))).not.toThrow();
+      resolveImage(image, tfiles, { containerdBuild: ContainerdBuild.DECKHOUSE, containerdMajor: 1 }))).not.toThrow();
   });
 });
 

@@ -1,12 +1,14 @@
 // The resolver against the look-alike failures of containerd.md §3-§10. It reads node files, as containerd does.
-import { ContainerdBuild } from '../lib';
-import { firstManifestEndpoint, goReplaceAll, parseImageReference, resolveImage } from '../lib/model/resolver';
+import { ContainerdBuild, ContainerdHosts, EndpointSource, ResolveOptions } from '../lib';
+import {
+  fallbackEndpoint, firstManifestEndpoint, goReplaceAll, hostConfig, hostDirectory, parseHostsFile, parseImageReference, resolveImage,
+} from '../lib/model/resolver';
 
 const DIR = '/etc/containerd/registry.d';
 const FIXED = 'registry.d8-system.svc:5001';
 const IMAGE = `${FIXED}/system/deckhouse:v1`;
-const deckhouse = { build: ContainerdBuild.DECKHOUSE, containerdMajor: 2 };
-const stock = { build: ContainerdBuild.STOCK, containerdMajor: 1 };
+const deckhouse = { containerdBuild: ContainerdBuild.DECKHOUSE, containerdMajor: 2 };
+const stock = { containerdBuild: ContainerdBuild.STOCK, containerdMajor: 1 };
 const directToml = [
   '[host."https://registry.deckhouse.ru"]',
   'capabilities = [ "pull", "resolve" ]',
@@ -194,8 +196,189 @@ describe('resolveImage: credentials and HTTPS-first (what the e2e on the patched
     ['an https mirror', '[host."https://up:5000"]\nskip_verify = true\n', { containerdMajor: 2 }],
     ['containerd 1.6', '[host."http://up:5000"]\nskip_verify = true\n', { containerdMajor: 1, containerdMinor: 6 }],
   ])('no HTTPS-first with %s', (_name, toml, version) => {
-    const r = resolveImage(IMAGE, files(FIXED, toml), { build: ContainerdBuild.STOCK, ...version });
+    const r = resolveImage(IMAGE, files(FIXED, toml), { containerdBuild: ContainerdBuild.STOCK, ...version });
     expect(r.endpoints[0].tlsFirst).toBeUndefined();
     expect(r.notes.join()).not.toMatch(/HTTPS first/);
+  });
+});
+
+describe('ContainerdHosts (the jsii-compatible public entry point)', () => {
+  test('its static methods give what the resolver functions give', () => {
+    const f = files(FIXED, directToml);
+    expect(ContainerdHosts.resolveImage(IMAGE, f, deckhouse)).toEqual(resolveImage(IMAGE, f, deckhouse));
+    expect(ContainerdHosts.parseImageReference(IMAGE)).toEqual(parseImageReference(IMAGE));
+    const r = ContainerdHosts.resolveImage(IMAGE, f, deckhouse);
+    expect(ContainerdHosts.firstManifestEndpoint(r, IMAGE)).toMatchObject({ source: EndpointSource.MIRROR, host: 'registry.deckhouse.ru' });
+    expect(r.endpoints.map((e) => e.source)).toEqual([EndpointSource.MIRROR, EndpointSource.FALLBACK]);
+  });
+
+  test('each endpoint owns its capabilities: changing one changes no later resolution', () => {
+    const first = ContainerdHosts.resolveImage(IMAGE, {}, stock).endpoints[0];
+    first.capabilities.length = 0;
+    expect(ContainerdHosts.resolveImage(IMAGE, {}, stock).endpoints[0].capabilities).toEqual(['pull', 'resolve', 'push']);
+  });
+});
+
+// Each of containerd's steps on its own: hostDirectory, parseHostsFile, hostConfig, fallbackEndpoint.
+const PARSED = parseImageReference(IMAGE);
+type Table = Parameters<typeof hostConfig>[3];
+const caIn = (dir: string, root = DIR) => ({ [`${root}/${dir}/ca.crt`]: 'x' });
+
+describe('step 1, hostDirectory: which directory under config_path containerd uses', () => {
+  const PORT_DIR = 'registry.d8-system.svc_5001_';
+
+  test('a host with a port: host_port_ first, then host:port, then _default, else none', () => {
+    expect(hostDirectory(FIXED, { ...caIn('_default'), ...caIn(FIXED), ...caIn(PORT_DIR) }, DIR)).toBe(PORT_DIR);
+    expect(hostDirectory(FIXED, { ...caIn('_default'), ...caIn(FIXED) }, DIR)).toBe(FIXED);
+    expect(hostDirectory(FIXED, caIn('_default'), DIR)).toBe('_default');
+    expect(hostDirectory(FIXED, caIn('registry.d8-system.svc'), DIR)).toBeUndefined();
+  });
+
+  test('an IPv6 host with a port gets its host_port_ form too; a host without a port has none', () => {
+    expect(hostDirectory('[::1]:5000', { ...caIn('[::1]:5000'), ...caIn('[::1]_5000_') }, DIR)).toBe('[::1]_5000_');
+    expect(hostDirectory('up', { ...caIn('_default'), ...caIn('up') }, DIR)).toBe('up');
+  });
+
+  test('any file makes a directory exist, but only a whole directory name under config_path counts', () => {
+    expect(hostDirectory('up', { [`${DIR}/up/hosts.toml`]: '' }, DIR)).toBe('up');
+    expect(hostDirectory('up', { ...caIn('upstream'), ...caIn('up:5000'), [`${DIR}/up`]: 'a file, not a directory' }, DIR)).toBeUndefined();
+    expect(hostDirectory('up', caIn('up', '/etc/containerd/certs.d'), DIR)).toBeUndefined();
+    expect(hostDirectory('up', caIn('up', '/etc/containerd/certs.d'), '/etc/containerd/certs.d')).toBe('up');
+  });
+});
+
+describe('step 2, parseHostsFile: decoding hosts.toml', () => {
+  test('a TOML error discards the file with the first line of the decoder\'s message', () => {
+    const r = parseHostsFile('[host."http://up"\n', 2);
+    expect(r.doc).toBeUndefined();
+    expect(r.error).toMatch(/^failed to decode hosts\.toml: \S/);
+    expect(r.error).not.toContain('\n');
+  });
+
+  test('containerd 1.x discards a hosts.toml without a [host] table; 2.x reads it', () => {
+    const serverOnly = 'server = "https://up"\n';
+    expect(parseHostsFile(serverOnly, 1)).toEqual({ error: 'failed to decode hosts.toml: invalid `host` tree (containerd 1.x needs a [host] table)' });
+    expect(parseHostsFile(serverOnly, 2).doc?.server).toBe('https://up');
+    expect(parseHostsFile('host = "x"\n', 1).error).toMatch(/invalid `host` tree/);
+    expect(parseHostsFile('[[host]]\n', 1).error).toMatch(/invalid `host` tree/);
+    expect(parseHostsFile('server = "https://up"\n[host]\n', 1)).toMatchObject({ doc: { server: 'https://up', host: {} } });
+  });
+
+  test('[host] tables keep the order of the file', () => {
+    const doc = parseHostsFile('[host."https://b"]\n[host."https://a"]\n[host."https://c"]\n', 1).doc;
+    expect(Object.keys(doc?.host as object)).toEqual(['https://b', 'https://a', 'https://c']);
+  });
+});
+
+describe('step 3, hostConfig: one [host] table or the top-level server as an endpoint', () => {
+  const mirror = (url: string, table: Record<string, unknown> = {}, options: ResolveOptions = deckhouse) =>
+    hostConfig(PARSED, EndpointSource.MIRROR, url, table as Table, options);
+
+  test('the URL gives scheme and host; /v2 follows the cleaned path unless override_path', () => {
+    expect(mirror('https://up:5000')).toEqual({ discard: false, notes: [], endpoint: expect.objectContaining({ source: EndpointSource.MIRROR, scheme: 'https', host: 'up:5000', path: '/v2' }) });
+    expect(mirror('http://up/a/../b/./c/').endpoint?.path).toBe('/b/c/v2');
+    expect(mirror('http://up/v2/deckhouse/ee', { override_path: true }).endpoint?.path).toBe('/v2/deckhouse/ee');
+    expect(mirror('http://up', { override_path: true }).endpoint?.manifestRequest).toBe(`/system/deckhouse/manifests/v1?ns=${encodeURIComponent(FIXED)}`);
+  });
+
+  test('the manifest request names the image host (ns) only when the endpoint is another host', () => {
+    expect(mirror('https://up').endpoint?.manifestRequest).toBe(`/v2/system/deckhouse/manifests/v1?ns=${encodeURIComponent(FIXED)}`);
+    expect(mirror(`https://${FIXED}`).endpoint?.manifestRequest).toBe('/v2/system/deckhouse/manifests/v1');
+  });
+
+  test('a [host] key that is not a URL discards the file', () => {
+    expect(mirror('not a url')).toEqual({ discard: true, notes: ['failed to decode hosts.toml: host "not a url" is not a URL'] });
+  });
+
+  test('capabilities: all three by default, the listed ones otherwise; an unknown one discards the file', () => {
+    expect(mirror('https://up').endpoint?.capabilities).toEqual(['pull', 'resolve', 'push']);
+    expect(mirror('https://up', { capabilities: ['pull'] }).endpoint?.capabilities).toEqual(['pull']);
+    expect(mirror('https://up', { capabilities: ['pull', 'pul'] })).toEqual({ discard: true, notes: ['failed to decode hosts.toml: unknown capability "pul"'] });
+  });
+
+  test('rewrite, on the Deckhouse build only: the first matching rule wins; not an array of tables discards the file', () => {
+    // after the match, neither the rewritten path (^mirror) nor the original one (^system) is matched again
+    const rewrite = [
+      { regex: '^nomatch', replace: 'a' }, { regex: '^system/(.+)$', replace: 'mirror/${1}' }, { regex: '^mirror', replace: 'never' }, { regex: '^system', replace: 'never' },
+    ];
+    expect(mirror('https://up', { rewrite }).endpoint).toMatchObject({ repository: 'mirror/deckhouse', manifestRequest: `/v2/mirror/deckhouse/manifests/v1?ns=${encodeURIComponent(FIXED)}` });
+    expect(mirror('https://up', { rewrite }, stock).endpoint?.repository).toBe('system/deckhouse');
+    expect(mirror('https://up', { rewrite: [{ regex: '(bad', replace: 'x' }, ...rewrite] })).toEqual({ discard: true, notes: ['failed to decode hosts.toml: invalid rewrite regex "(bad"'] });
+    expect(mirror('https://up', { rewrite: rewrite[1] })).toEqual({ discard: true, notes: ['failed to decode hosts.toml: host."https://up".rewrite must be an array of tables'] });
+  });
+
+  test('auth, on the Deckhouse build only: username+password, else the base64 auth key split at its first colon, else identitytoken', () => {
+    const b64 = Buffer.from('üser:pa:ss', 'utf8').toString('base64');
+    expect(mirror('https://up', { auth: { auth: b64 } }).endpoint).toMatchObject({ auth: true, credentials: { username: 'üser', password: 'pa:ss' } });
+    expect(mirror('https://up', { auth: { username: 'u', password: 'p', auth: b64 } }).endpoint?.credentials).toEqual({ username: 'u', password: 'p' });
+    expect(mirror('https://up', { auth: { identitytoken: 'tok' } }).endpoint?.credentials).toEqual({ identityToken: 'tok' });
+    const onStock = mirror('https://up', { auth: { auth: b64 } }, stock).endpoint;
+    expect(onStock?.auth).toBe(false);
+    expect(onStock).not.toHaveProperty('credentials');
+    expect(mirror('https://up', { auth: [{ username: 'u', password: 'p' }] })).toEqual({ discard: true, notes: ['failed to decode hosts.toml: host."https://up".auth must be a single table'] });
+  });
+
+  test.each([
+    ['ca on a port other than 80', 'http://up:5000', { ca: '/x.crt' }, stock, true],
+    ['client, no port', 'http://up', { client: [['/c.crt', '/c.key']] }, stock, true],
+    ['skip_verify = false (set is what counts)', 'http://up:5000', { skip_verify: false }, stock, true],
+    ['2.x', 'http://up:5000', { ca: '/x.crt' }, { containerdBuild: ContainerdBuild.STOCK, containerdMajor: 2, containerdMinor: 0 }, true],
+    ['ca on port 80', 'http://up:80', { ca: '/x.crt' }, stock, false],
+    ['no TLS settings', 'http://up:5000', {}, stock, false],
+    ['https', 'https://up:5000', { ca: '/x.crt' }, stock, false],
+    ['containerd 1.6', 'http://up:5000', { ca: '/x.crt' }, { containerdBuild: ContainerdBuild.STOCK, containerdMajor: 1, containerdMinor: 6 }, false],
+  ])('HTTPS first for an http endpoint: %s', (_name, url, table, options, tlsFirst) => {
+    const c = mirror(url, table, options);
+    expect(c.endpoint?.tlsFirst).toBe(tlsFirst ? true : undefined);
+    expect(c.endpoint?.scheme).toBe(url.split(':')[0]);
+    expect(c.notes).toEqual(tlsFirst ? [expect.stringMatching(new RegExp(`^${url.replace(/[.]/g, '\\.')}: host will try HTTPS first`))] : []);
+  });
+
+  test('the top-level server is an endpoint of source server, from the top-level keys', () => {
+    const top = { server: 'https://srv:5000/base', capabilities: ['pull', 'resolve'], auth: { username: 'u', password: 'p' } };
+    expect(hostConfig(PARSED, EndpointSource.SERVER, top.server, top as Table, deckhouse)).toEqual({
+      discard: false,
+      notes: [],
+      endpoint: {
+        source: EndpointSource.SERVER, scheme: 'https', host: 'srv:5000', path: '/base/v2', repository: 'system/deckhouse', capabilities: ['pull', 'resolve'],
+        auth: true, manifestRequest: `/base/v2/system/deckhouse/manifests/v1?ns=${encodeURIComponent(FIXED)}`, credentials: { username: 'u', password: 'p' },
+      },
+    });
+  });
+});
+
+describe('step 4, fallbackEndpoint: the image\'s own host as last resort', () => {
+  test.each([
+    ['nginx:1', 'https', 'registry-1.docker.io', 'library/nginx'],
+    ['localhost:5000/app:1', 'http', 'localhost:5000', 'app'],
+    ['127.0.0.2/app:1', 'http', '127.0.0.2', 'app'],
+    ['[::1]:5000/app:1', 'http', '[::1]:5000', 'app'],
+    ['registry.example:5000/a/b@sha256:0123', 'https', 'registry.example:5000', 'a/b'],
+    [IMAGE, 'https', FIXED, 'system/deckhouse'],
+  ])('%s', (ref, scheme, host, repository) => {
+    const e = fallbackEndpoint(parseImageReference(ref));
+    expect(e).toMatchObject({ source: EndpointSource.FALLBACK, scheme, host, path: '/v2', repository, capabilities: ['pull', 'resolve', 'push'], auth: false });
+    expect(e).not.toHaveProperty('credentials');
+    expect(e).not.toHaveProperty('tlsFirst');
+  });
+
+  test('the manifest request is made to the image host itself, so without ns', () => {
+    expect(fallbackEndpoint(PARSED).manifestRequest).toBe('/v2/system/deckhouse/manifests/v1');
+    expect(fallbackEndpoint(parseImageReference('registry.example/a@sha256:0123')).manifestRequest).toBe('/v2/a/manifests/sha256:0123');
+  });
+});
+
+describe('resolveImage composes the steps', () => {
+  test('a server ends the list in place of the image host; without one the image host is last', () => {
+    const withServer = resolveImage(IMAGE, files(FIXED, 'server = "https://srv"\n[host."https://up"]\n'), stock).endpoints;
+    expect(withServer.map((e) => [e.source, e.host])).toEqual([[EndpointSource.MIRROR, 'up'], [EndpointSource.SERVER, 'srv']]);
+    const without = resolveImage(IMAGE, files(FIXED, '[host."https://up"]\n'), stock).endpoints;
+    expect(without.map((e) => [e.source, e.host])).toEqual([[EndpointSource.MIRROR, 'up'], [EndpointSource.FALLBACK, FIXED]]);
+  });
+
+  test('one discarded [host] table discards the whole file, the mirrors before it too', () => {
+    const r = resolveImage(IMAGE, files(FIXED, '[host."https://a"]\n[host."https://b"]\ncapabilities = ["pul"]\n'), stock);
+    expect(r.endpoints.map((e) => e.source)).toEqual([EndpointSource.FALLBACK]);
+    expect(r.notes).toEqual(['failed to decode hosts.toml: unknown capability "pul"']);
   });
 });

@@ -150,7 +150,7 @@ export class RegistrySwitch extends Construct {
         const files: Record<string, string> = {};
         for (const f of b.files) files[f.path] = f.content;
         const major = b.cri === Cri.CONTAINERD_V2 ? 2 : 1;
-        for (const check of stage.checks) checkStageResolution(folder, b.nodeGroup, check, resolveImage(check.image, files, { build, containerdMajor: major }));
+        for (const check of stage.checks) checkStageResolution(folder, b.nodeGroup, check, resolveImage(check.image, files, { containerdBuild: build, containerdMajor: major }));
       }
       this.stages.push({
         index: i + 1, name: stage.name, folder, chart, bundles,

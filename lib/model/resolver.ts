@@ -1,6 +1,8 @@
 // What containerd does with a node's files for one image reference: which hosts directory it picks, which
 // endpoints it tries in which order, and the repository path each one is asked for. It reads the rendered files
-// (not the model), so it checks exactly what lands on the node.
+// (not the model), so it checks exactly what lands on the node. It follows containerd's own steps, one function each:
+// the hosts directory (hostDirectory), decoding hosts.toml (parseHostsFile), one endpoint per `[host]` table and for
+// `server` (hostConfig), and the image's own host as last resort (fallbackEndpoint); resolveImage composes them.
 import * as TOML from '@iarna/toml';
 import { ContainerdBuild } from '../settings/enums';
 import { CONTAINERD_REGISTRY_DIR } from './constants';
@@ -17,12 +19,35 @@ export interface ImageReference {
   readonly byDigest: boolean;
 }
 
+/** Where an endpoint containerd tries comes from. */
+export enum EndpointSource {
+  /** A `[host."url"]` table of hosts.toml. */
+  MIRROR = 'mirror',
+  /** The top-level `server` key of hosts.toml. */
+  SERVER = 'server',
+  /** The image's own host, the last resort when hosts.toml names no `server` (or is missing or discarded). */
+  FALLBACK = 'fallback',
+}
+
+/**
+ * The credentials containerd answers an endpoint's challenge with: either `username` and `password`, or an
+ * `identityToken` alone.
+ */
+export interface EndpointCredentials {
+  /** User name; set together with `password`. */
+  readonly username?: string;
+  /** Password; set together with `username`. */
+  readonly password?: string;
+  /** Identity token (hosts.toml `identitytoken`), sent instead of a user name and password. */
+  readonly identityToken?: string;
+}
+
 /** One registry endpoint containerd tries for an image. */
 export interface Endpoint {
   /** Where the endpoint comes from: a `[host]` table, the `server` key, or the image's own host as last resort. */
-  readonly source: 'mirror' | 'server' | 'fallback';
+  readonly source: EndpointSource;
   /** `http` or `https`. */
-  readonly scheme: 'http' | 'https';
+  readonly scheme: string;
   /** `host[:port]`. */
   readonly host: string;
   /** API root path, e.g. `/v2`. */
@@ -30,7 +55,7 @@ export interface Endpoint {
   /** Repository path requested from this endpoint (after a Deckhouse rewrite). */
   readonly repository: string;
   /** `pull`, `resolve`, `push`. */
-  readonly capabilities: readonly string[];
+  readonly capabilities: string[];
   /** Whether hosts.toml credentials are sent (Deckhouse's build only). */
   readonly auth: boolean;
   /** The manifest request containerd makes, as the registry's access log shows it (path and query). */
@@ -39,7 +64,7 @@ export interface Endpoint {
    * The credentials containerd answers this endpoint's challenge with, from its hosts.toml `auth` table (Deckhouse's
    * build only): `username` + `password` (also decoded from the base64 `auth` key), or an `identityToken`.
    */
-  readonly credentials?: { readonly username: string; readonly password: string } | { readonly identityToken: string };
+  readonly credentials?: EndpointCredentials;
   /**
    * An `http://` endpoint with TLS settings (`ca`, `client` or `skip_verify`, as the module writes `skip_verify = true`
    * for http mirrors) on any port but 80: containerd 1.7 and 2.x send a TLS handshake first and use plain HTTP only
@@ -54,15 +79,15 @@ export interface Resolution {
   /** The hosts directory containerd uses, relative to config_path, or undefined when none exists. */
   readonly hostDir?: string;
   /** Endpoints in the order containerd tries them. */
-  readonly endpoints: readonly Endpoint[];
+  readonly endpoints: Endpoint[];
   /** Why a file was ignored, as containerd would log it. */
-  readonly notes: readonly string[];
+  readonly notes: string[];
 }
 
 /** Which containerd reads the files. */
 export interface ResolveOptions {
   /** The containerd build; stock ignores `rewrite` and `auth`. */
-  readonly build: ContainerdBuild;
+  readonly containerdBuild: ContainerdBuild;
   /** containerd major version: 1.x discards a hosts.toml without a `[host]` table. */
   readonly containerdMajor: number;
   /** @default /etc/containerd/registry.d */
@@ -71,7 +96,7 @@ export interface ResolveOptions {
   readonly containerdMinor?: number;
 }
 
-const CAPABILITIES = ['pull', 'resolve', 'push'];
+const CAPABILITIES: readonly string[] = ['pull', 'resolve', 'push'];
 
 /** Splits `host[:port]/repo[:tag|@digest]` the way containerd's reference parser does. */
 export function parseImageReference(image: string): ImageReference {
@@ -121,18 +146,7 @@ export function goReplaceAll(pattern: string, subject: string, template: string)
   return out + subject.slice(last);
 }
 
-function defaultHost(image: ImageReference): { scheme: 'http' | 'https'; host: string } {
-  if (image.host === 'docker.io') return { scheme: 'https', host: 'registry-1.docker.io' };
-  const hostname = image.host.replace(/:\d+$/, '');
-  if (hostname === 'localhost' || /^127\./.test(hostname) || hostname === '[::1]') return { scheme: 'http', host: image.host };
-  return { scheme: 'https', host: image.host };
-}
-
-function endpoint(image: ImageReference, source: Endpoint['source'], scheme: 'http' | 'https', host: string, path: string,
-  repository: string, capabilities: readonly string[], auth: boolean): Endpoint {
-  const ns = host === image.host ? '' : `?ns=${encodeURIComponent(image.host)}`;
-  return { source, scheme, host, path, repository, capabilities, auth, manifestRequest: `${path}/${repository}/manifests/${image.reference}${ns}` };
-}
+type Scheme = 'http' | 'https';
 
 function cleanPath(p: string): string {
   const parts: string[] = [];
@@ -144,123 +158,197 @@ function cleanPath(p: string): string {
   return parts.length === 0 ? '' : `/${parts.join('/')}`;
 }
 
-/** Adds what the endpoint's table says about credentials and HTTPS-first to an endpoint. */
-function extras(e: Endpoint, table: TOML.JsonMap, withAuth: boolean, options: ResolveOptions, notes: string[]): Endpoint {
-  let out: Endpoint = e;
-  if (withAuth) {
-    const a = table.auth as TOML.JsonMap;
-    const str = (v: unknown) => (typeof v === 'string' ? v : '');
-    if (str(a.username) !== '' && str(a.password) !== '') {
-      out = { ...out, credentials: { username: str(a.username), password: str(a.password) } };
-    } else if (str(a.auth) !== '') {
-      const decoded = Buffer.from(str(a.auth).trim(), 'base64').toString('utf8');
-      const colon = decoded.indexOf(':');
-      if (colon > 0) out = { ...out, credentials: { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) } };
-    } else if (str(a.identitytoken) !== '') {
-      out = { ...out, credentials: { identityToken: str(a.identitytoken) } };
-    }
+/** An endpoint, with its own copy of `capabilities` (the public type lets a caller change it). */
+function endpoint(image: ImageReference, source: EndpointSource, scheme: Scheme, host: string, path: string,
+  repository: string, capabilities: readonly string[], auth: boolean): Endpoint {
+  const ns = host === image.host ? '' : `?ns=${encodeURIComponent(image.host)}`;
+  return { source, scheme, host, path, repository, capabilities: [...capabilities], auth, manifestRequest: `${path}/${repository}/manifests/${image.reference}${ns}` };
+}
+
+/**
+ * Step 1, the hosts directory: `host_port_` (only for a host with a port), then `host[:port]`, then `_default`. A
+ * directory exists when any file lies under it, hosts.toml or not; the first one that exists is used.
+ * @internal
+ */
+export function hostDirectory(host: string, files: { readonly [path: string]: string }, configPath: string): string | undefined {
+  const candidates: string[] = [];
+  const portMatch = host.match(/^(.*):(\d+)$/);
+  if (portMatch) candidates.push(`${portMatch[1]}_${portMatch[2]}_`);
+  candidates.push(host, '_default');
+  return candidates.find((dir) => Object.keys(files).some((p) => p.startsWith(`${configPath}/${dir}/`)));
+}
+
+/**
+ * A decoded TOML table. Not `TOML.JsonMap`: the declarations of exported names must not need `@iarna/toml`'s types,
+ * which need `@types/node` in every app that type-checks against this package.
+ * @internal
+ */
+export type TomlTable = { readonly [key: string]: unknown };
+
+/**
+ * A decoded hosts.toml, or why containerd discards it.
+ * @internal
+ */
+export type HostsFile = { readonly doc: TomlTable; readonly error?: undefined } | { readonly doc?: undefined; readonly error: string };
+
+/**
+ * Step 2, decoding hosts.toml: a TOML error, or on containerd 1.x a file without a `[host]` table, discards the file
+ * (the error is what containerd logs).
+ * @internal
+ */
+export function parseHostsFile(text: string, containerdMajor: number): HostsFile {
+  let doc: TomlTable;
+  try {
+    doc = TOML.parse(text);
+  } catch (e) {
+    return { error: `failed to decode hosts.toml: ${(e as Error).message.split('\n')[0]}` };
   }
-  const port = e.host.match(/:(\d+)$/)?.[1];
+  const hostTable = doc.host;
+  if (containerdMajor < 2 && (typeof hostTable !== 'object' || hostTable === null || Array.isArray(hostTable))) {
+    return { error: 'failed to decode hosts.toml: invalid `host` tree (containerd 1.x needs a [host] table)' };
+  }
+  return { doc };
+}
+
+/**
+ * What one `[host."url"]` table or the top-level `server` gives.
+ * @internal
+ */
+export interface HostConfig {
+  /** The endpoint; absent when the file is discarded, or when `server` is not a URL (it is then skipped). */
+  readonly endpoint?: Endpoint;
+  /** Whether containerd discards the whole hosts.toml (`notes` ends with the reason). */
+  readonly discard: boolean;
+  /** What containerd would log for this host, in order. */
+  readonly notes: string[];
+}
+
+/** Deckhouse's rewrite: the first rule whose regex matches the repository rewrites it; an invalid regex met first discards the file. */
+function rewriteRepository(rules: TomlTable[], repository: string): { repository: string } | { error: string } {
+  for (const r of rules) {
+    let re: RegExp;
+    try {
+      re = new RegExp(String(r.regex).replace(/\(\?P</g, '(?<'));
+    } catch {
+      return { error: `invalid rewrite regex ${JSON.stringify(r.regex)}` };
+    }
+    if (re.test(repository)) return { repository: goReplaceAll(String(r.regex), repository, String(r.replace ?? '')) };
+  }
+  return { repository };
+}
+
+/** Deckhouse's `auth` table: `username` + `password`, else the base64 `auth` key split at its first colon, else `identitytoken`. */
+function credentialsOf(auth: TomlTable): EndpointCredentials | undefined {
+  const str = (v: unknown) => (typeof v === 'string' ? v : '');
+  if (str(auth.username) !== '' && str(auth.password) !== '') return { username: str(auth.username), password: str(auth.password) };
+  if (str(auth.auth) !== '') {
+    const decoded = Buffer.from(str(auth.auth).trim(), 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    return colon > 0 ? { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) } : undefined;
+  }
+  if (str(auth.identitytoken) !== '') return { identityToken: str(auth.identitytoken) };
+  return undefined;
+}
+
+/**
+ * Step 3, one host's config: a `[host."url"]` table (source `mirror`) or the top-level `server` with the file's
+ * top-level keys (source `server`) turned into an endpoint: the URL, `capabilities`, the API path (`/v2` appended
+ * unless `override_path`), Deckhouse's `rewrite` and `auth`, and HTTPS-first. A `[host]` table with an error discards
+ * the whole file. The top-level keys are read as this resolver always has, more leniently than containerd (which
+ * discards the file for an unknown top-level capability, and reads a `server` without a scheme as https): an unknown
+ * capability there is noted and the defaults are used, a `server` that is not an http(s) URL is skipped, `rewrite`
+ * is not read and the shape of `auth` is not checked.
+ * @internal
+ */
+export function hostConfig(image: ImageReference, source: EndpointSource.MIRROR | EndpointSource.SERVER, url: string, table: TomlTable,
+  options: ResolveOptions): HostConfig {
+  const notes: string[] = [];
+  const discard = (why: string): HostConfig => ({ discard: true, notes: [...notes, `failed to decode hosts.toml: ${why}`] });
+  const inHostTable = source === EndpointSource.MIRROR;
+  const deckhouse = options.containerdBuild === ContainerdBuild.DECKHOUSE;
+  const m = url.match(/^(https?):\/\/([^/]+)(\/.*)?$/);
+  if (!m && inHostTable) return discard(`host "${url}" is not a URL`);
+
+  let capabilities = CAPABILITIES;
+  if (table.capabilities !== undefined) {
+    const list = Array.isArray(table.capabilities) ? table.capabilities.map(String) : [String(table.capabilities)];
+    const bad = list.find((c) => !CAPABILITIES.includes(c));
+    if (bad === undefined) capabilities = list;
+    else if (inHostTable) return discard(`unknown capability "${bad}"`);
+    else notes.push(`failed to decode hosts.toml: unknown capability "${bad}"`);
+  }
+  if (!m) return { discard: false, notes };
+  const scheme = m[1] as Scheme;
+  const host = m[2];
+  const base = cleanPath(m[3] ?? '');
+  const path = table.override_path === true ? base : `${base}/v2`;
+
+  let repository = image.repository;
+  if (deckhouse && inHostTable && table.rewrite !== undefined) {
+    if (!Array.isArray(table.rewrite)) return discard(`host."${url}".rewrite must be an array of tables`);
+    const rewritten = rewriteRepository(table.rewrite as TomlTable[], repository);
+    if ('error' in rewritten) return discard(rewritten.error);
+    repository = rewritten.repository;
+  }
+
+  const withAuth = deckhouse && table.auth !== undefined;
+  if (withAuth && inHostTable && (typeof table.auth !== 'object' || Array.isArray(table.auth))) {
+    return discard(`host."${url}".auth must be a single table`);
+  }
+  let out = endpoint(image, source, scheme, host, path, repository, capabilities, withAuth);
+  const credentials = withAuth ? credentialsOf(table.auth as TomlTable) : undefined;
+  if (credentials !== undefined) out = { ...out, credentials };
+
+  const port = host.match(/:(\d+)$/)?.[1];
   const tls = table.ca !== undefined || table.client !== undefined || table.skip_verify !== undefined;
   const knowsFallback = options.containerdMajor >= 2 || (options.containerdMinor ?? 7) >= 7;
-  if (e.scheme === 'http' && tls && port !== '80' && knowsFallback) {
-    notes.push(`${e.scheme}://${e.host}: host will try HTTPS first since it is configured for HTTP with a TLS configuration; `
+  if (scheme === 'http' && tls && port !== '80' && knowsFallback) {
+    notes.push(`${scheme}://${host}: host will try HTTPS first since it is configured for HTTP with a TLS configuration; `
       + 'plain HTTP follows only if the server answers the TLS handshake with an HTTP status line (or it times out)');
     out = { ...out, tlsFirst: true };
   }
-  return out;
+  return { endpoint: out, discard: false, notes };
+}
+
+/**
+ * Step 4, the last resort: the image's own host over https (`registry-1.docker.io` for `docker.io`; http for a
+ * loopback host), with every capability.
+ * @internal
+ */
+export function fallbackEndpoint(image: ImageReference): Endpoint {
+  if (image.host === 'docker.io') return endpoint(image, EndpointSource.FALLBACK, 'https', 'registry-1.docker.io', '/v2', image.repository, CAPABILITIES, false);
+  const hostname = image.host.replace(/:\d+$/, '');
+  const loopback = hostname === 'localhost' || /^127\./.test(hostname) || hostname === '[::1]';
+  return endpoint(image, EndpointSource.FALLBACK, loopback ? 'http' : 'https', image.host, '/v2', image.repository, CAPABILITIES, false);
 }
 
 /** Resolves an image reference against a node's files (absolute node path -> content). */
 export function resolveImage(imageRef: string, files: { readonly [path: string]: string }, options: ResolveOptions): Resolution {
   const root = options.configPath ?? CONTAINERD_REGISTRY_DIR;
   const image = parseImageReference(imageRef);
-  const notes: string[] = [];
-  const fallback = (): Endpoint => {
-    const d = defaultHost(image);
-    return endpoint(image, 'fallback', d.scheme, d.host, '/v2', image.repository, CAPABILITIES, false);
-  };
-
-  const candidates: string[] = [];
-  const portMatch = image.host.match(/^(.*):(\d+)$/);
-  if (portMatch) candidates.push(`${portMatch[1]}_${portMatch[2]}_`);
-  candidates.push(image.host, '_default');
-  const hostDir = candidates.find((dir) => Object.keys(files).some((p) => p.startsWith(`${root}/${dir}/`)));
-  if (hostDir === undefined) return { endpoints: [fallback()], notes: ['no hosts directory: the image host is used'] };
+  const hostDir = hostDirectory(image.host, files, root);
+  if (hostDir === undefined) return { endpoints: [fallbackEndpoint(image)], notes: ['no hosts directory: the image host is used'] };
+  const discarded = (notes: string[]): Resolution => ({ hostDir, endpoints: [fallbackEndpoint(image)], notes });
 
   const text = files[`${root}/${hostDir}/hosts.toml`];
-  if (text === undefined) return { hostDir, endpoints: [fallback()], notes: [`${hostDir}/ has no hosts.toml: certificate files only`] };
-  let doc: TOML.JsonMap;
-  try {
-    doc = TOML.parse(text);
-  } catch (e) {
-    return { hostDir, endpoints: [fallback()], notes: [`failed to decode hosts.toml: ${(e as Error).message.split('\n')[0]}`] };
-  }
-  const hostTable = doc.host;
-  if (options.containerdMajor < 2 && (typeof hostTable !== 'object' || hostTable === null || Array.isArray(hostTable))) {
-    return { hostDir, endpoints: [fallback()], notes: ['failed to decode hosts.toml: invalid `host` tree (containerd 1.x needs a [host] table)'] };
-  }
-  const deckhouse = options.build === ContainerdBuild.DECKHOUSE;
+  if (text === undefined) return discarded([`${hostDir}/ has no hosts.toml: certificate files only`]);
+  const file = parseHostsFile(text, options.containerdMajor);
+  if (file.doc === undefined) return discarded([file.error]);
+
   const endpoints: Endpoint[] = [];
-  const capsOf = (table: TOML.JsonMap): string[] | undefined => {
-    const caps = table.capabilities;
-    if (caps === undefined) return CAPABILITIES;
-    const list = Array.isArray(caps) ? caps.map(String) : [String(caps)];
-    const bad = list.find((c) => !CAPABILITIES.includes(c));
-    if (bad !== undefined) {
-      notes.push(`failed to decode hosts.toml: unknown capability "${bad}"`);
-      return undefined;
-    }
-    return list;
-  };
-  for (const [url, raw] of Object.entries((hostTable ?? {}) as TOML.JsonMap)) {
-    const table = raw as TOML.JsonMap;
-    const m = url.match(/^(https?):\/\/([^/]+)(\/.*)?$/);
-    if (!m) {
-      notes.push(`failed to decode hosts.toml: host "${url}" is not a URL`);
-      return { hostDir, endpoints: [fallback()], notes };
-    }
-    const caps = capsOf(table);
-    if (caps === undefined) return { hostDir, endpoints: [fallback()], notes };
-    const base = cleanPath(m[3] ?? '');
-    const apiPath = table.override_path === true ? base : `${base}/v2`;
-    let repository = image.repository;
-    if (deckhouse && table.rewrite !== undefined && !Array.isArray(table.rewrite)) {
-      notes.push(`failed to decode hosts.toml: host."${url}".rewrite must be an array of tables`);
-      return { hostDir, endpoints: [fallback()], notes };
-    }
-    if (deckhouse && Array.isArray(table.rewrite)) {
-      for (const r of table.rewrite as TOML.JsonMap[]) {
-        let re: RegExp;
-        try {
-          re = new RegExp(String(r.regex).replace(/\(\?P</g, '(?<'));
-        } catch {
-          notes.push(`failed to decode hosts.toml: invalid rewrite regex ${JSON.stringify(r.regex)}`);
-          return { hostDir, endpoints: [fallback()], notes };
-        }
-        if (re.test(repository)) {
-          repository = goReplaceAll(String(r.regex), repository, String(r.replace ?? ''));
-          break;
-        }
-      }
-    }
-    const withAuth = deckhouse && table.auth !== undefined;
-    if (withAuth && (typeof table.auth !== 'object' || Array.isArray(table.auth))) {
-      notes.push(`failed to decode hosts.toml: host."${url}".auth must be a single table`);
-      return { hostDir, endpoints: [fallback()], notes };
-    }
-    endpoints.push(extras(endpoint(image, 'mirror', m[1] as 'http' | 'https', m[2], apiPath, repository, caps, withAuth), table, withAuth, options, notes));
+  const notes: string[] = [];
+  for (const [url, table] of Object.entries((file.doc.host ?? {}) as TomlTable)) {
+    const c = hostConfig(image, EndpointSource.MIRROR, url, table as TomlTable, options);
+    notes.push(...c.notes);
+    if (c.discard) return discarded(notes);
+    endpoints.push(c.endpoint as Endpoint);
   }
-  if (typeof doc.server === 'string') {
-    const m = doc.server.match(/^(https?):\/\/([^/]+)(\/.*)?$/);
-    const caps = capsOf(doc) ?? CAPABILITIES;
-    if (m) {
-      const base = cleanPath(m[3] ?? '');
-      const withAuth = deckhouse && doc.auth !== undefined;
-      endpoints.push(extras(endpoint(image, 'server', m[1] as 'http' | 'https', m[2], doc.override_path === true ? base : `${base}/v2`, image.repository, caps, withAuth), doc, withAuth, options, notes));
-    }
+  if (typeof file.doc.server === 'string') {
+    const c = hostConfig(image, EndpointSource.SERVER, file.doc.server, file.doc, options);
+    notes.push(...c.notes);
+    if (c.endpoint !== undefined) endpoints.push(c.endpoint);
   } else {
-    endpoints.push(fallback());
+    endpoints.push(fallbackEndpoint(image));
   }
   return { hostDir, endpoints, notes };
 }
@@ -269,4 +357,27 @@ export function resolveImage(imageRef: string, files: { readonly [path: string]:
 export function firstManifestEndpoint(resolution: Resolution, imageRef: string): Endpoint | undefined {
   const need = parseImageReference(imageRef).byDigest ? 'pull' : 'resolve';
   return resolution.endpoints.find((e) => e.capabilities.includes(need));
+}
+
+/**
+ * containerd's host resolution for image references, from a node's rendered files: which hosts directory it uses,
+ * which endpoints it tries in which order, and what it asks each one for.
+ */
+export class ContainerdHosts {
+  /** Resolves an image reference against a node's files (absolute node path -> content). */
+  public static resolveImage(imageRef: string, files: { [path: string]: string }, options: ResolveOptions): Resolution {
+    return resolveImage(imageRef, files, options);
+  }
+
+  /** Splits `host[:port]/repo[:tag|@digest]` the way containerd's reference parser does. */
+  public static parseImageReference(image: string): ImageReference {
+    return parseImageReference(image);
+  }
+
+  /** The first endpoint containerd asks for the manifest: a tag needs `resolve`, a digest only `pull`. */
+  public static firstManifestEndpoint(resolution: Resolution, imageRef: string): Endpoint | undefined {
+    return firstManifestEndpoint(resolution, imageRef);
+  }
+
+  private constructor() {}
 }

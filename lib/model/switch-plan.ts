@@ -11,7 +11,7 @@ import {
   REGISTRY_PKI_SECRET, REGISTRY_SERVICE, userSecretName,
 } from './object-names';
 import { imagesBaseOf, ResolvedRegistry } from './registry-model';
-import { firstManifestEndpoint, Resolution } from './resolver';
+import { EndpointSource, firstManifestEndpoint, Resolution } from './resolver';
 import { mergeRouting, Routing } from './routing';
 
 export type Side = 'from' | 'to';
@@ -365,7 +365,7 @@ export function planSwitch(ctx: SwitchContext): StagePlan[] {
  */
 export function checkStageResolution(stage: string, nodeGroup: string, check: ImageCheck, resolution: Resolution): void {
   const first = firstManifestEndpoint(resolution, check.image);
-  const ok = first !== undefined && first.source === 'mirror' && check.accepts.some((a) => a.host === first.host && a.repository === first.repository);
+  const ok = first !== undefined && first.source === EndpointSource.MIRROR && check.accepts.some((a) => a.host === first.host && a.repository === first.repository);
   if (!ok) {
     const got = first === undefined ? 'no endpoint' : `${first.scheme}://${first.host}${first.path}/${first.repository} (${first.source})`;
     const want = check.accepts.map((a) => `${a.host}/${a.repository}`).join(' or ');

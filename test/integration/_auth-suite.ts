@@ -11,8 +11,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
-import { ContainerdBuild, Cri, RegistryMode, RegistryModule, Scheme } from '../../lib';
-import { Endpoint, firstManifestEndpoint, resolveImage } from '../../lib/model/resolver';
+import { ContainerdBuild, ContainerdHosts, Cri, Endpoint, EndpointSource, RegistryMode, RegistryModule, Scheme } from '../../lib';
 import { EXAMPLE_IMAGES } from '../../examples/fixtures/values';
 import { TEST_PKI } from '../../examples/fixtures/test-pki';
 
@@ -43,8 +42,8 @@ let T: AuthTarget = TARGET_17;
 const configToml = () => (T.major === 1
   ? `version = 2\n\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "${REGISTRY_D}"\n`
   : `version = 3\n\n[plugins."io.containerd.cri.v1.images".registry]\n  config_path = "${REGISTRY_D}"\n`);
-let patched = { build: ContainerdBuild.DECKHOUSE, containerdMajor: 1 };
-let stock = { build: ContainerdBuild.STOCK, containerdMajor: 1 };
+let patched = { containerdBuild: ContainerdBuild.DECKHOUSE, containerdMajor: 1 };
+let stock = { containerdBuild: ContainerdBuild.STOCK, containerdMajor: 1 };
 
 // ---------------------------------------------------------------- prerequisites
 
@@ -239,10 +238,11 @@ function distCases(extraGates: Gate[]): { cases: Case[]; gateOf: Map<string, Gat
   }
   // each gate accepts exactly the credentials the examples' files give for it
   for (const c of cases) {
-    for (const e of resolveImage(c.pull, c.files, patched).endpoints) {
+    for (const e of ContainerdHosts.resolveImage(c.pull, c.files, patched).endpoints) {
       const g = [...gateOf.values()].find((x) => `127.0.0.1:${x.port}` === e.host);
-      if (g && e.credentials && 'username' in e.credentials && !g.users.some(([u, p]) => u === (e.credentials as any).username && p === (e.credentials as any).password)) {
-        g.users.push([e.credentials.username, e.credentials.password]);
+      const cred = e.credentials;
+      if (g && cred?.username !== undefined && cred.password !== undefined && !g.users.some(([u, p]) => u === cred.username && p === cred.password)) {
+        g.users.push([cred.username, cred.password]);
       }
     }
   }
@@ -254,7 +254,7 @@ function distCases(extraGates: Gate[]): { cases: Case[]; gateOf: Map<string, Gat
 function transitionCases(dist: Case[], gateOf: Map<string, Gate>): Case[] {
   const out: Case[] = [];
   for (const c of dist.filter((x) => /transition/.test(x.name))) {
-    const eps = resolveImage(c.pull, c.files, patched).endpoints.filter((e) => e.source === 'mirror');
+    const eps = ContainerdHosts.resolveImage(c.pull, c.files, patched).endpoints.filter((e) => e.source === EndpointSource.MIRROR);
     if (eps.length < 2) continue;
     const old = [...gateOf.values()].find((g) => `127.0.0.1:${g.port}` === eps[0].host)!;
     out.push({ ...c, name: `${c.name}:old-503`, gates: { [old.name]: '503' } });
@@ -319,8 +319,8 @@ function expectAsPredicted(r: CaseResult, predicted: Endpoint, gates: Gate[], im
 /** Defines the suite for one containerd series (call once per test file). */
 export function defineAuthSuite(target: AuthTarget): void {
 T = target;
-patched = { build: ContainerdBuild.DECKHOUSE, containerdMajor: target.major };
-stock = { build: ContainerdBuild.STOCK, containerdMajor: target.major };
+patched = { containerdBuild: ContainerdBuild.DECKHOUSE, containerdMajor: target.major };
+stock = { containerdBuild: ContainerdBuild.STOCK, containerdMajor: target.major };
 const why = missing();
 if (why !== undefined && process.env.CI) {
   test('patched containerd e2e prerequisites (required in CI)', () => {
@@ -341,7 +341,7 @@ if (why !== undefined && process.env.CI) {
   const transition = transitionCases(dist, gateOf);
   const gates = [...GATES, ...extraGates];
   const all = [...features, ...library, ...dist, ...transition];
-  const push = [...new Set(all.flatMap((c) => resolveImage(c.pull, c.files, patched).endpoints.map((e) => e.repository)))].filter((r) => r !== ABSENT);
+  const push = [...new Set(all.flatMap((c) => ContainerdHosts.resolveImage(c.pull, c.files, patched).endpoints.map((e) => e.repository)))].filter((r) => r !== ABSENT);
   const byName = (res: RunResult, name: string) => res.cases.find((c) => c.name === name)!;
   let p: RunResult;
   let s: RunResult;
@@ -417,12 +417,12 @@ if (why !== undefined && process.env.CI) {
       expect(r.pull.ok).toBe(false);
       expect(registryEvents(r)).toEqual([]);
       expect(r.daemonLog.join('\n')).toMatch(/failed to decode.*must be a single table/);
-      expect(resolveImage(PULL, featureCases().find((c) => c.name === 'auth-array-of-tables')!.files, patched).endpoints.map((e) => e.source)).toEqual(['fallback']);
+      expect(ContainerdHosts.resolveImage(PULL, featureCases().find((c) => c.name === 'auth-array-of-tables')!.files, patched).endpoints.map((e) => e.source)).toEqual(['fallback']);
     });
 
     test('rules and credentials belong to their host', () => {
       const c = featureCases().find((x) => x.name === 'per-host-rewrite-and-auth')!;
-      const [a, b] = resolveImage(PULL, c.files, patched).endpoints;
+      const [a, b] = ContainerdHosts.resolveImage(PULL, c.files, patched).endpoints;
       expect([a.repository, b.repository]).toEqual([ABSENT, 'deckhouse/ee']);
       const r = byName(p, c.name);
       const first = registryEvents(r).filter((e) => e.gate === 'basic');
@@ -445,7 +445,7 @@ if (why !== undefined && process.env.CI) {
       expect(r.pull.ok).toBe(false);
       expect(registryEvents(r)).toEqual([]);
       expect(r.daemonLog.join('\n')).toMatch(log);
-      expect(resolveImage(PULL, featureCases().find((c) => c.name === name)!.files, patched).endpoints.map((e) => e.source)).toEqual(['fallback']);
+      expect(ContainerdHosts.resolveImage(PULL, featureCases().find((c) => c.name === name)!.files, patched).endpoints.map((e) => e.source)).toEqual(['fallback']);
     });
 
     test('https without a CA for the gate: rejected by TLS verification', () => {
@@ -457,7 +457,7 @@ if (why !== undefined && process.env.CI) {
 
     test.each(library.filter((c) => c.name.startsWith('hostile-')).map((c) => [c.name, c] as const))(
       '%s (library bundle): request path and credentials equal resolveImage\'s prediction', (name, c) => {
-        const predicted = firstManifestEndpoint(resolveImage(c.pull, c.files, patched), c.pull)!;
+        const predicted = ContainerdHosts.firstManifestEndpoint(ContainerdHosts.resolveImage(c.pull, c.files, patched), c.pull)!;
         const h = HOSTILE.find((x) => name.startsWith(`hostile-${x.name}-`))!;
         expect(predicted.credentials).toEqual({ username: h.username, password: h.password });
         expect(predicted.repository).toBe('deckhouse/ee');
@@ -466,7 +466,7 @@ if (why !== undefined && process.env.CI) {
 
     test('http mirror with skip_verify, server answers TLS with an HTTP status line: HTTPS first, then plain HTTP', () => {
       const c = library.find((x) => x.name === 'http-mirror-tls-first-status')!;
-      const predicted = firstManifestEndpoint(resolveImage(c.pull, c.files, patched), c.pull)!;
+      const predicted = ContainerdHosts.firstManifestEndpoint(ContainerdHosts.resolveImage(c.pull, c.files, patched), c.pull)!;
       expect(predicted).toMatchObject({ scheme: 'http', tlsFirst: true });
       const r = byName(p, c.name);
       expect(r.events[0]).toMatchObject({ kind: 'tls-probe', gate: 'probe-status' });
@@ -476,7 +476,7 @@ if (why !== undefined && process.env.CI) {
 
     test('http mirror with skip_verify, server closes the TLS attempt: no plain-HTTP fallback, the mirror fails', () => {
       const c = library.find((x) => x.name === 'http-mirror-tls-first-close')!;
-      expect(firstManifestEndpoint(resolveImage(c.pull, c.files, patched), c.pull)).toMatchObject({ tlsFirst: true });
+      expect(ContainerdHosts.firstManifestEndpoint(ContainerdHosts.resolveImage(c.pull, c.files, patched), c.pull)).toMatchObject({ tlsFirst: true });
       const r = byName(p, c.name);
       expect(r.pull.ok).toBe(false);
       expect(r.events.filter((e) => e.gate === 'probe-close').map((e) => e.kind)).toContain('tls-probe');
@@ -485,7 +485,7 @@ if (why !== undefined && process.env.CI) {
     });
 
     test.each(dist.map((c) => [c.name, c] as const))('%s (dist bundle re-pointed at gates): as resolveImage predicts', (name, c) => {
-      const predicted = firstManifestEndpoint(resolveImage(c.pull, c.files, patched), c.pull)!;
+      const predicted = ContainerdHosts.firstManifestEndpoint(ContainerdHosts.resolveImage(c.pull, c.files, patched), c.pull)!;
       expect(predicted.source).toBe('mirror');
       const r = byName(p, name);
       expectAsPredicted(r, predicted, gates, p.imageId);
@@ -495,7 +495,7 @@ if (why !== undefined && process.env.CI) {
     });
 
     test.each(transition.map((c) => [c.name, c] as const))('%s: the next mirror, with its own rewrite and credentials', (name, c) => {
-      const eps = resolveImage(c.pull, c.files, patched).endpoints.filter((e) => e.source === 'mirror');
+      const eps = ContainerdHosts.resolveImage(c.pull, c.files, patched).endpoints.filter((e) => e.source === EndpointSource.MIRROR);
       const [oldEp, newEp] = eps;
       const r = byName(p, name);
       const oldGate = gates.find((g) => `127.0.0.1:${g.port}` === oldEp.host)!;
@@ -517,11 +517,11 @@ if (why !== undefined && process.env.CI) {
   describe(`stock containerd ${T.series} (Debian's package): the same files, rewrite and auth ignored`, () => {
     // the bundles that use an extension (all of them with credentials in hosts.toml)
     const stockCases = [...features.filter((c) => c.name === 'basic-username-password'), ...library.filter((c) => c.name.startsWith('hostile-')), ...dist]
-      .filter((c) => firstManifestEndpoint(resolveImage(c.pull, c.files, patched), c.pull)?.credentials !== undefined);
+      .filter((c) => ContainerdHosts.firstManifestEndpoint(ContainerdHosts.resolveImage(c.pull, c.files, patched), c.pull)?.credentials !== undefined);
     test.each(stockCases.map((c) => [c.name, c] as const))('%s: original path, no credentials, pull fails', (name, c) => {
       const r = byName(s, name);
-      const asStock = firstManifestEndpoint(resolveImage(c.pull, c.files, stock), c.pull)!;
-      const asPatched = firstManifestEndpoint(resolveImage(c.pull, c.files, patched), c.pull)!;
+      const asStock = ContainerdHosts.firstManifestEndpoint(ContainerdHosts.resolveImage(c.pull, c.files, stock), c.pull)!;
+      const asPatched = ContainerdHosts.firstManifestEndpoint(ContainerdHosts.resolveImage(c.pull, c.files, patched), c.pull)!;
       const first = manifestRequests(r)[0];
       expect(first.path).toBe(asStock.manifestRequest);
       expect(registryEvents(r).every((e) => e.auth === null)).toBe(true);

@@ -16,8 +16,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
-import { ContainerdBuild, Cri, RegistryMode, RegistryModule, Scheme } from '../../lib';
-import { firstManifestEndpoint, resolveImage } from '../../lib/model/resolver';
+import { ContainerdBuild, ContainerdHosts, Cri, RegistryMode, RegistryModule, Scheme } from '../../lib';
 import { EXAMPLE_IMAGES, EXAMPLE_LICENSE, EXAMPLE_PASSWORD } from '../../examples/fixtures/values';
 import { TEST_PKI } from '../../examples/fixtures/test-pki';
 
@@ -125,7 +124,7 @@ if (why !== undefined && process.env.CI) {
       expect(r.daemonLog).toEqual([]);
       expect(r.pull).toEqual({ ok: true, imageRef: result.imageId, error: null });
       // Stock containerd: compare with the resolver's prediction for a stock runtime (see the header).
-      const predicted = firstManifestEndpoint(resolveImage(c.pull, c.files, { build: ContainerdBuild.STOCK, containerdMajor: target.major }), c.pull);
+      const predicted = ContainerdHosts.firstManifestEndpoint(ContainerdHosts.resolveImage(c.pull, c.files, { containerdBuild: ContainerdBuild.STOCK, containerdMajor: target.major }), c.pull);
       expect(predicted?.source).toBe('mirror');
       const first = r.requests.find((q: any) => q.path.includes('/manifests/'));
       expect(first).toEqual({ registry: c.registryByPort[predicted!.host], method: 'HEAD', path: predicted!.manifestRequest, status: 200 });

@@ -17,8 +17,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
-import { ClusterType, ContainerdBuild, Cri, RegistryMode, RegistryModule, Scheme } from '../../lib';
-import { firstManifestEndpoint, resolveImage } from '../../lib/model/resolver';
+import { ClusterType, ContainerdBuild, ContainerdHosts, Cri, RegistryMode, RegistryModule, Scheme } from '../../lib';
 import { EXAMPLE_IMAGES } from '../../examples/fixtures/values';
 
 const CACHE = process.env.CONTAINERD_CACHE ?? '/var/cache/registry-cdk8s-containerd';
@@ -116,7 +115,7 @@ if (why !== undefined && process.env.CI) {
       expect(c.requestCounts['master-a']).toBeGreaterThan(0);
       expect(c.requestCounts['master-b']).toBeGreaterThan(0);
       expect(c.requestCounts.upstream).toBeGreaterThan(0);
-      const predicted = firstManifestEndpoint(resolveImage(PULL, files, { build: ContainerdBuild.STOCK, containerdMajor: target.major }), PULL);
+      const predicted = ContainerdHosts.firstManifestEndpoint(ContainerdHosts.resolveImage(PULL, files, { containerdBuild: ContainerdBuild.STOCK, containerdMajor: target.major }), PULL);
       expect(predicted).toMatchObject({ source: 'mirror', scheme: 'https', host: '127.0.0.1:5001' });
       // Each registry's log is listed on its own, so look for the tag resolution the resolver predicts at either cache.
       const resolves = c.requests.filter((q: any) => q.registry.startsWith('master-') && q.method === 'HEAD' && q.path.includes('/manifests/v1'));

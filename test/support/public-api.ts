@@ -9,6 +9,8 @@ export const PUBLIC_VALUES = [
   // constructs
   'RegistryApp', 'RegistryModule', 'RegistrySwitch', 'DeckhouseModuleConfig', 'DirectMode', 'InClusterProxy', 'UnmanagedMode',
   'ProxyMode', 'LocalMode', 'RegistryModeConstruct', 'RegistryService', 'RegistryServiceTarget', 'NodeConfiguration',
+  // resolver
+  'ContainerdHosts', 'EndpointSource',
   // verification
   'RegistryVerification', 'VerifyReport', 'VerifyStatus', 'VerifySubjectKind',
 ].sort();
@@ -23,6 +25,8 @@ export const PUBLIC_TYPES = [
   'RegistryAppOutput', 'RegistryModuleProps', 'RegistrySwitchProps', 'SwitchStage', 'DeckhouseModuleConfigProps', 'DirectModeProps',
   'InClusterProxyProps', 'UnmanagedModeProps', 'ProxyModeProps', 'LocalModeProps', 'RegistryModeConstructProps', 'RegistryModelProps', 'RegistryServiceProps', 'NodeBundle',
   'NodeConfigurationProps', 'NodeFile',
+  // resolver
+  'Endpoint', 'EndpointCredentials', 'ImageReference', 'Resolution', 'ResolveOptions',
   // verification
   'VerifyOptions', 'VerifyEntry', 'VerifyIgnored', 'VerifyReportProps',
 ].sort();

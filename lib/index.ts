@@ -1,6 +1,8 @@
 export * from './settings/enums';
 export * from './settings/registry-mode';
 export * from './settings/cluster';
+export { RegistryValidationError } from './settings/validation-error';
+export type { RegistryValidationErrorDetails } from './settings/validation-error';
 export * from './model/constants';
 export * from './constructs/module-config';
 export * from './constructs/registry-service';

@@ -7,7 +7,7 @@ import { resolveImage } from '../model/resolver';
 import { checkStageResolution, checkSwitchAllowed, describeSettings, planSwitch, Side, StagePlan } from '../model/switch-plan';
 import { Cluster, CLUSTER_PROPS, Images, IngressFacts, parseContainerdBuild, parseWeight, Pki, rejectUnknownProps, resolveCluster } from '../settings/_cluster';
 import { isNodeServicesMode, parseConnection, Settings, Upstream } from '../settings/_registry-settings';
-import { describeValue, invalid } from '../settings/_errors';
+import { describeValue, invalid, violated } from '../settings/_errors';
 import { RegistryClusterProps } from '../settings/cluster';
 import { ContainerdBuild, CredentialForm, Cri, DeliveryTarget, RegistryModeName } from '../settings/enums';
 import { RegistryMode, UnmanagedModeOptions } from '../settings/registry-mode';
@@ -115,7 +115,7 @@ export class RegistrySwitch extends Construct {
     let bootstrap: Upstream | undefined;
     if (props.bootstrapRegistry !== undefined) {
       if (!(from.mode === RegistryModeName.UNMANAGED && from.upstream === undefined)) {
-        throw new Error(`bootstrapRegistry: only meaningful when from is the default Unmanaged mode; from is ${describeSettings(from)}`);
+        violated('bootstrapRegistry', `only meaningful when from is the default Unmanaged mode; from is ${describeSettings(from)}`);
       }
       bootstrap = parseConnection('bootstrapRegistry', props.bootstrapRegistry);
     }

@@ -1,7 +1,7 @@
 // Issue 14: bad input throws a RegistryValidationError whose fields (path, expected, got, rule, file, line) say what
 // the message says, so callers add context from the fields instead of parsing the text; no field holds a secret.
 import { App, Chart } from 'cdk8s';
-import { Cri, DeliveryTarget, RegistryMode, RegistryModule, RegistryValidationError } from '../lib';
+import { Cri, DeliveryTarget, RegistryMode, RegistryModule, RegistrySettings, RegistryValidationError } from '../lib';
 import { pathKeys } from '../lib/settings/validation-error';
 import { EXAMPLE_IMAGES, TEST_PKI } from './support/fixtures';
 
@@ -17,6 +17,9 @@ function thrown(run: () => unknown): RegistryValidationError {
 
 /** The fields, for one toEqual. */
 const fields = (e: RegistryValidationError) => ({ path: e.path, expected: e.expected, got: e.got, rule: e.rule, file: e.file, line: e.line });
+
+const MC = (registry: string) => ['apiVersion: deckhouse.io/v1alpha1', 'kind: ModuleConfig', 'metadata:', '  name: deckhouse', 'spec:',
+  '  settings:', '    registry:', ...registry.split('\n').map((l) => `      ${l}`), ''].join('\n');
 
 const registryModule = (over: Record<string, unknown>) => () => new RegistryModule(new Chart(new App(), 'registry'), 'Registry', {
   target: DeliveryTarget.WITHOUT_MODULE, mode: RegistryMode.direct({ imagesRepo: 'r.example.com/x' }),
@@ -113,6 +116,29 @@ describe('re-basing an error onto an outer path', () => {
     expect(pathKeys('pki.nodes.master-0.auth.certificate')).toEqual(['pki', 'nodes', 'master-0', 'auth', 'certificate']);
     expect(pathKeys('customTolerationKeys[0]')).toEqual(['customTolerationKeys', 0]);
     expect(pathKeys('a[2][3].b')).toEqual(['a', 2, 3, 'b']);
+  });
+});
+
+describe('RegistrySettings.fromModuleConfig', () => {
+  test('an invalid setting is a RegistryValidationError at its path in the manifest, with file and line', () => {
+    const e = thrown(() => RegistrySettings.fromModuleConfig(MC('mode: Direct\ndirect:\n  imagesRepo: https://r.example.com/x'), 'mc.yaml'));
+    expect(e).toBeInstanceOf(RegistryValidationError);
+    expect([e.path, e.file, e.line]).toEqual(['spec.settings.registry.direct.imagesRepo', 'mc.yaml', 10]);
+    expect(e.got).toBe('"https://r.example.com/x"');
+    expect(e.message).toBe(`mc.yaml:10: spec.settings.registry.direct.imagesRepo: expected ${e.expected}, got "https://r.example.com/x"`);
+  });
+
+  test('a field whose name is not an identifier is located at its own line', () => {
+    const e = thrown(() => RegistrySettings.fromModuleConfig(MC('mode: Direct\ndirect:\n  imagesRepo: r.example.com/x\n  image-repo: r.example.com/y'), 'mc.yaml'));
+    expect([e.path, e.line]).toEqual(['spec.settings.registry.direct.image-repo', 11]);
+    expect(e.message).toMatch(/^mc\.yaml:11: spec\.settings\.registry\.direct\.image-repo: unknown field; expected one of imagesRepo, /);
+  });
+
+  test('text that is no ModuleConfig stays a plain Error', () => {
+    const e = thrown(() => RegistrySettings.fromModuleConfig(MC('mode: Direct\ndirect: [a,'), 'mc.yaml'));
+    expect(e).not.toBeInstanceOf(RegistryValidationError);
+    expect(e.constructor).toBe(Error);
+    expect(e.message).toMatch(/^mc\.yaml:\d+:\d+: spec\.settings\.registry\.direct: invalid YAML/);
   });
 });
 

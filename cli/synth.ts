@@ -6,6 +6,7 @@ import { App, Chart } from 'cdk8s';
 import { Document, isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import { CredentialForm, DeliveryTarget, IngressTls, RegistryMode, RegistryModeName, RegistryModule, RegistrySettings, RegistrySwitch } from '../lib';
 import { CLUSTER_PROPS } from '../lib/settings/_cluster';
+import { pathKeys, RegistryValidationError } from '../lib/settings/validation-error';
 import { toJsSafely, yamlErrorMessage } from '../lib/settings/_yaml';
 import { EXIT, fsReason, InputError, report, shown, UsageError } from './common';
 import { outputFiles } from '../lib/constructs/_output-files';
@@ -131,8 +132,8 @@ interface ClusterInput {
   readonly props: Record<string, any>;
   /** PEM files the cluster file refers to. */
   readonly files: string[];
-  /** `pki.ca.privateKey` -> the file field it came from (`pki.ca.privateKeyFile`) and the path as written. */
-  readonly fromFile: Map<string, { field: string; ref: string }>;
+  /** `pki.ca.privateKey` -> the file field it came from (`pki.ca.privateKeyFile`, and as keys) and the path as written. */
+  readonly fromFile: Map<string, { field: string; keys: readonly string[]; ref: string }>;
   lineOf(p: ReadonlyArray<string | number>): number;
 }
 
@@ -166,7 +167,7 @@ function readCluster(file: string): ClusterInput {
   const props = raw as Record<string, any>;
   const dir = path.dirname(file);
   const files: string[] = [];
-  const fromFile = new Map<string, { field: string; ref: string }>();
+  const fromFile = new Map<string, { field: string; keys: readonly string[]; ref: string }>();
   const at = (where: readonly string[]) => where.reduce<any>((o, k) => (o !== null && typeof o === 'object' ? o[k] : undefined), props);
   const nodes = at(['pki', 'nodes']);
   const nodeFields = nodes !== null && typeof nodes === 'object' && !Array.isArray(nodes)
@@ -190,7 +191,7 @@ function readCluster(file: string): ClusterInput {
       throw new InputError(`${where}: cannot read ${JSON.stringify(ref)}${path.isAbsolute(ref) ? '' : ` (${shown(path.relative(process.cwd(), full) || full)})`}: ${fsReason(e)}`);
     }
     files.push(full);
-    fromFile.set([...f.at, f.field].join('.'), { field: fieldPath.join('.'), ref });
+    fromFile.set([...f.at, f.field].join('.'), { field: fieldPath.join('.'), keys: fieldPath, ref });
     delete obj[f.file];
   }
   const tls = at(['ingress', 'tls']);
@@ -204,24 +205,26 @@ function readCluster(file: string): ClusterInput {
   return { file: name, props, files, fromFile, lineOf };
 }
 
-/** Puts file:line before a library error whose field path (e.g. `nodeGroups[1].cri`) belongs to the cluster file. */
+/**
+ * Puts file:line before a validation error whose field path (e.g. `nodeGroups[1].cri`) belongs to the cluster file.
+ * The path is read from the error's fields, never from its message; any other error is reported as it is.
+ */
 function locate(e: unknown, args: SynthArgs, cluster: ClusterInput | undefined): Error {
   if (!(e instanceof Error) || e instanceof InputError) return e as Error;
   const message = e.message;
   if (message.startsWith('switch: ')) return new InputError(`${shown(args.from as string)} -> ${shown(args.file)}: ${message}`);
-  const m = message.match(/^([A-Za-z][A-Za-z0-9_]*)((?:\[\d+\]|\.[A-Za-z0-9_]+)*): /);
-  const top = m?.[1];
-  const known = top !== undefined && ([...CLUSTER_PROPS, ...EXTRA_CLUSTER_KEYS].includes(top) || (cluster !== undefined && top in cluster.props));
+  if (!(e instanceof RegistryValidationError) || e.file !== undefined) return new InputError(message);
+  const keys = pathKeys(e.path);
+  const top = keys[0];
+  const known = typeof top === 'string' && ([...CLUSTER_PROPS, ...EXTRA_CLUSTER_KEYS].includes(top) || (cluster !== undefined && top in cluster.props));
   if (!known) return new InputError(message);
   if (cluster === undefined) return new InputError(`${message} (cluster facts go in a cluster file: -c CLUSTER.yaml, see --help)`);
-  const fieldPath = `${m![1]}${m![2]}`;
-  const pem = cluster.fromFile.get(fieldPath);
+  const pem = cluster.fromFile.get(e.path);
   if (pem !== undefined) {
     // the value came from a PEM file: point at the line that names the file, and name the file
-    return new InputError(`${cluster.file}:${cluster.lineOf(pem.field.split('.'))}: ${pem.field} (${JSON.stringify(pem.ref)}): ${message.slice(fieldPath.length + 2)}`);
+    return new InputError(`${cluster.file}:${cluster.lineOf(pem.keys)}: ${pem.field} (${JSON.stringify(pem.ref)}): ${e.problem}`);
   }
-  const p = fieldPath.split(/\.|\[|\]/).filter((x) => x !== '').map((x) => (/^\d+$/.test(x) ? Number(x) : x));
-  return new InputError(`${cluster.file}:${cluster.lineOf(p)}: ${message}`);
+  return new InputError(e.withLocation(cluster.file, cluster.lineOf(keys)).message);
 }
 
 interface Rendered {

@@ -11,6 +11,8 @@ export type {
   CertificateKeyPair, ControlPlaneNode, NodeGroup, NodeServicesCertificates, RegistryClusterProps, RegistryImages, RegistryIngressOptions, RegistryPki,
 } from './settings/cluster';
 export { RegistrySettings } from './settings/module-config';
+export { RegistryValidationError } from './settings/validation-error';
+export type { RegistryValidationErrorDetails } from './settings/validation-error';
 export { RegistryConstants } from './model/constants';
 export { RegistryModel } from './model/registry-model';
 export type { RegistryModelProps } from './model/registry-model';

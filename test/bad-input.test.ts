@@ -1,12 +1,12 @@
 // The bad-input matrix (issue #6 §1): every setting, fed the wrong thing the way a user or a JavaScript caller
-// would, must fail at construction with a plain Error whose message starts with the field path, says what is
-// expected, and never carries a secret's value.
+// would, must fail at construction with a RegistryValidationError whose message starts with the field path, says
+// what is expected, and whose message and fields never carry a secret's value.
 //
 // Rows marked `bug` are known library defects (see the row's comment); they run as `test.failing`, so the suite
 // stays green now and turns red the day the library is fixed, as a reminder to drop the marker.
 import { testPkiFor } from '../examples/fixtures/pki';
 import { App, Chart } from 'cdk8s';
-import { ClusterType, ContainerdBuild, Cri, DeliveryTarget, IngressTls, RegistryMode, RegistryModule, RegistrySettings, RegistrySwitch } from '../lib';
+import { ClusterType, ContainerdBuild, Cri, DeliveryTarget, IngressTls, RegistryMode, RegistryModule, RegistrySettings, RegistrySwitch, RegistryValidationError } from '../lib';
 import { EXAMPLE_IMAGES, TEST_PKI, TEST_UPSTREAM_CA } from './support/fixtures';
 
 const REPO = 'registry.deckhouse.ru/deckhouse/ee';
@@ -34,6 +34,11 @@ interface Row {
   readonly says: RegExp;
   /** A known library defect: the row runs as test.failing. */
   readonly bug?: string;
+  /**
+   * Not about one field, so a plain Error: the text is no valid ModuleConfig (YAML syntax, apiVersion) and no field
+   * was validated, or the switch as a whole is refused.
+   */
+  readonly plain?: true;
 }
 
 const chart = () => new Chart(new App({ outdir: '/nonexistent-outdir-never-written' }), 'registry');
@@ -313,7 +318,7 @@ const ROWS: Row[] = [
   // ---- RegistrySwitch props (the same settings and cluster facts, plus from/to/bootstrapRegistry) ----
   { name: 'switch: from is a string', run: registrySwitch({ from: 'Unmanaged', to: ee() }), path: 'from', says: /expected a RegistryMode/ },
   { name: 'switch: to is missing', run: registrySwitch({ from: RegistryMode.unmanaged() }), path: 'to', says: /expected a RegistryMode/ },
-  { name: 'switch: from and to are the same', run: registrySwitch({ from: ee(), to: ee() }), path: 'switch', says: /from and to are the same settings/ },
+  { name: 'switch: from and to are the same', run: registrySwitch({ from: ee(), to: ee() }), path: 'switch', says: /from and to are the same settings/, plain: true },
   { name: 'switch: bootstrapRegistry when from is not default Unmanaged', run: registrySwitch({ from: ee(), to: RegistryMode.unmanaged({ imagesRepo: REPO }), bootstrapRegistry: { imagesRepo: REPO } }), path: 'bootstrapRegistry', says: /only meaningful when from is the default Unmanaged mode/ },
   {
     name: 'switch: bootstrapRegistry imagesRepo with a scheme', run: registrySwitch({ from: RegistryMode.unmanaged(), to: ee(), bootstrapRegistry: { imagesRepo: `https://${REPO}` } }),
@@ -354,11 +359,11 @@ const ROWS: Row[] = [
   { name: 'toleration key name over 63 characters', run: registryModule({ customTolerationKeys: [`example.com/${'t'.repeat(64)}`] }), path: 'customTolerationKeys[0]', says: /a name of at most 63.*name has 64 characters/ },
   { name: 'toleration key prefix over 253 characters', run: registryModule({ customTolerationKeys: [`${Array(5).fill('p'.repeat(60)).join('.')}/dedicated`] }), path: 'customTolerationKeys[0]', says: /prefix of at most 253.*prefix has 304 characters/ },
   // ---- issue 12, items 4 and 10: ModuleConfig text (RegistrySettings.fromModuleConfig) ----
-  { name: 'ModuleConfig: an unquoted alias as the password', run: moduleConfig(`password: *${SECRET_PASSWORD}`), path: 'mc.yaml:11:19', says: /^mc\.yaml:11:19: spec\.settings\.registry\.direct\.password: invalid YAML: an alias \(\*name\) that refers to no anchor/ },
-  { name: 'ModuleConfig: a block scalar header with the password after it', run: moduleConfig(`password: |${SECRET_PASSWORD}`), path: 'mc.yaml:11:20', says: /spec\.settings\.registry\.direct\.password: invalid YAML: unexpected characters/ },
-  { name: 'ModuleConfig: a bad escape in a double-quoted password', run: moduleConfig(`password: "${SECRET_PASSWORD}\\q"`), path: 'mc.yaml:11:41', says: /spec\.settings\.registry\.direct\.password: invalid YAML: an invalid escape sequence/ },
-  { name: 'ModuleConfig: apiVersion v1', run: moduleConfig(`password: ${SECRET_PASSWORD}`, 'v1'), path: 'mc.yaml:1', says: /apiVersion: expected "deckhouse\.io\/v1alpha1" for ModuleConfig\/deckhouse, got "v1"/ },
-  { name: 'ModuleConfig: a YAML bomb', run: () => RegistrySettings.fromModuleConfig(BOMB, 'mc.yaml'), path: 'mc.yaml:5:8', says: /b: invalid YAML: aliases expand to too many nodes/ },
+  { name: 'ModuleConfig: an unquoted alias as the password', run: moduleConfig(`password: *${SECRET_PASSWORD}`), path: 'mc.yaml:11:19', says: /^mc\.yaml:11:19: spec\.settings\.registry\.direct\.password: invalid YAML: an alias \(\*name\) that refers to no anchor/, plain: true },
+  { name: 'ModuleConfig: a block scalar header with the password after it', run: moduleConfig(`password: |${SECRET_PASSWORD}`), path: 'mc.yaml:11:20', says: /spec\.settings\.registry\.direct\.password: invalid YAML: unexpected characters/, plain: true },
+  { name: 'ModuleConfig: a bad escape in a double-quoted password', run: moduleConfig(`password: "${SECRET_PASSWORD}\\q"`), path: 'mc.yaml:11:41', says: /spec\.settings\.registry\.direct\.password: invalid YAML: an invalid escape sequence/, plain: true },
+  { name: 'ModuleConfig: apiVersion v1', run: moduleConfig(`password: ${SECRET_PASSWORD}`, 'v1'), path: 'mc.yaml:1', says: /apiVersion: expected "deckhouse\.io\/v1alpha1" for ModuleConfig\/deckhouse, got "v1"/, plain: true },
+  { name: 'ModuleConfig: a YAML bomb', run: () => RegistrySettings.fromModuleConfig(BOMB, 'mc.yaml'), path: 'mc.yaml:5:8', says: /b: invalid YAML: aliases expand to too many nodes/, plain: true },
 ];
 
 describe('bad-input matrix', () => {
@@ -383,17 +388,25 @@ describe('bad-input matrix', () => {
       error = e;
     }
     expect(error).toBeDefined();
-    const e = error as Error;
+    const e = error as RegistryValidationError;
     const message = String(e?.message);
-    // A plain Error from the validators, not a TypeError or RangeError from deep inside.
-    expect({ constructor: e?.constructor?.name, message }).toEqual({ constructor: 'Error', message });
-    expect(e.constructor === Error).toBe(true);
+    // A RegistryValidationError from the validators (a plain Error for a `plain` row), not a TypeError or
+    // RangeError from deep inside.
+    const constructor = row.plain ? 'Error' : 'RegistryValidationError';
+    expect({ constructor: e?.constructor?.name, message }).toEqual({ constructor, message });
+    expect(e).toBeInstanceOf(row.plain ? Error : RegistryValidationError);
     expect(message).not.toMatch(NOT_A_VALIDATION_ERROR);
-    // Names the field path first, then what is expected.
+    // Names the field path first, then what is expected; the path is a field of its own.
     expect(message.startsWith(`${row.path}: `)).toBe(true);
+    if (!row.plain) {
+      expect(e.path).toBe(row.path);
+      expect(message).toBe(`${e.path}: ${e.problem}`);
+    }
     expect(message).toMatch(row.says);
-    // Never a secret.
-    for (const s of SECRETS) expect(message).not.toContain(s);
+    // Never a secret, in the message or in any field.
+    for (const s of SECRETS) {
+      for (const text of [message, e.path, e.expected, e.got, e.rule, e.problem, String(e), e.stack, JSON.stringify(e)]) expect(text ?? '').not.toContain(s);
+    }
   };
 
   for (const row of ROWS) {

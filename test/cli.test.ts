@@ -142,6 +142,42 @@ describe('fails with the file, the line and the field', () => {
     expect(fs.existsSync(path.join(dir, 'out'))).toBe(false);
   });
 
+  test('fails on a nested cluster file field with its own line (read from the error\'s path, not its message)', () => {
+    const dir = scratch();
+    fs.writeFileSync(path.join(dir, 'mc.yaml'), DIRECT);
+    const file = clusterFile(dir);
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(`dockerAuth: "${EXAMPLE_IMAGES.dockerAuth}"`, 'dockerAuth: "sha256:abc"'));
+    const r = run(['synth', '-f', path.join(dir, 'mc.yaml'), '-c', file, '-o', path.join(dir, 'out')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('registry-cdk8s: cluster.yaml:9: images.dockerAuth: expected an image digest "sha256:<64 lower-case hex digits>", got "sha256:abc"\n'
+      .replace('cluster.yaml', path.join(dir, 'cluster.yaml')));
+  });
+
+  test('fails on a bad PEM file with the line and the field that name the file', () => {
+    const dir = scratch();
+    fs.writeFileSync(path.join(dir, 'mc.yaml'), DIRECT);
+    const file = clusterFile(dir);
+    fs.copyFileSync(path.join(dir, 'token.key'), path.join(dir, 'ca.key'));
+    const r = run(['synth', '-f', path.join(dir, 'mc.yaml'), '-c', file, '-o', path.join(dir, 'out')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`registry-cdk8s: ${file}:13: pki.ca.privateKeyFile ("ca.key"): the private key does not belong to the certificate\n`);
+  });
+
+  test('fails on a node\'s PEM file under pki.nodes.<node> with its line, whatever the node is named', () => {
+    const dir = scratch();
+    fs.writeFileSync(path.join(dir, 'mc.yaml'), MC('mode: Proxy\nproxy:\n  imagesRepo: registry.example.com/deckhouse/ee'));
+    const file = clusterFile(dir, 'clusterType: Static\ncontrolPlane: [{ name: master-0, address: 10.0.0.10 }]');
+    for (const part of ['auth', 'distribution'] as const) {
+      fs.writeFileSync(path.join(dir, `m0-${part}.crt`), TEST_NODE_PKI['master-0'][part].certificate);
+      fs.writeFileSync(path.join(dir, `m0-${part}.key`), TEST_NODE_PKI['master-0'].distribution.privateKey); // auth's key is wrong
+    }
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/^images:\n.*\n.*\n/m, `images: { dockerDistribution: "${EXAMPLE_IMAGES.dockerDistribution}", dockerAuth: "${EXAMPLE_IMAGES.dockerAuth}", registryProxy: "${EXAMPLE_IMAGES.registryProxy}", mirrorer: "${EXAMPLE_IMAGES.mirrorer}" }\n`).replace('controlPlaneNodes: 3\n', '')
+      .replace(/^pki:\n/m, 'pki:\n  nodes:\n    master-0:\n      auth:\n        certificateFile: m0-auth.crt\n        privateKeyFile: m0-auth.key\n      distribution: { certificateFile: m0-distribution.crt, privateKeyFile: m0-distribution.key }\n'));
+    const r = run(['synth', '-f', path.join(dir, 'mc.yaml'), '-c', file, '-o', path.join(dir, 'out'), '--without-module']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`registry-cdk8s: ${file}:12: pki.nodes.master-0.auth.privateKeyFile ("m0-auth.key"): the private key does not belong to the certificate\n`);
+  });
+
   test('fails on a missing PEM file with the field and its line, not just a path', () => {
     const dir = scratch();
     fs.writeFileSync(path.join(dir, 'mc.yaml'), DIRECT);

@@ -22,7 +22,7 @@ import * as TOML from '@iarna/toml';
 import { App } from 'cdk8s';
 import fc from 'fast-check';
 import * as YAML from 'yaml';
-import { Cri, RegistryMode, RegistryModule, RegistryModuleProps, RegistrySwitch } from '../lib';
+import { Cri, RegistryMode, RegistryModule, RegistryModuleProps, RegistrySwitch, RegistryValidationError } from '../lib';
 import { OWNED_FILES_FILE } from '../lib/render/node-script';
 import { toYaml } from '../lib/render/yaml';
 import { propertySeeds } from './support/fc-seeds';
@@ -305,8 +305,9 @@ describe('values the validators reject', () => {
     try {
       make();
     } catch (e) {
-      expect((e as Error).constructor).toBe(Error);
+      expect((e as Error).constructor).toBe(RegistryValidationError);
       expect((e as Error).message).not.toContain(value); // a username is not secret, but a pasted password might be
+      expect((e as RegistryValidationError).got).not.toContain(value);
     }
   };
 

@@ -10,7 +10,7 @@ import { nodeServicesExtra, registryProxyFiles } from '../render/node-services-f
 import { applyReadme, expectedReadme, kustomization, rootReadme } from '../render/output-readme';
 import { rejectUnknownProps } from '../settings/inputs';
 import { CLUSTER_PROPS } from '../settings/_cluster';
-import { describeValue, invalid } from '../settings/_errors';
+import { describeValue, invalid, violated } from '../settings/_errors';
 import { hasNodeServices, parseConnection, Upstream } from '../settings/parsed-settings';
 import { RegistryClusterProps } from '../settings/cluster';
 import { ContainerdBuild, CredentialForm, Cri, DeliveryTarget, RegistryModeName } from '../settings/enums';
@@ -120,7 +120,7 @@ export class RegistrySwitch extends Construct {
     let bootstrap: Upstream | undefined;
     if (props.bootstrapRegistry !== undefined) {
       if (!(declared.from.mode === RegistryModeName.UNMANAGED && declared.from.upstream === undefined)) {
-        throw new Error(`bootstrapRegistry: only meaningful when from is the default Unmanaged mode; from is ${describeSettings(declared.from)}`);
+        violated('bootstrapRegistry', `only meaningful when from is the default Unmanaged mode; from is ${describeSettings(declared.from)}`);
       }
       bootstrap = parseConnection('bootstrapRegistry', props.bootstrapRegistry);
     }

@@ -1,6 +1,7 @@
 // Per-node routing: for each registry host containerd sees, the ordered mirrors it tries. This one model feeds
 // the `registry-bashible-config` payload, the hosts.toml files and the resolver.
 import { hasCredentials, Upstream } from '../settings/parsed-settings';
+import { violated } from '../settings/_errors';
 import { REGISTRY_ADDRESS, REGISTRY_PATH_REGEXP } from './constants';
 
 export interface MirrorAuth {
@@ -100,14 +101,14 @@ export function routingForBuild(routing: Routing, build: 'Deckhouse' | 'Stock', 
     out[host] = {
       mirrors: cfg.mirrors.map((m) => {
         if (m.auth !== undefined) {
-          throw new Error(`${path}: stock containerd ignores hosts.toml auth, so mirror ${m.scheme}://${m.host} of "${host}" would be pulled from anonymously; `
+          violated(path, `stock containerd ignores hosts.toml auth, so mirror ${m.scheme}://${m.host} of "${host}" would be pulled from anonymously; `
             + 'use an upstream that allows anonymous pulls and give credentials through an image pull secret (kubelet forwards it to the mirror), '
             + 'or run Deckhouse\'s containerd build (ContainerdBuild.DECKHOUSE)');
         }
         const rewrites = (m.rewrites ?? []).filter((r) => r.to !== r.from.replace(/^\^/, ''));
         if (rewrites.length > 0) {
           const r = rewrites[0];
-          throw new Error(`${path}: stock containerd ignores hosts.toml rewrite, so "${r.from}" -> "${r.to}" on mirror ${m.scheme}://${m.host} of "${host}" would not apply `
+          violated(path, `stock containerd ignores hosts.toml rewrite, so "${r.from}" -> "${r.to}" on mirror ${m.scheme}://${m.host} of "${host}" would not apply `
             + `and pulls would ask the mirror for the wrong repository; use a mirror that needs no path rewrite (an imagesRepo whose path is /${r.from.replace(/^\^/, '')}), `
             + 'or run Deckhouse\'s containerd build (ContainerdBuild.DECKHOUSE)');
         }

@@ -1,5 +1,6 @@
-// Error helpers shared by every validator. Messages name the field path, the offending value and what is
-// expected. Values of secret fields are never printed: only their type and length.
+// Error helpers shared by every validator. They throw a RegistryValidationError that names the field path, the
+// offending value and what is expected. Values of secret fields are never printed: only their type and length.
+import { RegistryValidationError } from './validation-error';
 
 /** Short, printable description of a non-secret value. */
 export function describeValue(value: unknown): string {
@@ -22,14 +23,17 @@ export function describeSecret(value: unknown): string {
   return describeValue(value);
 }
 
-/** Throws a plain Error in the library's one format: `<path>: expected <what>, got <value>`. */
+/**
+ * Throws a value of the wrong shape: `<path>: expected <what>, got <value>`. `got` comes from describeValue or
+ * describeSecret, or is a fixed text: never a secret's content.
+ */
 export function invalid(path: string, expected: string, got: string): never {
-  throw new Error(`${path}: expected ${expected}, got ${got}`);
+  throw new RegistryValidationError({ path, expected, got });
 }
 
-/** Throws a rule violation that is not about one value's shape. */
-export function violated(path: string, message: string): never {
-  throw new Error(`${path}: ${message}`);
+/** Throws a rule violation that is not about one value's shape: `<path>: <rule>`. */
+export function violated(path: string, rule: string): never {
+  throw new RegistryValidationError({ path, rule });
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {

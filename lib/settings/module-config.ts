@@ -1,5 +1,6 @@
 import { isMap, LineCounter, parseAllDocuments } from 'yaml';
 import { RegistryMode } from './registry-mode';
+import { pathKeys, RegistryValidationError } from './validation-error';
 import { toJsSafely, yamlErrorMessage } from './_yaml';
 
 /** The only apiVersion of `ModuleConfig` this reads. */
@@ -13,9 +14,10 @@ export class RegistrySettings {
   /**
    * Parses YAML text holding `ModuleConfig/deckhouse` (other documents are ignored) and validates its
    * `spec.settings.registry`. Errors name the file, the line and the field, e.g.
-   * `moduleconfig.yaml:12: spec.settings.registry.direct.imagesRepo: expected …`. YAML syntax errors and aliases that
-   * cannot be resolved are reported by file, line and field without any text of the document (a typo next to a
-   * password would otherwise echo it). `apiVersion` must be `deckhouse.io/v1alpha1`.
+   * `moduleconfig.yaml:12: spec.settings.registry.direct.imagesRepo: expected …`; an invalid setting throws a
+   * {@link RegistryValidationError} whose `path` is the path in the manifest and whose `file` and `line` say where it
+   * is. YAML syntax errors and aliases that cannot be resolved are reported by file, line and field without any text
+   * of the document (a typo next to a password would otherwise echo it). `apiVersion` must be `deckhouse.io/v1alpha1`.
    *
    * @param yaml the manifest text
    * @param file the name to put in error messages
@@ -37,7 +39,7 @@ export class RegistrySettings {
     const root = values[matches[0]] as Record<string, any>;
     const registry = root.spec?.settings?.registry;
     // The line of the deepest key of `path` that exists (a missing field points at its parent's key).
-    const lineOf = (path: readonly string[]): number => {
+    const lineOf = (path: ReadonlyArray<string | number>): number => {
       for (let n = path.length; n > 0; n--) {
         const parent = n > 1 ? doc.getIn(path.slice(0, n - 1), true) : doc.contents;
         if (!isMap(parent)) continue;
@@ -54,11 +56,11 @@ export class RegistrySettings {
     try {
       return RegistryMode._fromDocument(registry, root);
     } catch (e) {
-      const message = (e as Error).message;
-      const m = message.match(/^(registry(?:\.[A-Za-z0-9_]+)*): /);
-      const fieldPath = m ? m[1].split('.') : ['registry'];
-      const yamlPath = ['spec', 'settings', ...fieldPath];
-      throw new Error(`${file}:${lineOf(yamlPath)}: spec.settings.${message}`);
+      if (!(e instanceof RegistryValidationError)) {
+        throw new Error(`${file}:${lineOf(['spec', 'settings', 'registry'])}: spec.settings.${(e as Error).message}`);
+      }
+      const inManifest = e.withPathPrefix('spec.settings');
+      throw inManifest.withLocation(file, lineOf(pathKeys(inManifest.path)));
     }
   }
 }

@@ -235,7 +235,7 @@ export function parseConnection(path: string, value: unknown): Upstream {
 
 /**
  * Validates `spec.settings.registry` (a plain object as in a ModuleConfig) and applies the module's defaults.
- * Throws an Error naming the field path, the bad value (never a secret) and what is expected.
+ * Throws a RegistryValidationError naming the field path, the bad value (never a secret) and what is expected.
  */
 export function parseRegistrySettings(value: unknown, path = 'registry'): ParsedSettings {
   const raw = value === undefined ? {} : value;

@@ -66,8 +66,8 @@ export interface ProxyModeOptions extends RegistryConnectionOptions {
 /**
  * The registry mode and its settings, i.e. `ModuleConfig/deckhouse` `spec.settings.registry`.
  *
- * The factories validate eagerly and throw an Error that names the field path (`registry.direct.password`),
- * the bad value (never a secret) and what is expected.
+ * The factories validate eagerly and throw a {@link RegistryValidationError} that names the field path
+ * (`registry.direct.password`), the bad value (never a secret) and what is expected.
  */
 export class RegistryMode {
   /** `Direct`: containerd redirects the fixed address to the upstream; API clients use the in-cluster proxy. */

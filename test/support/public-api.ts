@@ -5,7 +5,7 @@
 export const PUBLIC_VALUES = [
   // settings
   'CheckMode', 'ClusterType', 'ContainerdBuild', 'CredentialForm', 'Cri', 'DeliveryTarget', 'RegistryModeName', 'Scheme',
-  'RegistryMode', 'IngressTls', 'RegistrySettings', 'RegistryConstants', 'RegistryModel',
+  'RegistryMode', 'IngressTls', 'RegistrySettings', 'RegistryConstants', 'RegistryModel', 'RegistryValidationError',
   // constructs
   'RegistryApp', 'RegistryModule', 'RegistrySwitch', 'DeckhouseModuleConfig', 'DirectMode', 'InClusterProxy', 'UnmanagedMode',
   'ProxyMode', 'LocalMode', 'RegistryModeConstruct', 'RegistryService', 'RegistryServiceTarget', 'NodeConfiguration',
@@ -20,7 +20,7 @@ export const PUBLIC_TYPES = [
   // settings
   'RegistryConnectionOptions', 'DirectModeOptions', 'UnmanagedModeOptions', 'ProxyModeOptions',
   'CertificateKeyPair', 'ControlPlaneNode', 'NodeGroup', 'NodeServicesCertificates', 'RegistryClusterProps', 'RegistryImages',
-  'RegistryIngressOptions', 'RegistryPki',
+  'RegistryIngressOptions', 'RegistryPki', 'RegistryValidationErrorDetails',
   // constructs
   'RegistryAppOutput', 'RegistryModuleProps', 'RegistrySwitchProps', 'SwitchStage', 'DeckhouseModuleConfigProps', 'DirectModeProps',
   'InClusterProxyProps', 'UnmanagedModeProps', 'ProxyModeProps', 'LocalModeProps', 'RegistryModeConstructProps', 'RegistryModelProps', 'RegistryServiceProps', 'NodeBundle',
@@ -33,6 +33,9 @@ export const PUBLIC_TYPES = [
 
 /** Every name the index exports. */
 export const PUBLIC_API = [...PUBLIC_VALUES, ...PUBLIC_TYPES].sort();
+
+/** Exported for TypeScript and JavaScript only (`@jsii ignore`): jsii cannot represent a subclass of Error. */
+export const TYPESCRIPT_ONLY = ['RegistryValidationError'];
 
 /** The constructs: classes whose base chain reaches constructs.Construct. */
 export const PUBLIC_CONSTRUCTS = [

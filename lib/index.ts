@@ -10,7 +10,7 @@ export { IngressTls } from './settings/cluster';
 export type {
   CertificateKeyPair, ControlPlaneNode, NodeGroup, NodeServicesCertificates, RegistryClusterProps, RegistryImages, RegistryIngressOptions, RegistryPki,
 } from './settings/cluster';
-export { RegistrySettings } from './settings/module-config';
+export { RegistrySettings } from './settings/registry-settings';
 export { RegistryValidationError } from './settings/validation-error';
 export type { RegistryValidationErrorDetails } from './settings/validation-error';
 export { RegistryConstants } from './model/constants';

@@ -1,5 +1,5 @@
 import { CheckMode, RegistryModeName, Scheme } from './enums';
-import { CREDENTIAL_FIELDS, ParsedSettings, parseRegistrySettings, Settings } from './parsed-settings';
+import { CREDENTIAL_FIELDS, ParsedSettings, parseRegistrySettings, runsComponents, Settings } from './parsed-settings';
 
 /** Connection to an upstream registry: one of the `direct`, `unmanaged` or `proxy` sections of the settings. */
 export interface RegistryConnectionOptions {
@@ -141,7 +141,7 @@ export class RegistryMode {
 
   /** Whether the module runs an internal registry (Direct, Proxy, Local), i.e. images use the fixed address. */
   public get managed(): boolean {
-    return this.name !== RegistryModeName.UNMANAGED;
+    return runsComponents(this.name);
   }
 
   /** The upstream `imagesRepo` of the `direct`, `unmanaged` or `proxy` section; undefined for Local and default Unmanaged. */

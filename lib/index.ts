@@ -4,52 +4,34 @@
 
 // Settings: the registry mode and the cluster facts.
 export { CheckMode, ClusterType, ContainerdBuild, CredentialForm, Cri, DeliveryTarget, RegistryModeName, Scheme } from './settings/enums';
-export { RegistryMode } from './settings/registry-mode';
-export type { DirectModeOptions, ProxyModeOptions, RegistryConnectionOptions, UnmanagedModeOptions } from './settings/registry-mode';
+export { RegistryMode, type DirectModeOptions, type ProxyModeOptions, type RegistryConnectionOptions, type UnmanagedModeOptions } from './settings/registry-mode';
 export { IngressTls } from './settings/cluster';
 export type {
   CertificateKeyPair, ControlPlaneNode, NodeGroup, NodeServicesCertificates, RegistryClusterProps, RegistryImages, RegistryIngressOptions, RegistryPki,
 } from './settings/cluster';
 export { RegistrySettings } from './settings/registry-settings';
-export { RegistryValidationError } from './settings/validation-error';
-export type { RegistryValidationErrorDetails } from './settings/validation-error';
+export { RegistryValidationError, type RegistryValidationErrorDetails } from './settings/validation-error';
 export { RegistryConstants } from './model/constants';
-export { RegistryModel } from './model/registry-model';
-export type { RegistryModelProps } from './model/registry-model';
+export { RegistryModel, type RegistryModelProps } from './model/registry-model';
 
 // Constructs.
-export { RegistryApp } from './constructs/registry-app';
-export type { RegistryAppOutput } from './constructs/registry-app';
-export { RegistryModule } from './constructs/registry-module';
-export type { RegistryModuleProps } from './constructs/registry-module';
-export { RegistrySwitch } from './constructs/registry-switch';
-export type { RegistrySwitchProps, SwitchStage } from './constructs/registry-switch';
-export { DeckhouseModuleConfig } from './constructs/deckhouse-module-config';
-export type { DeckhouseModuleConfigProps } from './constructs/deckhouse-module-config';
-export { DirectMode } from './constructs/direct-mode';
-export type { DirectModeProps } from './constructs/direct-mode';
-export { InClusterProxy } from './constructs/in-cluster-proxy';
-export type { InClusterProxyProps } from './constructs/in-cluster-proxy';
-export { UnmanagedMode } from './constructs/unmanaged-mode';
-export type { UnmanagedModeProps } from './constructs/unmanaged-mode';
-export { RegistryModeConstruct } from './constructs/mode-construct';
-export type { RegistryModeConstructProps } from './constructs/mode-construct';
-export { ProxyMode } from './constructs/proxy-mode';
-export type { ProxyModeProps } from './constructs/proxy-mode';
-export { LocalMode } from './constructs/local-mode';
-export type { LocalModeProps } from './constructs/local-mode';
-export { RegistryService, RegistryServiceTarget } from './constructs/registry-service';
-export type { RegistryServiceProps } from './constructs/registry-service';
-export { NodeConfiguration } from './constructs/node-configuration';
-export type { NodeBundle, NodeConfigurationProps } from './constructs/node-configuration';
+export { RegistryApp, type RegistryAppOutput } from './constructs/registry-app';
+export { RegistryModule, type RegistryModuleProps } from './constructs/registry-module';
+export { RegistrySwitch, type RegistrySwitchProps, type SwitchStage } from './constructs/registry-switch';
+export { DeckhouseModuleConfig, type DeckhouseModuleConfigProps } from './constructs/deckhouse-module-config';
+export { DirectMode, type DirectModeProps } from './constructs/direct-mode';
+export { InClusterProxy, type InClusterProxyProps } from './constructs/in-cluster-proxy';
+export { UnmanagedMode, type UnmanagedModeProps } from './constructs/unmanaged-mode';
+export { RegistryModeConstruct, type RegistryModeConstructProps } from './constructs/mode-construct';
+export { ProxyMode, type ProxyModeProps } from './constructs/proxy-mode';
+export { LocalMode, type LocalModeProps } from './constructs/local-mode';
+export { RegistryService, RegistryServiceTarget, type RegistryServiceProps } from './constructs/registry-service';
+export { NodeConfiguration, type NodeBundle, type NodeConfigurationProps } from './constructs/node-configuration';
 export type { NodeFile } from './render/node-files';
 
 // Verification of a live cluster.
-export { RegistryVerification } from './verify/registry-verification';
-export type { VerifyOptions } from './verify/registry-verification';
-export { VerifyReport, VerifyStatus, VerifySubjectKind } from './verify/report';
-export type { VerifyEntry, VerifyIgnored, VerifyReportProps } from './verify/report';
+export { RegistryVerification, type VerifyOptions } from './verify/registry-verification';
+export { VerifyReport, VerifyStatus, VerifySubjectKind, type VerifyEntry, type VerifyIgnored, type VerifyReportProps } from './verify/report';
 
 // What containerd does with the node files.
-export { ContainerdHosts, EndpointSource } from './model/resolver';
-export type { Endpoint, EndpointCredentials, ImageReference, Resolution, ResolveOptions } from './model/resolver';
+export { ContainerdHosts, EndpointSource, type Endpoint, type EndpointCredentials, type ImageReference, type Resolution, type ResolveOptions } from './model/resolver';

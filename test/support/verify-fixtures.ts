@@ -5,6 +5,7 @@
 import * as TOML from '@iarna/toml';
 import * as YAML from 'yaml';
 import { MODULE_GENERATED, RegistryModuleProps } from '../../lib';
+import { b64, decodeSecret, find } from './manifests';
 import { renderModule } from './render';
 
 export interface RenderedState {
@@ -34,19 +35,11 @@ export function toYamlDocuments(objects: any[]): string {
   return objects.map((o) => YAML.stringify(o, { lineWidth: 0 })).join('---\n');
 }
 
-export const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
-export const unb64 = (s: string) => Buffer.from(s, 'base64').toString('utf8');
-
-export function findObject(objects: any[], kind: string, name: string): any {
-  const o = objects.find((x) => x.kind === kind && x.metadata.name === name);
-  if (o === undefined) throw new Error(`no ${kind}/${name}`);
-  return o;
-}
-
 /** Edits one embedded YAML or JSON document of a Secret in place. */
 export function editSecretDocument(objects: any[], name: string, key: string, edit: (doc: any) => void, json = false): void {
-  const s = findObject(objects, 'Secret', name);
-  const doc = json ? JSON.parse(unb64(s.data[key])) : YAML.parse(unb64(s.data[key]), { version: '1.1' });
+  const s = find(objects, 'Secret', name);
+  const text = decodeSecret(s)[key];
+  const doc = json ? JSON.parse(text) : YAML.parse(text, { version: '1.1' });
   edit(doc);
   s.data[key] = b64(json ? JSON.stringify(doc) : YAML.stringify(doc, { version: '1.1', lineWidth: 0 }));
 }

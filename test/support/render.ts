@@ -3,7 +3,6 @@
 // scripts generically (so new modes and stages are covered without edits).
 import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import * as YAML from 'yaml';
 import { DeliveryTarget, NodeBundle, NodeConfiguration, RegistryModule, RegistryModuleProps, RegistrySwitch } from '../../lib';
 
 export interface Rendered {
@@ -80,49 +79,4 @@ export function nodeScriptsOf(scope: IConstruct): NodeScript[] {
     out.push({ path: child.node.path, object, nodeGroup: groups[0], script: object.spec.content, bundle, chartObjects: Chart.of(child).toJson() });
   }
   return out;
-}
-
-/** Every document of a multi-document YAML string (empty documents dropped). */
-export function parseDocuments(text: string, options: YAML.ParseOptions & YAML.DocumentOptions & YAML.SchemaOptions = {}): any[] {
-  return YAML.parseAllDocuments(text, options).map((d) => {
-    if (d.errors.length > 0) throw new Error(`YAML does not parse: ${d.errors[0].message}`);
-    return d.toJS();
-  }).filter((o) => o !== null && o !== undefined);
-}
-
-/** Decoded `data` of a Secret object (UTF-8). */
-export function decodeSecret(object: any): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries<string>(object.data ?? {})) out[k] = Buffer.from(v, 'base64').toString('utf8');
-  for (const [k, v] of Object.entries<string>(object.stringData ?? {})) out[k] = v;
-  return out;
-}
-
-export interface PutLine {
-  readonly path: string;
-  /** Octal mode as written, e.g. "600". */
-  readonly mode: string;
-  readonly base64: string;
-  readonly content: string;
-  /** Offsets of the base64 payload in the script. */
-  readonly start: number;
-  readonly end: number;
-}
-
-// put 'PATH' MODE 'BASE64' ['OWNER' [DIRECTORY_MODE]]
-const PUT = /^put '([^']+)' ([0-7]+) '([A-Za-z0-9+/=]*)'((?: '[0-9:]*'(?: [0-7]+)?)?)$/gm;
-
-/** The `put PATH MODE 'BASE64' [OWNER [DIRECTORY_MODE]]` lines of a node script. */
-export function putLines(script: string): PutLine[] {
-  const out: PutLine[] = [];
-  for (const m of script.matchAll(PUT)) {
-    const start = (m.index as number) + `put '${m[1]}' ${m[2]} '`.length;
-    out.push({ path: m[1], mode: m[2], base64: m[3], content: Buffer.from(m[3], 'base64').toString('utf8'), start, end: start + m[3].length });
-  }
-  return out;
-}
-
-/** The script with every put payload replaced by a placeholder: the part that is code, not data. */
-export function scriptSkeleton(script: string): string {
-  return script.replace(PUT, (_all, p: string, mode: string, _b64: string, rest: string) => `put '${p}' ${mode} '<payload>'${rest}`);
 }

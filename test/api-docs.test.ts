@@ -2,8 +2,8 @@
 // temporary directory and fails when the committed file differs, so the reference cannot drift from the code.
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
+import { scratchDir } from './support/scratch';
 
 const root = path.resolve(__dirname, '..');
 
@@ -24,7 +24,7 @@ describe('API.md', () => {
   let tmp: string;
 
   beforeAll(() => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'api-docs-'));
+    tmp = scratchDir('api-docs-');
     const out = path.join(tmp, 'API.md');
     try {
       execFileSync('bash', [path.join(root, 'scripts', 'api-docs.sh'), out], { cwd: root, stdio: 'pipe', timeout: 60_000 });

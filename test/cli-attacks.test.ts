@@ -5,41 +5,19 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { main } from '../cli/main';
 import { RegistrySettings } from '../lib';
-import { EXAMPLE_IMAGES, TEST_PKI, TEST_UPSTREAM_CA } from './support/fixtures';
-import { hasBubblewrap, scratchDir } from './support/scratch';
+import { tsNodeCommand, tsNodeEnv } from './support/child';
+import { DIRECT_MODULE_CONFIG, moduleConfigYaml, runCli, writePkiFiles } from './support/cli';
+import { EXAMPLE_IMAGES, TEST_UPSTREAM_CA } from './support/fixtures';
+import { hasBubblewrap } from './support/node-script';
+import { scratchDir } from './support/scratch';
 import { readTree } from './support/tree';
 
 const realFs = require('fs') as typeof fs;
 
-const MC = (registry: string, apiVersion = 'deckhouse.io/v1alpha1') => `apiVersion: ${apiVersion}
-kind: ModuleConfig
-metadata:
-  name: deckhouse
-spec:
-  version: 1
-  enabled: true
-  settings:
-    registry:
-${registry.split('\n').map((l) => `      ${l}`).join('\n')}
-`;
-const DIRECT = MC('mode: Direct\ndirect:\n  imagesRepo: registry.example.com/deckhouse/ee\n  username: puller\n  password: pw-cli');
+const MC = moduleConfigYaml;
+const DIRECT = DIRECT_MODULE_CONFIG;
 const UNMANAGED = MC('mode: Unmanaged\nunmanaged:\n  imagesRepo: registry.example.com/deckhouse/ee\n  username: puller\n  password: pw-cli');
-
-function run(argv: string[], cwd?: string): { code: number; stdout: string; stderr: string } {
-  let stdout = '';
-  let stderr = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((s: any) => { stdout += String(s); return true; });
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((s: any) => { stderr += String(s); return true; });
-  const before = process.cwd();
-  try {
-    if (cwd !== undefined) process.chdir(cwd);
-    return { code: main(argv), stdout, stderr };
-  } finally {
-    process.chdir(before);
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const run = (argv: string[], cwd?: string) => runCli(main, argv, cwd);
 
 /** A project folder: project/notes.txt, project/.git/HEAD, project/sub/{mc.yaml, cluster.yaml, pki/*}. */
 function project(): { root: string; sub: string } {
@@ -48,11 +26,7 @@ function project(): { root: string; sub: string } {
   fs.writeFileSync(path.join(root, '.git/HEAD'), 'ref: refs/heads/main\n');
   fs.writeFileSync(path.join(root, 'notes.txt'), 'mine');
   const sub = path.join(root, 'sub');
-  fs.mkdirSync(path.join(sub, 'pki'), { recursive: true });
-  for (const part of ['ca', 'token', 'auth', 'distribution'] as const) {
-    fs.writeFileSync(path.join(sub, 'pki', `${part}.crt`), TEST_PKI[part].certificate);
-    fs.writeFileSync(path.join(sub, 'pki', `${part}.key`), TEST_PKI[part].privateKey, { mode: 0o600 });
-  }
+  writePkiFiles(path.join(sub, 'pki'));
   fs.writeFileSync(path.join(sub, 'mc.yaml'), DIRECT);
   fs.writeFileSync(path.join(sub, 'cluster.yaml'), [
     'nodeGroups: [{ name: master, cri: Containerd }]',
@@ -278,9 +252,9 @@ describe('10. unclear errors', () => {
     const ro = path.join(sub, 'ro');
     fs.mkdirSync(ro);
     // root ignores permission bits, so make the parent read-only with a read-only bind mount in a mount namespace
-    const r = spawnSync('bwrap', ['--bind', '/', '/', '--ro-bind', ro, ro, '--dev', '/dev', '--proc', '/proc', '--die-with-parent',
-      process.execPath, '-r', require.resolve('ts-node/register/transpile-only'), path.join(__dirname, '../cli/main.ts'),
-      'synth', '-f', 'mc.yaml', '-c', 'cluster.yaml', '-o', 'ro/new/out'], { cwd: sub, encoding: 'utf8', env: { ...process.env, TS_NODE_PROJECT: path.join(__dirname, '../tsconfig.json') } });
+    const [node, cli] = tsNodeCommand(path.join(__dirname, '../cli/main.ts'), ['synth', '-f', 'mc.yaml', '-c', 'cluster.yaml', '-o', 'ro/new/out']);
+    const r = spawnSync('bwrap', ['--bind', '/', '/', '--ro-bind', ro, ro, '--dev', '/dev', '--proc', '/proc', '--die-with-parent', node, ...cli],
+      { cwd: sub, encoding: 'utf8', env: tsNodeEnv() });
     expect(r.stderr).toBe('registry-cdk8s: ro/new/out: cannot create the parent folder ro/new: ro: read-only file system (EROFS)\n');
     expect(r.status).toBe(1);
   });

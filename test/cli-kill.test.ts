@@ -8,7 +8,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { main } from '../cli/main';
 import { OutputFile, writeTree } from '../cli/output';
+import { tsNodeCommand, tsNodeEnv } from './support/child';
+import { moduleConfigYaml, runCli } from './support/cli';
 import { scratchDir } from './support/scratch';
+import { snapshotTree } from './support/tree';
 
 jest.setTimeout(900_000);
 
@@ -17,8 +20,7 @@ const GROUPS = 1500;
 const CLI_KILLS = 2;
 const WRITER_KILLS = 8;
 const ROOT = path.join(__dirname, '..');
-const NODE_ARGS = ['-r', require.resolve('ts-node/register/transpile-only')];
-const ENV = { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') };
+const ENV = tsNodeEnv();
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -31,58 +33,21 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-const MC = (password: string) => `apiVersion: deckhouse.io/v1alpha1
-kind: ModuleConfig
-metadata:
-  name: deckhouse
-spec:
-  settings:
-    registry:
-      mode: Unmanaged
-      unmanaged:
-        imagesRepo: registry.example.com/deckhouse/ee
-        username: puller
-        password: ${password}
-`;
+const MC = (password: string) => moduleConfigYaml(`mode: Unmanaged\nunmanaged:\n  imagesRepo: registry.example.com/deckhouse/ee\n  username: puller\n  password: ${password}`);
 
 /** One hash over every file's relative path, content and mode below `dir`. */
 function digest(dir: string): string {
   const h = createHash('sha256');
-  const walk = (d: string) => {
-    for (const name of fs.readdirSync(d).sort()) {
-      const full = path.join(d, name);
-      const st = fs.lstatSync(full);
-      if (st.isDirectory()) walk(full);
-      else h.update(`${path.relative(dir, full)}\0${(st.mode & 0o777).toString(8)}\0`).update(fs.readFileSync(full)).update('\0');
-    }
-  };
-  walk(dir);
-  return h.digest('hex');
-}
-
-function quiet<T>(fn: () => T): T {
-  const o = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  const e = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    return fn();
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
+  for (const [p, e] of snapshotTree(dir)) {
+    if (e.type !== 'dir') h.update(`${p.slice(1)}\0${(e.mode & 0o777).toString(8)}\0`).update(e.content ?? '').update('\0');
   }
+  return h.digest('hex');
 }
 
 /** Files of a rendered folder as the writer's input. */
 function filesOf(dir: string): OutputFile[] {
-  const out: OutputFile[] = [];
-  const walk = (d: string) => {
-    for (const name of fs.readdirSync(d).sort()) {
-      const full = path.join(d, name);
-      if (fs.statSync(full).isDirectory()) walk(full);
-      else out.push({ path: path.relative(dir, full), content: fs.readFileSync(full, 'utf8'), mode: fs.statSync(full).mode & 0o777 });
-    }
-  };
-  walk(dir);
-  return out;
+  return [...snapshotTree(dir)].filter(([, e]) => e.type === 'file')
+    .map(([p, e]) => ({ path: p.slice(1), content: (e.content as Buffer).toString('utf8'), mode: e.mode & 0o777 }));
 }
 
 describe(`SIGKILL during a --force write of ${GROUPS} node groups (seed ${SEED})`, () => {
@@ -100,14 +65,8 @@ describe(`SIGKILL during a --force write of ${GROUPS} node groups (seed ${SEED})
     fs.writeFileSync(path.join(project, 'old.yaml'), MC('pw-old'));
     fs.writeFileSync(path.join(project, 'new.yaml'), MC('pw-new'));
     fs.writeFileSync(path.join(project, 'cluster.yaml'), `nodeGroups:\n${Array.from({ length: GROUPS }, (_, i) => `  - { name: g${i}, cri: Containerd }`).join('\n')}\n`);
-    const cwd = process.cwd();
-    process.chdir(project);
-    try {
-      expect(quiet(() => main(['synth', '-f', 'new.yaml', '-c', 'cluster.yaml', '-o', path.join(work, 'new-ref')]))).toBe(0);
-      expect(quiet(() => main(['synth', '-f', 'old.yaml', '-c', 'cluster.yaml', '-o', 'out']))).toBe(0);
-    } finally {
-      process.chdir(cwd);
-    }
+    expect(runCli(main, ['synth', '-f', 'new.yaml', '-c', 'cluster.yaml', '-o', path.join(work, 'new-ref')], project).code).toBe(0);
+    expect(runCli(main, ['synth', '-f', 'old.yaml', '-c', 'cluster.yaml', '-o', 'out'], project).code).toBe(0);
     newDigest = digest(path.join(work, 'new-ref'));
     oldDigest = digest(out);
     expect(oldDigest).not.toBe(newDigest);
@@ -153,21 +112,21 @@ describe(`SIGKILL during a --force write of ${GROUPS} node groups (seed ${SEED})
    * run's half-written sibling) and leaves no sibling; it writes the old tree again for the next kill.
    */
   function recoverAndReset(): void {
-    const result = quiet(() => writeTree(out, oldFiles, { force: true, inputs: [] }));
+    const result = writeTree(out, oldFiles, { force: true, inputs: [] });
     expect(digest(out)).toBe(oldDigest);
     expect(siblings()).toEqual([]);
     if (result.recovered !== undefined) outcomes.push('(next run restored the old tree)');
   }
 
-  const writerCmd = [...NODE_ARGS, path.join(__dirname, 'support/write-tree-driver.ts'), path.join(work, 'new.json'), out];
-  const cliCmd = [...NODE_ARGS, path.join(ROOT, 'cli/main.ts'), 'synth', '-f', 'new.yaml', '-c', 'cluster.yaml', '-o', 'out', '--force'];
+  const writerCmd = tsNodeCommand(path.join(__dirname, 'support/write-tree-driver.ts'), [path.join(work, 'new.json'), out]);
+  const cliCmd = tsNodeCommand(path.join(ROOT, 'cli/main.ts'), ['synth', '-f', 'new.yaml', '-c', 'cluster.yaml', '-o', 'out', '--force']);
 
   /**
    * The write window of an uninterrupted run: from the moment its new sibling appears to the moment the swap
    * starts (the old tree moves aside). Kills aim at this window and a little past it, into the swap.
    */
-  async function window(cmd: string[]): Promise<number> {
-    const child = spawn(process.execPath, cmd, { cwd: project, env: ENV, stdio: 'ignore' });
+  async function window([node, args]: [string, string[]]): Promise<number> {
+    const child = spawn(node, args, { cwd: project, env: ENV, stdio: 'ignore' });
     const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
     let done = false;
     void exited.then(() => { done = true; });
@@ -181,25 +140,19 @@ describe(`SIGKILL during a --force write of ${GROUPS} node groups (seed ${SEED})
     return Math.max(span, 20);
   }
 
-  test(`the writer killed at ${WRITER_KILLS} random points`, async () => {
-    const span = await window(writerCmd);
-    for (let i = 0; i < WRITER_KILLS; i++) {
+  /** Kills `cmd` at `kills` random points of its write window; after each kill the output is checked and recovered. */
+  async function killAtRandomPoints(name: string, cmd: [string, string[]], kills: number): Promise<void> {
+    const span = await window(cmd);
+    for (let i = 0; i < kills; i++) {
       const fraction = random() * 1.15;
-      const child = spawn(process.execPath, writerCmd, { cwd: project, env: ENV, stdio: 'ignore' });
+      const child = spawn(...cmd, { cwd: project, env: ENV, stdio: 'ignore' });
       await killDuring(child, fraction, span);
-      outcomes.push(`writer ${(fraction * span).toFixed(0)}/${span} ms: ${check(`seed ${SEED}, writer kill ${i} at ${fraction.toFixed(3)} of ${span} ms`)}`);
+      outcomes.push(`${name.toLowerCase()} ${(fraction * span).toFixed(0)}/${span} ms: ${check(`seed ${SEED}, ${name} kill ${i} at ${fraction.toFixed(3)} of ${span} ms`)}`);
       recoverAndReset();
     }
-  });
+  }
 
-  test(`the CLI killed at ${CLI_KILLS} random points of its write`, async () => {
-    const span = await window(cliCmd);
-    for (let i = 0; i < CLI_KILLS; i++) {
-      const fraction = random() * 1.15;
-      const child = spawn(process.execPath, cliCmd, { cwd: project, env: ENV, stdio: 'ignore' });
-      await killDuring(child, fraction, span);
-      outcomes.push(`cli ${(fraction * span).toFixed(0)}/${span} ms: ${check(`seed ${SEED}, CLI kill ${i} at ${fraction.toFixed(3)} of ${span} ms`)}`);
-      recoverAndReset();
-    }
-  });
+  test(`the writer killed at ${WRITER_KILLS} random points`, () => killAtRandomPoints('writer', writerCmd, WRITER_KILLS));
+
+  test(`the CLI killed at ${CLI_KILLS} random points of its write`, () => killAtRandomPoints('CLI', cliCmd, CLI_KILLS));
 });

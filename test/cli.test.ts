@@ -1,50 +1,24 @@
 // The command line: ModuleConfig (+ cluster file) in, the same manifests and node files out; errors with file:line.
 import { TEST_NODE_PKI } from '../examples/fixtures/test-node-pki';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { App, Chart } from 'cdk8s';
 import { main } from '../cli/main';
-import { RegistryMode, RegistryModule, RegistrySettings } from '../lib';
+import { DeliveryTarget, RegistryMode, RegistrySettings } from '../lib';
+import { DIRECT_MODULE_CONFIG, moduleConfigYaml, runCli, writePkiFiles } from './support/cli';
 import { EXAMPLE_IMAGES, TEST_PKI } from './support/fixtures';
+import { renderModule } from './support/render';
+import { scratchDir } from './support/scratch';
 import { readTree } from './support/tree';
 
-const MC = (registry: string) => `apiVersion: deckhouse.io/v1alpha1
-kind: ModuleConfig
-metadata:
-  name: deckhouse
-spec:
-  version: 1
-  enabled: true
-  settings:
-    registry:
-${registry.split('\n').map((l) => `      ${l}`).join('\n')}
-`;
-const DIRECT = MC('mode: Direct\ndirect:\n  imagesRepo: registry.example.com/deckhouse/ee\n  username: puller\n  password: pw-cli');
+const MC = moduleConfigYaml;
+const DIRECT = DIRECT_MODULE_CONFIG;
 
-function scratch(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'cli-'));
-}
-
-function run(argv: string[]): { code: number; stdout: string; stderr: string } {
-  let stdout = '';
-  let stderr = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((s: any) => { stdout += String(s); return true; });
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((s: any) => { stderr += String(s); return true; });
-  try {
-    return { code: main(argv), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const scratch = () => scratchDir('cli-');
+const run = (argv: string[]) => runCli(main, argv);
 
 /** A cluster file with the test PKI as PEM files beside it. */
 function clusterFile(dir: string, extra = ''): string {
-  for (const part of ['ca', 'token', 'auth', 'distribution'] as const) {
-    fs.writeFileSync(path.join(dir, `${part}.crt`), TEST_PKI[part].certificate);
-    fs.writeFileSync(path.join(dir, `${part}.key`), TEST_PKI[part].privateKey);
-  }
+  writePkiFiles(dir);
   const file = path.join(dir, 'cluster.yaml');
   fs.writeFileSync(file, [
     'nodeGroups:',
@@ -72,14 +46,14 @@ test('Direct from a ModuleConfig and a cluster file renders what RegistryModule 
   expect(r.code).toBe(0);
   expect(r.stdout).toMatch(/^wrote \d+ file\(s\) to \S+\/out\/; folder mode 0700, \d+ file\(s\) hold secrets and are 0600\n/);
   expect(r.stdout).toMatch(/\nnext: review .*out\/, substitute \$REGISTRY_DIRECT_PASSWORD .*kubectl apply -k .*out\/apply\/\n$/);
-  const app = new App();
-  const module = new RegistryModule(new Chart(app, 'registry'), 'Registry', {
+  const rendered = renderModule({
+    target: DeliveryTarget.WITH_MODULE,
     mode: RegistrySettings.fromModuleConfig(DIRECT),
     nodeGroups: [{ name: 'master', cri: 'Containerd' as any }, { name: 'worker', cri: 'ContainerdV2' as any }],
     controlPlaneNodes: 3, images: EXAMPLE_IMAGES, pki: TEST_PKI,
   });
-  expect(readTree(out)).toEqual(module.toFiles());
-  expect(app.synthYaml()).toBe(''); // with the module nothing but apply/ is ever applied
+  expect(readTree(out)).toEqual(rendered.module.toFiles());
+  expect(rendered.yaml).toBe(''); // with the module nothing but apply/ is ever applied
 });
 
 test('--from renders a staged switch plan', () => {

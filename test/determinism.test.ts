@@ -1,13 +1,14 @@
 // Determinism (issue #6 §4): every example synthesizes to the same bytes twice in one process, and in child
 // processes with another time zone, locale, working directory, unrelated environment variables, and with every
 // input object's keys in reverse order.
-import { spawn } from 'child_process';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { EXAMPLES, writeExample } from '../examples';
 import { reverseKeys } from './support/synth-examples';
-import { readBytesTree, scratchDir } from './support/scratch';
+import { ChildRun, runChild, tsNodeCommand, tsNodeEnv } from './support/child';
+import { scratchDir } from './support/scratch';
+import { readBytesTree } from './support/tree';
 
 jest.setTimeout(60_000);
 
@@ -28,31 +29,14 @@ interface Child {
 }
 
 /** The environment a child gets: only PATH and ts-node's settings survive from ours. */
-function childEnv(extra: Record<string, string>): Record<string, string> {
-  return {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'),
-    TS_NODE_PREFER_TS_EXTS: 'true',
-    ...extra,
-  };
+function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  return { ...tsNodeEnv({ PATH: process.env.PATH ?? '/usr/bin:/bin' }), TS_NODE_PREFER_TS_EXTS: 'true', ...extra };
 }
 
-function runChild(child: Child, outdir: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function synthInChild(child: Child, outdir: string): Promise<ChildRun> {
   const cwd = scratchDir(`registry-cwd-${child.name}-`);
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['-r', require.resolve('ts-node/register/transpile-only'), CHILD, outdir, ...child.flags], {
-      cwd, env: childEnv(child.env), stdio: ['ignore', 'pipe', 'pipe'], timeout: 50_000,
-    });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('error', reject);
-    p.on('close', (status) => {
-      fs.rmSync(cwd, { recursive: true, force: true });
-      resolve({ status, stdout, stderr });
-    });
-  });
+  return runChild(...tsNodeCommand(CHILD, [outdir, ...child.flags]), { cwd, env: childEnv(child.env), timeout: 50_000 })
+    .finally(() => fs.rmSync(cwd, { recursive: true, force: true }));
 }
 
 const CHILDREN: Child[] = [
@@ -98,7 +82,7 @@ describe('synthesis is byte-for-byte deterministic', () => {
   test(`in child processes: ${CHILDREN.map((c) => `${c.name} (${c.flags.join(' ') || 'no flags'}; TZ=${c.env.TZ})`).join(', ')}, each with another cwd`, async () => {
     const results = await Promise.all(CHILDREN.map(async (c) => {
       const outdir = path.join(work, `child-${c.name}`);
-      return { c, outdir, run: await runChild(c, outdir) };
+      return { c, outdir, run: await synthInChild(c, outdir) };
     }));
     for (const { c, outdir, run } of results) {
       expect({ child: c.name, status: run.status, stderr: run.stderr }).toEqual({ child: c.name, status: 0, stderr: '' });

@@ -1,14 +1,14 @@
 // The committed dist/ equals a fresh synth, and every synthesized object passes an independent schema validator.
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import * as YAML from 'yaml';
 import { EXAMPLES, writeExample } from '../examples';
+import { parseManifests } from './support/manifests';
 import { readTree } from './support/tree';
+import { scratchDir } from './support/scratch';
 
 const ROOT = path.join(__dirname, '..');
-const fresh = fs.mkdtempSync(path.join(os.tmpdir(), 'registry-dist-'));
+const fresh = scratchDir('registry-dist-');
 afterAll(() => fs.rmSync(fresh, { recursive: true, force: true }));
 
 describe.each(Object.keys(EXAMPLES))('example %s', (name) => {
@@ -24,7 +24,7 @@ describe.each(Object.keys(EXAMPLES))('example %s', (name) => {
   test('every object validates against the Kubernetes schemas (kubernetes-models) and the CRDs', () => {
     const objects = Object.entries(readTree(path.join(fresh, name)))
       .filter(([file]) => file.endsWith('.k8s.yaml'))
-      .flatMap(([, text]) => YAML.parseAllDocuments(text).map((d) => d.toJS()));
+      .flatMap(([, text]) => parseManifests(text));
     expect(objects.length).toBeGreaterThan(0);
     const crds = fs.readdirSync(path.join(ROOT, 'imports', 'crds')).map((f) => path.join(ROOT, 'imports', 'crds', f));
     const out = execFileSync(process.execPath, [path.join(__dirname, 'support', 'validate-k8s.mjs'), ...crds], { input: JSON.stringify(objects) });

@@ -5,7 +5,10 @@ import { createHash } from 'crypto';
 import * as TOML from '@iarna/toml';
 import { ClusterType, Cri, DeliveryTarget, IngressTls, RegistryMode, RegistryModuleProps, RegistrySwitch, Scheme } from '../lib';
 import { App } from 'cdk8s';
-import { EXAMPLE_IMAGES, find, parseYaml, secretData, synth, TEST_PKI, TEST_UPSTREAM_CA, withoutFlux } from './support/fixtures';
+import { EXAMPLE_IMAGES, parseYaml, TEST_PKI, TEST_UPSTREAM_CA, withoutFlux } from './support/fixtures';
+import { b64, decodeSecret, find, secretBytes, secretData } from './support/manifests';
+import { nodeScriptIn } from './support/node-script';
+import { renderModule, renderObjects } from './support/render';
 import { pkiFor } from './support/node-pki';
 import { TEST_INGRESS_TLS } from '../examples/fixtures/test-ingress';
 
@@ -22,10 +25,10 @@ const nodeServices = (mode: RegistryMode, over: Partial<RegistryModuleProps> = {
 
 describe('item 1: deckhouse-registry (errata §2, §3)', () => {
   test('clusterIsBootstrapped is the six bytes "true", quotes included; ca always present; auth always in .dockerconfigjson', () => {
-    const o = synth(direct({ mode: RegistryMode.direct({ imagesRepo: 'registry.example.com/deckhouse/ee' }) }));
+    const o = renderObjects(direct({ mode: RegistryMode.direct({ imagesRepo: 'registry.example.com/deckhouse/ee' }) }));
     const s = find(o, 'Secret', 'deckhouse-registry');
     expect(s.data.clusterIsBootstrapped).toBe('InRydWUi');
-    expect(Buffer.from(s.data.clusterIsBootstrapped, 'base64')).toHaveLength(6);
+    expect(secretBytes(s).clusterIsBootstrapped).toHaveLength(6);
     expect(Object.keys(s.data)).toEqual(['.dockerconfigjson', 'address', 'ca', 'clusterIsBootstrapped', 'imagesRegistry', 'path', 'scheme']);
     expect(secretData(o, 'deckhouse-registry')['.dockerconfigjson']).toBe('{"auths":{"registry.d8-system.svc:5001":{"auth":"Og=="}}}');
     expect(s.metadata.labels).toEqual({ heritage: 'deckhouse', module: 'deckhouse', app: 'registry', name: 'deckhouse-registry' });
@@ -33,20 +36,20 @@ describe('item 1: deckhouse-registry (errata §2, §3)', () => {
   });
 
   test('.dockerconfigjson: username, password, auth in that order, Go-escaped; copies in kube-system and d8-monitoring', () => {
-    const o = synth(direct());
+    const o = renderObjects(direct());
     const json = secretData(o, 'deckhouse-registry')['.dockerconfigjson'];
-    expect(json).toBe(`{"auths":{"registry.d8-system.svc:5001":{"username":"u","password":"p\\u003c\\u0026\\u003e","auth":"${Buffer.from('u:p<&>').toString('base64')}"}}}`);
+    expect(json).toBe(`{"auths":{"registry.d8-system.svc:5001":{"username":"u","password":"p\\u003c\\u0026\\u003e","auth":"${b64('u:p<&>')}"}}}`);
     for (const ns of ['kube-system', 'd8-monitoring']) {
       const copy = find(o, 'Secret', 'deckhouse-registry', ns);
       expect(copy.metadata.labels).toEqual({ heritage: 'deckhouse', module: 'deckhouse' });
       expect(withoutFlux(copy.metadata.annotations)).toEqual({ 'helm.sh/resource-policy': 'keep' });
       expect(Object.keys(copy.data)).toEqual(['.dockerconfigjson']);
-      expect(Buffer.from(copy.data['.dockerconfigjson'], 'base64').toString()).toBe(json);
+      expect(decodeSecret(copy)['.dockerconfigjson']).toBe(json);
     }
   });
 
   test('configurable Unmanaged: ca is present as an empty string without a CA', () => {
-    const o = synth({ mode: RegistryMode.unmanaged({ imagesRepo: 'mirror.local:5000/dkp/ce', scheme: Scheme.HTTP }) });
+    const o = renderObjects({ mode: RegistryMode.unmanaged({ imagesRepo: 'mirror.local:5000/dkp/ce', scheme: Scheme.HTTP }) });
     expect(secretData(o, 'deckhouse-registry')).toMatchObject({ ca: '', address: 'mirror.local:5000', path: '/dkp/ce', scheme: 'http', clusterIsBootstrapped: '"true"' });
   });
 });
@@ -59,7 +62,7 @@ describe('item 2: In-Cluster Proxy Deployment (errata §1)', () => {
   const drbd = ['drbd.linbit.com/lost-quorum', 'drbd.linbit.com/force-io-error', 'drbd.linbit.com/ignore-fail-over'];
 
   test('tolerations: any-node, custom keys, then the storage-problem keys; no effects; no uninitialized', () => {
-    const d = find(synth(direct({ customTolerationKeys: ['dedicated.example.com/registry'] })), 'Deployment', 'registry-incluster-proxy');
+    const d = find(renderObjects(direct({ customTolerationKeys: ['dedicated.example.com/registry'] })), 'Deployment', 'registry-incluster-proxy');
     expect(d.spec.template.spec.tolerations).toEqual([
       { key: keys[0] }, { key: keys[1] }, { key: keys[2], operator: 'Exists' }, { key: keys[3], operator: 'Exists' }, { key: keys[4] }, { key: keys[5] },
       { key: 'dedicated.example.com/registry', operator: 'Exists' },
@@ -74,7 +77,7 @@ describe('item 2: In-Cluster Proxy Deployment (errata §1)', () => {
     ['highAvailability forced on a single master', { controlPlaneNodes: 1, highAvailability: true }, 1, 1, 1],
     ['highAvailability off on three masters', { controlPlaneNodes: 3, highAvailability: false }, 1, 1, 0],
   ])('replicas, strategy and PDB: %s', (_name, over, replicas, maxUnavailable, pdb) => {
-    const o = synth(direct(over));
+    const o = renderObjects(direct(over));
     const d = find(o, 'Deployment', 'registry-incluster-proxy');
     expect(d.spec.replicas).toBe(replicas);
     expect(d.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable } });
@@ -83,7 +86,7 @@ describe('item 2: In-Cluster Proxy Deployment (errata §1)', () => {
   });
 
   test('proxy environment on distribution only: both cases, NO_PROXY in helm-lib 1.63.6 order', () => {
-    const o = synth(direct({
+    const o = renderObjects(direct({
       httpProxy: 'http://proxy.corp:3128', httpsProxy: 'http://proxy.corp:3128', noProxy: ['.corp.local', '10.0.0.0/8'],
       clusterDomain: 'cluster.local', podSubnetCIDR: '10.111.0.0/16', serviceSubnetCIDR: '10.222.0.0/16',
     }));
@@ -96,23 +99,23 @@ describe('item 2: In-Cluster Proxy Deployment (errata §1)', () => {
     ]);
     expect(auth.env).toBeUndefined();
     // Only noProxy given: the proxy object exists, so NO_PROXY is still emitted; without any, no env at all.
-    expect(find(synth(direct({ noProxy: ['.corp'] })), 'Deployment', 'registry-incluster-proxy').spec.template.spec.containers[0].env.map((e: any) => e.name))
+    expect(find(renderObjects(direct({ noProxy: ['.corp'] })), 'Deployment', 'registry-incluster-proxy').spec.template.spec.containers[0].env.map((e: any) => e.name))
       .toEqual(['NO_PROXY', 'no_proxy']);
-    expect(find(synth(direct()), 'Deployment', 'registry-incluster-proxy').spec.template.spec.containers[0].env).toBeUndefined();
+    expect(find(renderObjects(direct()), 'Deployment', 'registry-incluster-proxy').spec.template.spec.containers[0].env).toBeUndefined();
   });
 
   test('fails on a proxy URL with credentials: it would land in pod environment variables', () => {
-    expect(() => synth(direct({ httpProxy: 'http://user:Sup3rSecret@proxy.corp:3128' })))
+    expect(() => renderObjects(direct({ httpProxy: 'http://user:Sup3rSecret@proxy.corp:3128' })))
       .toThrow(/^httpProxy: expected a proxy URL without credentials .*got a URL with user information \(value hidden\)$/);
-    expect(() => synth(direct({ httpProxy: 'http://user:Sup3rSecret@proxy.corp:3128' }))).not.toThrow(/Sup3rSecret/);
+    expect(() => renderObjects(direct({ httpProxy: 'http://user:Sup3rSecret@proxy.corp:3128' }))).not.toThrow(/Sup3rSecret/);
     // user information that holds a `/`, or has no scheme, is hidden too
     for (const url of ['http://user:Sup/3rSecret@proxy.corp:3128', 'user:Sup3rSecret@proxy.corp:3128']) {
-      expect(() => synth(direct({ httpsProxy: url }))).toThrow(/^httpsProxy: expected a proxy URL without credentials .*\(value hidden\)$/);
+      expect(() => renderObjects(direct({ httpsProxy: url }))).toThrow(/^httpsProxy: expected a proxy URL without credentials .*\(value hidden\)$/);
     }
   });
 
   test('the other facts of §1e: security contexts, requests, config-checksum by the module\'s recipe', () => {
-    const o = synth(direct());
+    const o = renderObjects(direct());
     const d = find(o, 'Deployment', 'registry-incluster-proxy');
     expect(d.spec.template.spec.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534 });
     for (const c of d.spec.template.spec.containers) {
@@ -127,7 +130,7 @@ describe('item 2: In-Cluster Proxy Deployment (errata §1)', () => {
 
 describe('item 3: anonymous upstream (errata §5)', () => {
   test('no auth container, no auth section, no proxy credentials; the Secret lacks auth_config.yaml, auth.* and token.*', () => {
-    const o = synth(direct({ mode: RegistryMode.direct({ imagesRepo: 'mirror.example.org/dkp/ce' }), verticalPodAutoscaler: true }));
+    const o = renderObjects(direct({ mode: RegistryMode.direct({ imagesRepo: 'mirror.example.org/dkp/ce' }), verticalPodAutoscaler: true }));
     const data = secretData(o, 'registry-incluster-proxy-config');
     expect(Object.keys(data).sort()).toEqual(['ca.crt', 'distribution.crt', 'distribution.key', 'distribution_config.yaml']);
     const config = parseYaml(data['distribution_config.yaml']);
@@ -151,7 +154,7 @@ describe('item 4: CA (errata §6)', () => {
 
   test('re-encoded canonically where the module re-encodes, as written where module deckhouse copies it', () => {
     const written = `${TEST_UPSTREAM_CA.trim().replace(/\n/g, '\r\n')}\r\n`;
-    const o = synth(direct({ mode: RegistryMode.direct({ imagesRepo: 'registry.example.com/deckhouse/ee', ca: written }) }));
+    const o = renderObjects(direct({ mode: RegistryMode.direct({ imagesRepo: 'registry.example.com/deckhouse/ee', ca: written }) }));
     const mirror = parseYaml(secretData(o, 'registry-bashible-config').config).hosts['registry.d8-system.svc:5001'].mirrors[0];
     expect(mirror.ca).toBe(canonical);
     expect(secretData(o, 'registry-incluster-proxy-config')['upstream-registry-ca.crt']).toBe(canonical);
@@ -169,7 +172,7 @@ describe('item 4: CA (errata §6)', () => {
 
 describe('item 5: registry-bashible-config payload (errata §4)', () => {
   test('keys sorted as Helm emits them; proxyEndpoints absent; auth with its three keys', () => {
-    const text = secretData(synth(direct()), 'registry-bashible-config').config;
+    const text = secretData(renderObjects(direct()), 'registry-bashible-config').config;
     expect(text.split('\n').filter((l) => /^\S/.test(l))).toEqual(['hosts:', 'imagesBase: registry.d8-system.svc:5001/system/deckhouse', 'mode: Direct', expect.stringMatching(/^version: "?[0-9a-f]{64}"?$/)]);
     const mirror = parseYaml(text).hosts['registry.d8-system.svc:5001'].mirrors[0];
     expect(Object.keys(mirror)).toEqual(['auth', 'host', 'rewrites', 'scheme']);
@@ -184,7 +187,7 @@ describe('item 5: registry-bashible-config payload (errata §4)', () => {
       + '"rewrites":[{"from":"^system/deckhouse","to":"deckhouse/ee"}]}]}}}';
     // printf '%s' '<the JSON above>' | sha256sum
     expect(sha256(json)).toBe('736063dd677a68ddead95b7cb7d76494e3e99b0eda50709bb33ededc4febca3f');
-    expect(parseYaml(secretData(synth(direct()), 'registry-bashible-config').config).version).toBe('736063dd677a68ddead95b7cb7d76494e3e99b0eda50709bb33ededc4febca3f');
+    expect(parseYaml(secretData(renderObjects(direct()), 'registry-bashible-config').config).version).toBe('736063dd677a68ddead95b7cb7d76494e3e99b0eda50709bb33ededc4febca3f');
   });
 
   test('transition stage: mode and imagesBase are already the target\'s; a path-only change keeps only the new mirror', () => {
@@ -205,7 +208,7 @@ describe('item 5: registry-bashible-config payload (errata §4)', () => {
 
 describe('item 6: node services (errata §7)', () => {
   test('users ro, rw, mirror-puller, mirror-pusher; per-node pairs; schema keys sorted; labels', () => {
-    const o = synth(nodeServices(RegistryMode.local(), { ingress: { publicDomainTemplate: '%s.example.com', clientCa: TEST_UPSTREAM_CA } }));
+    const o = renderObjects(nodeServices(RegistryMode.local(), { ingress: { publicDomainTemplate: '%s.example.com', clientCa: TEST_UPSTREAM_CA } }));
     expect(o.filter((x) => x.metadata.name.startsWith('registry-user-')).map((x) => x.metadata.name))
       .toEqual(['registry-user-ro', 'registry-user-rw', 'registry-user-mirror-puller', 'registry-user-mirror-pusher']);
     for (const name of ['ro', 'rw', 'mirror-puller', 'mirror-pusher']) {
@@ -220,13 +223,13 @@ describe('item 6: node services (errata §7)', () => {
   });
 
   test('fails without the per-node pairs, naming the node and the SANs the module issues', () => {
-    expect(() => synth(nodeServices(RegistryMode.proxy({ imagesRepo: 'r.example.com/x' }), { pki: TEST_PKI })))
+    expect(() => renderObjects(nodeServices(RegistryMode.proxy({ imagesRepo: 'r.example.com/x' }), { pki: TEST_PKI })))
       .toThrow(/^pki\.nodes\.master-0: the node services on "master-0" need their own auth and distribution pairs with the node's address 10\.0\.0\.10/);
   });
 
   test('proxy environment on the node services in Proxy mode only', () => {
     const env = (mode: RegistryMode, extra: Partial<RegistryModuleProps> = {}) => {
-      const m = new (require('../lib').RegistryModule)(new (require('cdk8s').Chart)(new App(), 'c'), 'R', nodeServices(mode, { target: DeliveryTarget.WITHOUT_MODULE, httpProxy: 'http://p.corp:3128', ...extra }));
+      const m = renderModule(nodeServices(mode, { httpProxy: 'http://p.corp:3128', ...extra })).module;
       return parseYaml(m.nodeConfiguration.toFiles()['nodes/master@master-0/etc/kubernetes/manifests/registry-nodeservices.yaml']).spec.containers[0].env;
     };
     expect(env(RegistryMode.proxy({ imagesRepo: 'r.example.com/x' })).map((e: any) => e.name)).toEqual(['HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy']);
@@ -236,23 +239,22 @@ describe('item 6: node services (errata §7)', () => {
 
 describe('item 7: registry-proxy on nodes (errata §8)', () => {
   test('image deckhouse.local/images:registry-proxy never pulled; nginx_new.conf and a seeded nginx.conf, 0640, 0:64535, 2750', () => {
-    const chart = new (require('cdk8s').Chart)(new App(), 'c');
-    const m = new (require('../lib').RegistryModule)(chart, 'R', nodeServices(RegistryMode.proxy({ imagesRepo: 'r.example.com/x' }), { target: DeliveryTarget.WITHOUT_MODULE }));
+    const { module: m, objects } = renderModule(nodeServices(RegistryMode.proxy({ imagesRepo: 'r.example.com/x' })));
     const files = m.nodeConfiguration.toFiles();
     const pod = parseYaml(files['nodes/worker/etc/kubernetes/manifests/registry-proxy.yaml']);
     expect(pod.spec.containers[0]).toMatchObject({ image: 'deckhouse.local/images:registry-proxy', imagePullPolicy: 'Never' });
-    const bundle = m.nodeConfiguration.bundles.find((b: any) => b.nodeGroup === 'worker');
-    const byPath = (p: string) => bundle.files.find((f: any) => f.path === p);
+    const bundle = m.nodeConfiguration.bundles.find((b) => b.nodeGroup === 'worker')!;
+    const byPath = (p: string) => bundle.files.find((f) => f.path === p);
     expect(byPath('/etc/kubernetes/registry-proxy/nginx_new.conf')).toMatchObject({ mode: 0o640, owner: '0:64535', directoryMode: 0o2750 });
     expect(byPath('/etc/kubernetes/registry-proxy/nginx.conf')).toMatchObject({ mode: 0o640, owner: '0:64535', onlyIfMissing: true });
     // The script seeds nginx.conf only when it is missing: the reloader applies later versions after nginx -t.
-    const script = m.node.findAll().find((c: any) => c.node.id === 'worker' && c.constructor.name === 'NodeGroupConfiguration').toJson().spec.content;
+    const script = nodeScriptIn(objects, 'worker');
     expect(script).toMatch(/\[ -e "\$\{root\}"'\/etc\/kubernetes\/registry-proxy\/nginx\.conf' \] \|\| put '\/etc\/kubernetes\/registry-proxy\/nginx\.conf' 640/);
   });
 });
 
 describe('item 8: Local ingress (errata §9)', () => {
-  const ingress = (tls: IngressTls) => synth(nodeServices(RegistryMode.local(), { ingress: { publicDomainTemplate: '%s.example.com', clientCa: TEST_UPSTREAM_CA, tls } }));
+  const ingress = (tls: IngressTls) => renderObjects(nodeServices(RegistryMode.local(), { ingress: { publicDomainTemplate: '%s.example.com', clientCa: TEST_UPSTREAM_CA, tls } }));
 
   test('custom certificate Secret registry-ingress-tls-customcertificate with module labels only', () => {
     const o = ingress(IngressTls.customCertificate(TEST_INGRESS_TLS));
@@ -275,9 +277,7 @@ describe('item 8: Local ingress (errata §9)', () => {
 
 describe('item 9: where the module has a bug (errata §7: Local upstreams)', () => {
   test('Local node configs list the other masters as upstreams, and the mirrorer runs (the module passes an empty list)', () => {
-    const chart = new (require('cdk8s').Chart)(new App(), 'c');
-    const m = new (require('../lib').RegistryModule)(chart, 'R', nodeServices(RegistryMode.local(), { target: DeliveryTarget.WITHOUT_MODULE, ingress: { publicDomainTemplate: '%s.example.com', clientCa: TEST_UPSTREAM_CA } }));
-    const o = require('cdk8s').Testing.synth(chart);
+    const { module: m, objects: o } = renderModule(nodeServices(RegistryMode.local(), { ingress: { publicDomainTemplate: '%s.example.com', clientCa: TEST_UPSTREAM_CA } }));
     expect(parseYaml(secretData(o, 'registry-node-config-master-0').config).local_mode.upstreams).toEqual(['10.0.0.11']);
     const files = m.nodeConfiguration.toFiles();
     expect(parseYaml(files['nodes/master@master-0/etc/kubernetes/manifests/registry-nodeservices.yaml']).spec.containers.map((c: any) => c.name))
@@ -287,10 +287,9 @@ describe('item 9: where the module has a bug (errata §7: Local upstreams)', () 
 
 describe('hosts.toml and CA files as step 030 writes them (errata §10)', () => {
   test('[host] header, a blank line before each mirror, indentation, Go-quoted strings; CA file ends with an empty line', () => {
-    const o = new (require('../lib').RegistryModule)(new (require('cdk8s').Chart)(new App(), 'c'), 'R', direct({
-      target: DeliveryTarget.WITHOUT_MODULE,
+    const o = renderModule(direct({
       mode: RegistryMode.direct({ imagesRepo: 'registry.example.com:5000/deckhouse/ee', username: 'u', password: 'a"b\\c', ca: TEST_UPSTREAM_CA }),
-    }));
+    })).module;
     const files = o.nodeConfiguration.toFiles();
     const dir = 'nodes/master/etc/containerd/registry.d/registry.d8-system.svc:5001';
     expect(files[`${dir}/hosts.toml`]).toBe([

@@ -13,18 +13,21 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as TOML from '@iarna/toml';
-import { App, Chart } from 'cdk8s';
+import { App } from 'cdk8s';
 import fc from 'fast-check';
 import * as YAML from 'yaml';
-import { ClusterType, Cri, RegistryMode, RegistryModule, RegistryModuleProps, RegistrySwitch } from '../lib';
+import { ClusterType, Cri, DeliveryTarget, RegistryMode, RegistryModuleProps, RegistrySwitch } from '../lib';
 import { hostsToml } from '../lib/render/hosts-toml';
 import * as yamlModule from '../lib/render/yaml';
 import { EXAMPLES, writeExample } from '../examples';
 import { propertySeeds } from './support/fc-seeds';
 import { EXAMPLE_IMAGES, TEST_PKI } from './support/fixtures';
 import { Creds, hostileArbitraries, hostilePieces } from './support/hostile-input';
-import { decodeSecret, putLines } from './support/render';
+import { decodeSecret, manifestDocuments } from './support/manifests';
+import { putLines } from './support/node-script';
+import { renderModule } from './support/render';
 import { readTree } from './support/tree';
+import { scratchDir } from './support/scratch';
 
 jest.setTimeout(300_000);
 
@@ -81,7 +84,7 @@ interface Case {
 interface Mismatch { id: string; decoder: string; problem: string }
 
 function runReader(bin: string, cases: readonly Case[]): { cases: number; decoders: string[]; mismatches: Mismatch[] } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'registry-go-reader-cases-'));
+  const dir = scratchDir('registry-go-reader-cases-');
   try {
     const file = path.join(dir, 'cases.json');
     fs.writeFileSync(file, JSON.stringify({ cases }));
@@ -134,9 +137,6 @@ function captureYaml(fn: () => void): Map<string, unknown> {
   return meant;
 }
 
-/** The documents of a manifest file as cdk8s writes it (`---` between documents), each as its own text. */
-const manifestDocuments = (text: string): string[] => text.split(/^---\n/m).filter((d) => d.trim() !== '');
-
 const isBashible = (secret: any, key: string) => secret.metadata?.name === 'registry-bashible-config' && key === 'config';
 
 /**
@@ -169,14 +169,15 @@ function casesOfTree(where: string, files: Record<string, string>, meant: Map<st
       add(`${where}/${file}`, path.basename(file), text);
       continue;
     }
+    const documents = manifestDocuments(text, { version: '1.1' });
     if (withManifests) {
       // the manifests themselves, as kubectl reads them; what cdk8s meant is its own (YAML 1.1) reading
-      manifestDocuments(text).forEach((doc, i) => cases.push({ id: `${where}/${file} document ${i + 1}`, format: 'yaml', text: doc, expected: YAML.parse(doc, { version: '1.1' }) }));
+      documents.forEach((doc, i) => cases.push({ id: `${where}/${file} document ${i + 1}`, format: 'yaml', text: doc.source, expected: YAML.parse(doc.source, { version: '1.1' }) }));
     }
-    for (const o of YAML.parseAllDocuments(text, { version: '1.1' }).map((d) => d.toJS())) {
-      if (o?.kind === 'Secret') {
+    for (const { object: o } of documents) {
+      if (o.kind === 'Secret') {
         for (const [k, t] of Object.entries(decodeSecret(o))) add(`${where}/${file} Secret/${o.metadata.name} ${k}`, k, t, isBashible(o, k));
-      } else if (o?.kind === 'NodeGroupConfiguration') {
+      } else if (o.kind === 'NodeGroupConfiguration') {
         for (const p of putLines(o.spec.content)) add(`${where}/${file} NodeGroupConfiguration/${o.metadata.name} ${p.path}`, path.basename(p.path), p.content);
       }
     }
@@ -194,26 +195,22 @@ const REPO = 'registry.example.com:5000/deckhouse/ee';
 
 /** Files of a render: manifests as cdk8s writes them and the node file trees. */
 function renderTree(c: Creds, target: string): Record<string, string> {
-  const app = new App({ outdir: '/nonexistent-outdir-never-written' });
-  const module = (props: RegistryModuleProps) => new RegistryModule(new Chart(app, 'registry'), 'Registry', props);
+  const module = (props: RegistryModuleProps) => {
+    const r = renderModule({ target: DeliveryTarget.WITH_MODULE, ...props });
+    return { 'registry.k8s.yaml': r.yaml, ...r.module.toFiles() };
+  };
   switch (target) {
-    case 'Direct': {
-      const m = module({ mode: RegistryMode.direct({ imagesRepo: REPO, ...c }), nodeGroups: GROUPS, images: EXAMPLE_IMAGES, pki: TEST_PKI });
-      return { 'registry.k8s.yaml': app.synthYaml(), ...m.toFiles() };
-    }
-    case 'Unmanaged': {
-      const m = module({ mode: RegistryMode.unmanaged({ imagesRepo: REPO, ...c }), nodeGroups: GROUPS });
-      return { 'registry.k8s.yaml': app.synthYaml(), ...m.toFiles() };
-    }
-    case 'Proxy': {
-      const m = module({
+    case 'Direct':
+      return module({ mode: RegistryMode.direct({ imagesRepo: REPO, ...c }), nodeGroups: GROUPS, images: EXAMPLE_IMAGES, pki: TEST_PKI });
+    case 'Unmanaged':
+      return module({ mode: RegistryMode.unmanaged({ imagesRepo: REPO, ...c }), nodeGroups: GROUPS });
+    case 'Proxy':
+      return module({
         mode: RegistryMode.proxy({ imagesRepo: REPO, ...c }), clusterType: ClusterType.STATIC, nodeGroups: GROUPS,
         controlPlane: [{ name: 'master-0', address: '10.0.0.10' }], images: EXAMPLE_IMAGES, pki: testPkiFor([{ name: 'master-0', address: '10.0.0.10' }]),
       });
-      return { 'registry.k8s.yaml': app.synthYaml(), ...m.toFiles() };
-    }
     case 'switch Unmanaged -> Direct': {
-      const sw = new RegistrySwitch(app, 'Switch', {
+      const sw = new RegistrySwitch(new App({ outdir: '/nonexistent-outdir-never-written' }), 'Switch', {
         from: RegistryMode.unmanaged({ imagesRepo: 'old-registry.example.com/deckhouse/ee', ...c }),
         to: RegistryMode.direct({ imagesRepo: REPO, ...c }),
         nodeGroups: GROUPS, images: EXAMPLE_IMAGES, pki: TEST_PKI,
@@ -232,7 +229,7 @@ const { creds } = hostileArbitraries(canary, path.basename(canary));
 
 describe('Go reads every embedded document as the library meant it', () => {
   withReader('every example (dist/): manifests, embedded YAML (bashible payload the bashible-apiserver way too) and hosts.toml', () => {
-    const fresh = fs.mkdtempSync(path.join(os.tmpdir(), 'registry-go-reader-dist-'));
+    const fresh = scratchDir('registry-go-reader-dist-');
     try {
       const cases: Case[] = [];
       const unknown: string[] = [];
@@ -313,8 +310,7 @@ const SCALARS = [
 // The applied ModuleConfig is written by the library's own YAML writer, not cdk8s's: a username "0o17" is quoted,
 // and Go (kubectl) reads the string.
 withReader('Go reads a ModuleConfig username "0o17" as the string "0o17"', () => {
-  const app = new App({ outdir: '/nonexistent-outdir-never-written' });
-  const m = new RegistryModule(new Chart(app, 'registry'), 'Registry', { mode: RegistryMode.unmanaged({ imagesRepo: REPO, username: '0o17', password: 'pw' }), nodeGroups: GROUPS });
+  const m = renderModule({ target: DeliveryTarget.WITH_MODULE, mode: RegistryMode.unmanaged({ imagesRepo: REPO, username: '0o17', password: 'pw' }), nodeGroups: GROUPS }).module;
   const text = m.moduleConfig.toYaml();
   expect(YAML.parse(text).spec.settings.registry.unmanaged.username).toBe('0o17');
   expect(mismatchesOf([{ id: 'moduleconfig.yaml', format: 'yaml', text, expected: YAML.parse(text) }])).toEqual([]);

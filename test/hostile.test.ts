@@ -28,8 +28,11 @@ import { toYaml } from '../lib/render/yaml';
 import { propertySeeds } from './support/fc-seeds';
 import { EXAMPLE_IMAGES, TEST_PKI } from './support/fixtures';
 import { Creds, credsOf, hostileArbitraries } from './support/hostile-input';
-import { decodeSecret, nodeScriptsOf, parseDocuments, putLines, renderModule, scriptSkeleton } from './support/render';
-import { runScript, scratchDir, snapshotTree } from './support/scratch';
+import { b64, decodeSecret, parseManifests } from './support/manifests';
+import { putLines, runNodeScript, scriptSkeleton } from './support/node-script';
+import { nodeScriptsOf, renderModule } from './support/render';
+import { scratchDir } from './support/scratch';
+import { snapshotTree } from './support/tree';
 
 // Per seed; the seeds are FIXED_SEEDS[0..3] unless FC_SEED says otherwise (test/support/fc-seeds.ts).
 const RUNS = Number(process.env.HOSTILE_RUNS ?? 20);
@@ -93,7 +96,7 @@ function tokensOf(c: Creds): Map<string, string> {
   return new Map([
     [username, '<USERNAME>'],
     [password, '<PASSWORD>'],
-    [Buffer.from(`${username}:${password}`, 'utf8').toString('base64'), '<BASIC-AUTH>'],
+    [b64(`${username}:${password}`), '<BASIC-AUTH>'],
   ]);
 }
 
@@ -137,7 +140,7 @@ function decodeScript(script: string): unknown {
 
 /** Manifests as a YAML 1.1 reader (kubectl, sigs.k8s.io/yaml) sees them; cdk8s writes YAML 1.1. */
 function manifestsOf(app: App): any[] {
-  return parseDocuments(app.synthYaml(), { version: '1.1' });
+  return parseManifests(app.synthYaml(), { version: '1.1' });
 }
 
 type Render = ReturnType<Target['render']>;
@@ -156,7 +159,7 @@ function decodeObject(o: any): any {
 function rawView(r: Render): unknown {
   const objects = manifestsOf(r.app).map(decodeObject);
   const files = Object.fromEntries(Object.entries(r.files).map(([f, t]) => [
-    f, f.endsWith('.k8s.yaml') ? parseDocuments(t, { version: '1.1' }).map(decodeObject) : decodeData(path.basename(f), t),
+    f, f.endsWith('.k8s.yaml') ? parseManifests(t, { version: '1.1' }).map(decodeObject) : decodeData(path.basename(f), t),
   ]));
   return { objects, files };
 }
@@ -248,7 +251,7 @@ describe('hostile credentials render inert', () => {
             const cwd = path.join(work, `${run}-${i}-cwd`);
             fs.mkdirSync(nodeRoot);
             fs.mkdirSync(cwd);
-            const result = await runScript(s.script, nodeRoot, cwd, 20_000, fakeKubeEnv(s.chartObjects));
+            const result = await runNodeScript(s.script, nodeRoot, { cwd, env: fakeKubeEnv(s.chartObjects) });
             // the only output: the config_path fragment was new, so containerd needs a restart (issue 12, item 12)
             expect({ status: result.status, stderr: result.stderr, stdout: result.stdout }).toEqual({ status: 0, stderr: '', stdout: expect.stringMatching(/^registry node files: \/etc\/containerd\/registry-config-path\.toml changed; restart containerd to apply config_path \(systemctl restart containerd\)\n$/) });
 
@@ -357,7 +360,7 @@ describe('YAML dialects', () => {
   test('manifests read the same under YAML 1.1 and YAML 1.2 for YAML-1.1-ambiguous credentials', () => {
     for (const v of AMBIGUOUS) {
       const r = renderModule({ mode: RegistryMode.unmanaged({ imagesRepo: REPO, username: v.includes(':') ? 'puller' : v, password: v }), nodeGroups: GROUPS });
-      expect(parseDocuments(r.yaml, { version: '1.1' })).toEqual(parseDocuments(r.yaml));
+      expect(parseManifests(r.yaml, { version: '1.1' })).toEqual(parseManifests(r.yaml));
     }
   });
 

@@ -2,12 +2,12 @@
 // imports/crds/ (offline), so nobody edits generated code by hand.
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
+import { scratchDir } from './support/scratch';
 
 test('imports/deckhouse-*.ts are reproducible from imports/crds/ (run `npm run import` after changing a CRD)', () => {
   const root = path.join(__dirname, '..');
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'imports-'));
+  const out = scratchDir('imports-');
   execFileSync('bash', [path.join(root, 'scripts', 'import-crds.sh'), out], { cwd: root, stdio: 'pipe', timeout: 120_000 });
   const generated = fs.readdirSync(out).filter((f) => f.startsWith('deckhouse-')).sort();
   expect(generated).toEqual(['deckhouse-moduleconfig-deckhouse.io.ts', 'deckhouse-nodegroupconfiguration-deckhouse.io.ts']);

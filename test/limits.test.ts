@@ -1,10 +1,11 @@
 // Issue 12, item 9: values at the limits render; one step past them is refused (the bad-input table holds the
 // refusals). At the largest accepted credentials and CA every Secret stays within Kubernetes' 1 MiB of data.
-import { Testing } from 'cdk8s';
-import { ClusterType, Cri, DeliveryTarget, RegistryMode, RegistryModule, RegistryModuleProps } from '../lib';
+import { ClusterType, Cri, DeliveryTarget, RegistryMode, RegistryModuleProps } from '../lib';
 import { pkiFor } from './support/node-pki';
 import { MAX_VALUE_BYTES } from '../lib/settings/parsed-settings';
 import { EXAMPLE_IMAGES, TEST_PKI, TEST_UPSTREAM_CA } from './support/fixtures';
+import { secretBytes } from './support/manifests';
+import { renderObjects } from './support/render';
 
 const GROUPS = [{ name: 'master', cri: Cri.CONTAINERD }];
 const SECRET_LIMIT = 1024 * 1024;
@@ -13,13 +14,10 @@ const big = (c: string) => c.repeat(MAX_VALUE_BYTES);
 const bigCa = () => TEST_UPSTREAM_CA;
 
 function secretSizes(props: RegistryModuleProps): Array<[string, number]> {
-  const chart = Testing.chart();
   // Without the module every Secret is rendered for real (and the node-files Secrets carry hosts.toml and keys too).
-  new RegistryModule(chart, 'Registry', { target: DeliveryTarget.WITHOUT_MODULE, ...props });
-  return Testing.synth(chart).filter((o) => o.kind === 'Secret').map((o) => [
+  return renderObjects({ target: DeliveryTarget.WITHOUT_MODULE, ...props }).filter((o) => o.kind === 'Secret').map((o) => [
     o.metadata.name,
-    Object.values<string>(o.data ?? {}).reduce((n, v) => n + Buffer.from(v, 'base64').length, 0)
-      + Object.values<string>(o.stringData ?? {}).reduce((n, v) => n + Buffer.byteLength(v, 'utf8'), 0),
+    Object.values(secretBytes(o)).reduce((n, v) => n + v.length, 0),
   ]);
 }
 

@@ -1,17 +1,20 @@
 // Node bundles: the files per node group and CRI, their delivery script, and agreement between the
 // registry-bashible-config payload, the scripts and the file trees.
 import { fakeKubeEnv } from './support/fake-kubectl';
-import { execFileSync, spawnSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import * as TOML from '@iarna/toml';
 import { Testing } from 'cdk8s';
-import { ContainerdBuild, Cri, DeliveryTarget, NodeConfiguration, RegistryMode, RegistryModel, RegistryModule, RegistryModuleProps, Scheme } from '../lib';
+import { ContainerdBuild, Cri, NodeConfiguration, RegistryMode, RegistryModel, RegistryModuleProps, Scheme } from '../lib';
 import { nodeFiles } from '../lib/render/node-files';
 import { nodeScript } from '../lib/render/node-script';
-import { EXAMPLE_IMAGES, parseYaml, secretData, TEST_PKI, TEST_UPSTREAM_CA } from './support/fixtures';
-import { readTree } from './support/tree';
+import { EXAMPLE_IMAGES, parseYaml, TEST_PKI, TEST_UPSTREAM_CA } from './support/fixtures';
+import { secretData } from './support/manifests';
+import { nodeScriptIn, runNodeScriptOk, scriptFiles } from './support/node-script';
+import { renderModule } from './support/render';
+import { scratchDir } from './support/scratch';
+import { snapshotTree } from './support/tree';
 
 const REPO = 'registry.deckhouse.ru/deckhouse/ee';
 const GROUPS = [{ name: 'master', cri: Cri.CONTAINERD }, { name: 'worker', cri: Cri.CONTAINERD_V2 }];
@@ -21,23 +24,8 @@ const directProps = (over: Partial<RegistryModuleProps> = {}): RegistryModulePro
 });
 
 function render(props: RegistryModuleProps) {
-  const chart = Testing.chart();
-  const module = new RegistryModule(chart, 'Registry', { target: DeliveryTarget.WITHOUT_MODULE, ...props });
-  const objects = Testing.synth(chart);
+  const { module, objects } = renderModule(props);
   return { module, objects, files: module.nodeConfiguration.toFiles(), ngcs: objects.filter((o) => o.kind === 'NodeGroupConfiguration') };
-}
-
-/** Files a script writes: path -> { mode, content } decoded from its `put` lines. */
-function scriptFiles(script: string, objects: any[] = []): Record<string, { mode: string; content: string }> {
-  const out: Record<string, { mode: string; content: string }> = {};
-  for (const m of script.matchAll(/^put '([^']+)' (\d+) '([A-Za-z0-9+/=]*)'( '[0-9:]*'( \d+)?)?$/gm)) out[m[1]] = { mode: m[2], content: Buffer.from(m[3], 'base64').toString('utf8') };
-  // Files with credentials come from the node-files Secrets the script fetches.
-  const fetched = [...script.matchAll(/^fetch '([^']+)'$/gm)].map((m) => objects.find((o) => o.kind === 'Secret' && o.metadata.name === m[1]));
-  for (const m of script.matchAll(/^put '([^']+)' (\d+) "\$\(from_secret (f-[0-9a-f]+)\)"$/gm)) {
-    const value = fetched.map((sec) => sec?.data?.[m[3]]).find((v) => v !== undefined);
-    out[m[1]] = { mode: m[2], content: Buffer.from(value ?? '', 'base64').toString('utf8') };
-  }
-  return out;
 }
 
 describe.each([
@@ -95,7 +83,7 @@ describe.each([
       const fromPayload = nodeFiles(payload.hosts, group.cri);
       const tree: Record<string, string> = {};
       for (const [f, c] of Object.entries(files)) if (f.startsWith(`nodes/${group.name}/`)) tree[f.slice(`nodes/${group.name}`.length)] = c;
-      const script = scriptFiles(ngcs.find((n) => n.spec.nodeGroups[0] === group.name).spec.content, objects);
+      const script = scriptFiles(nodeScriptIn(objects, group.name), objects);
       expect(Object.fromEntries(fromPayload.map((f) => [f.path, f.content]))).toEqual(tree);
       expect(Object.fromEntries(Object.entries(script).map(([p, v]) => [p, v.content]))).toEqual(tree);
       expect(Object.fromEntries(Object.entries(script).map(([p, v]) => [p, v.mode]))).toEqual(
@@ -161,51 +149,47 @@ describe('what gets no node files', () => {
 });
 
 describe('the node script', () => {
-  const scratch = () => fs.mkdtempSync(path.join(os.tmpdir(), 'node-root-'));
+  const scratch = () => scratchDir('node-root-');
   // The script and the objects it reads its secret files from (the kubectl stand-in serves them).
   const objectsOf = new Map<string, any[]>();
-  const run = (script: string, root: string) => {
-    const file = path.join(root, '..', `${path.basename(root)}.sh`);
-    fs.writeFileSync(file, script);
-    execFileSync('bash', [file], { env: { PATH: process.env.PATH, REGISTRY_NODE_ROOT: root, ...fakeKubeEnv(objectsOf.get(script) ?? []) } });
-  };
+  const run = (script: string, root: string) => runNodeScriptOk(script, root, { env: fakeKubeEnv(objectsOf.get(script) ?? []) });
   const scriptOf = (props: RegistryModuleProps, group = 'master') => {
-    const r = render(props);
-    const script = r.ngcs.find((n) => n.spec.nodeGroups[0] === group).spec.content as string;
-    objectsOf.set(script, r.objects);
+    const { objects } = render(props);
+    const script = nodeScriptIn(objects, group);
+    objectsOf.set(script, objects);
     return script;
   };
   const treeWithModes = (root: string) => {
     const out: Record<string, string> = {};
-    for (const [f, c] of Object.entries(readTree(root))) out[`/${f} ${(fs.statSync(path.join(root, f)).mode & 0o777).toString(8)}`] = c;
+    for (const [f, e] of snapshotTree(root)) if (e.type === 'file') out[`${f} ${(e.mode & 0o777).toString(8)}`] = (e.content as Buffer).toString('utf8');
     return out;
   };
 
-  test('writes exactly the bundle, with modes, and nothing else', () => {
+  test('writes exactly the bundle, with modes, and nothing else', async () => {
     const root = scratch();
     const { module } = render(directProps());
-    run(scriptOf(directProps()), root);
+    await run(scriptOf(directProps()), root);
     const expected: Record<string, string> = {};
     for (const f of module.nodeConfiguration.bundles[0].files) expected[`${f.path} ${f.mode.toString(8)}`] = f.content;
     expected['/etc/containerd/registry.d/.cdk8s-registry-owned-files 644'] = `${module.nodeConfiguration.bundles[0].files.map((f) => f.path).sort().join('\n')}\n`;
     expect(treeWithModes(root)).toEqual(expected);
   });
 
-  test('is idempotent: a second run changes nothing (same inodes, same content)', () => {
+  test('is idempotent: a second run changes nothing (same inodes, same content)', async () => {
     const root = scratch();
     const script = scriptOf(directProps());
-    run(script, root);
+    await run(script, root);
     const hosts = path.join(root, 'etc/containerd/registry.d/registry.d8-system.svc:5001/hosts.toml');
     const before = fs.statSync(hosts).ino;
     const tree = treeWithModes(root);
-    run(script, root);
+    await run(script, root);
     expect(fs.statSync(hosts).ino).toBe(before);
     expect(treeWithModes(root)).toEqual(tree);
   });
 
-  test('removes the files it wrote and no longer writes, then the host directories that left empty, and leaves foreign files alone', () => {
+  test('removes the files it wrote and no longer writes, then the host directories that left empty, and leaves foreign files alone', async () => {
     const root = scratch();
-    run(scriptOf({ mode: RegistryMode.unmanaged({ imagesRepo: REPO, ca: TEST_UPSTREAM_CA }), nodeGroups: GROUPS }), root);
+    await run(scriptOf({ mode: RegistryMode.unmanaged({ imagesRepo: REPO, ca: TEST_UPSTREAM_CA }), nodeGroups: GROUPS }), root);
     const foreign = path.join(root, 'etc/containerd/registry.d/docker.io/hosts.toml');
     fs.mkdirSync(path.dirname(foreign), { recursive: true });
     fs.writeFileSync(foreign, '[host."https://mirror.gcr.io"]\n');
@@ -213,19 +197,19 @@ describe('the node script', () => {
     fs.mkdirSync(certsDir, { recursive: true });
     expect(fs.existsSync(path.join(root, 'etc/containerd/registry.d/registry.deckhouse.ru/https-registry.deckhouse.ru-ca.crt'))).toBe(true);
     // the same upstream without its CA: the CA file goes, the directory stays
-    run(scriptOf({ mode: RegistryMode.unmanaged({ imagesRepo: REPO }), nodeGroups: GROUPS }), root);
+    await run(scriptOf({ mode: RegistryMode.unmanaged({ imagesRepo: REPO }), nodeGroups: GROUPS }), root);
     expect(fs.readdirSync(path.join(root, 'etc/containerd/registry.d/registry.deckhouse.ru'))).toEqual(['hosts.toml']);
     // switch to Direct: the old host directory goes, the foreign ones stay
-    run(scriptOf(directProps()), root);
+    await run(scriptOf(directProps()), root);
     expect(fs.readdirSync(path.join(root, 'etc/containerd/registry.d')).sort()).toEqual(['.cdk8s-registry-owned-files', 'docker.io', 'registry.d8-system.svc:5001']);
     expect(fs.existsSync(certsDir)).toBe(true);
   });
 
-  test('hostile-looking values stay data: quotes, $(), backticks, backslashes and unicode in a password reach the file intact', () => {
+  test('hostile-looking values stay data: quotes, $(), backticks, backslashes and unicode in a password reach the file intact', async () => {
     const nasty = 'p\'"$(touch /tmp/pwned)`id`\\${HOME};\u00e9';
     const props = directProps({ mode: RegistryMode.direct({ imagesRepo: REPO, username: 'u', password: nasty }) });
     const root = scratch();
-    run(scriptOf(props), root);
+    await run(scriptOf(props), root);
     const doc = TOML.parse(fs.readFileSync(path.join(root, 'etc/containerd/registry.d/registry.d8-system.svc:5001/hosts.toml'), 'utf8')) as any;
     expect(doc.host['https://registry.deckhouse.ru'].auth.password).toBe(nasty);
     expect(fs.existsSync('/tmp/pwned')).toBe(false);

@@ -2,13 +2,15 @@
 // namespace (bubblewrap: the host is read-only, a scratch folder is /etc), never against the real /etc.
 import * as fs from 'fs';
 import * as path from 'path';
-import { Testing } from 'cdk8s';
-import { ClusterType, Cri, DeliveryTarget, RegistryMode, RegistryModule, RegistryModuleProps } from '../lib';
+import { ClusterType, Cri, DeliveryTarget, RegistryMode, RegistryModuleProps } from '../lib';
 import { fakeKubeEnv } from './support/fake-kubectl';
 import { pkiFor } from './support/node-pki';
 import { OWNED_FILES_FILE, OWNERSHIP_FILE } from '../lib/render/node-script';
 import { EXAMPLE_IMAGES, TEST_PKI, TEST_UPSTREAM_CA } from './support/fixtures';
-import { runScriptIsolated, scratchDir, snapshotTree } from './support/scratch';
+import { nodeScriptIn, runNodeScript } from './support/node-script';
+import { renderModule } from './support/render';
+import { scratchDir } from './support/scratch';
+import { snapshotTree } from './support/tree';
 
 jest.setTimeout(60_000);
 
@@ -30,11 +32,9 @@ const unmanaged = (imagesRepo = REPO): RegistryModuleProps => ({ mode: RegistryM
 /** The objects each script reads its secret files from (the kubectl stand-in serves them). */
 const objectsOf = new Map<string, any[]>();
 function scriptOf(props: RegistryModuleProps, group = 'master'): string {
-  const chart = Testing.chart();
   // Node scripts exist without the module (with it, bashible writes the node files).
-  new RegistryModule(chart, 'Registry', { target: DeliveryTarget.WITHOUT_MODULE, ...props });
-  const objects = Testing.synth(chart);
-  const script = objects.find((o) => o.kind === 'NodeGroupConfiguration' && o.spec.nodeGroups[0] === group).spec.content as string;
+  const { objects } = renderModule({ target: DeliveryTarget.WITHOUT_MODULE, ...props });
+  const script = nodeScriptIn(objects, group);
   objectsOf.set(script, objects);
   lastObjects = objects;
   return script;
@@ -43,7 +43,7 @@ function scriptOf(props: RegistryModuleProps, group = 'master'): string {
 let lastObjects: any[] = [];
 /** Runs a script isolated, with the kubectl stand-in serving its Secrets to node master-0. */
 const runIsolated = (script: string, root: string, opts: { extraPath?: string; timeoutMs?: number } = {}) =>
-  runScriptIsolated(script, root, { ...opts, env: fakeKubeEnv(objectsOf.get(script) ?? lastObjects, 'master-0') });
+  runNodeScript(script, root, { ...opts, isolated: true, env: fakeKubeEnv(objectsOf.get(script) ?? lastObjects, 'master-0') });
 const at = (root: string, node: string) => path.join(root, node);
 function newRoot(): string {
   const root = scratchDir('node-attack-');

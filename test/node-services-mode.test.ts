@@ -1,16 +1,17 @@
 // Proxy and Local (reference §10): objects, node files, and their rules.
 import { fakeKubeEnv } from './support/fake-kubectl';
-import { execFileSync } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import * as TOML from '@iarna/toml';
 import * as bcrypt from 'bcryptjs';
-import { Testing } from 'cdk8s';
-import { ClusterType, Cri, DeliveryTarget, IngressTls, RegistryMode, RegistryModule, RegistryModuleProps } from '../lib';
-import { EXAMPLE_IMAGES, find, parseYaml, secretData, TEST_PKI, TEST_UPSTREAM_CA, withoutFlux } from './support/fixtures';
+import { ClusterType, Cri, IngressTls, RegistryMode, RegistryModuleProps } from '../lib';
+import { EXAMPLE_IMAGES, parseYaml, TEST_PKI, TEST_UPSTREAM_CA, withoutFlux } from './support/fixtures';
+import { find, secretData } from './support/manifests';
 import { pkiFor } from './support/node-pki';
+import { nodeScriptIn, runNodeScriptOk } from './support/node-script';
+import { renderModule } from './support/render';
+import { scratchDir } from './support/scratch';
 
 // master-9 at 10.0.0.9 sorts after 10.0.0.11 as a string, the way the module sorts addresses.
 const CONTROL_PLANE = [{ name: 'master-1', address: '10.0.0.11' }, { name: 'master-9', address: '10.0.0.9' }];
@@ -28,9 +29,8 @@ const props = (over: Partial<RegistryModuleProps> = {}): RegistryModuleProps => 
 const local = (over: Partial<RegistryModuleProps> = {}) => props({ mode: RegistryMode.local(), ingress: INGRESS, ...over });
 
 function render(p: RegistryModuleProps) {
-  const chart = Testing.chart();
-  const module = new RegistryModule(chart, 'Registry', { target: DeliveryTarget.WITHOUT_MODULE, ...p });
-  return { objects: Testing.synth(chart), files: module.nodeConfiguration.toFiles(), module };
+  const { objects, module } = renderModule(p);
+  return { objects, files: module.nodeConfiguration.toFiles(), module };
 }
 
 describe('Proxy', () => {
@@ -222,21 +222,17 @@ describe('Local', () => {
 
 describe('node scripts of Proxy', () => {
   const isRoot = process.getuid?.() === 0;
-  (isRoot ? test : test.skip)(`write the load balancer config with owner 0:64535 and modes 0640/0750, and remove the static pods when the mode changes${isRoot ? '' : ' (skipped: not root, chown needs root)'}`, () => {
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'node-root-'));
+  (isRoot ? test : test.skip)(`write the load balancer config with owner 0:64535 and modes 0640/0750, and remove the static pods when the mode changes${isRoot ? '' : ' (skipped: not root, chown needs root)'}`, async () => {
+    const root = scratchDir('node-root-');
     const objectsOf = new Map<string, any[]>();
     const script = (p: RegistryModuleProps, group: string) => {
       const { objects } = render(p);
-      const content = objects.find((o) => o.kind === 'NodeGroupConfiguration' && o.spec.nodeGroups[0] === group).spec.content;
+      const content = nodeScriptIn(objects, group);
       objectsOf.set(content, objects);
       return content;
     };
-    const run = (content: string) => {
-      const file = `${root}.sh`;
-      fs.writeFileSync(file, content);
-      execFileSync('bash', [file], { env: { PATH: process.env.PATH, REGISTRY_NODE_ROOT: root, ...fakeKubeEnv(objectsOf.get(content) ?? [], 'master-9') } });
-    };
-    run(script(props(), 'master'));
+    const run = (content: string) => runNodeScriptOk(content, root, { env: fakeKubeEnv(objectsOf.get(content) ?? [], 'master-9') });
+    await run(script(props(), 'master'));
     const conf = path.join(root, 'etc/kubernetes/registry-proxy/nginx.conf');
     const st = fs.statSync(conf);
     expect([(st.mode & 0o777).toString(8), st.uid, st.gid]).toEqual(['640', 0, 64535]);
@@ -244,7 +240,7 @@ describe('node scripts of Proxy', () => {
     expect([(dir.mode & 0o7777).toString(8), dir.gid]).toEqual(['2750', 64535]);
     expect(fs.existsSync(path.join(root, 'etc/kubernetes/manifests/registry-nodeservices.yaml'))).toBe(true);
     fs.writeFileSync(path.join(root, 'etc/kubernetes/manifests/kube-apiserver.yaml'), 'foreign');
-    run(script({ mode: RegistryMode.direct({ imagesRepo: 'registry.example.com/deckhouse/ee' }), images: EXAMPLE_IMAGES, pki: TEST_PKI, nodeGroups: [{ name: 'master' }] }, 'master'));
+    await run(script({ mode: RegistryMode.direct({ imagesRepo: 'registry.example.com/deckhouse/ee' }), images: EXAMPLE_IMAGES, pki: TEST_PKI, nodeGroups: [{ name: 'master' }] }, 'master'));
     expect(fs.readdirSync(path.join(root, 'etc/kubernetes/manifests'))).toEqual(['kube-apiserver.yaml']);
     expect(fs.existsSync(path.join(root, 'etc/kubernetes/registry/distribution/config.yaml'))).toBe(false);
     expect(fs.existsSync(path.join(root, 'etc/kubernetes/registry-proxy/nginx.conf'))).toBe(false);

@@ -2,18 +2,21 @@
 // output, and Secret-backed delivery of node files that hold credentials or keys.
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { App, Chart, Testing } from 'cdk8s';
+import { App } from 'cdk8s';
 import * as YAML from 'yaml';
 import {
-  ClusterType, CredentialForm, Cri, DeliveryTarget, RegistryConstants, RegistryMode, RegistryModule, RegistryModuleProps, RegistrySettings, RegistrySwitch,
+  ClusterType, CredentialForm, Cri, DeliveryTarget, RegistryConstants, RegistryMode, RegistryModuleProps, RegistrySettings, RegistrySwitch,
 } from '../lib';
 import { EXAMPLE_IMAGES, TEST_PKI, TEST_UPSTREAM_CA } from './support/fixtures';
 import { fakeKubeEnv } from './support/fake-kubectl';
+import { b64, decodeSecret, parseManifests, secretData } from './support/manifests';
 import { pkiFor } from './support/node-pki';
+import { nodeScriptIn, runNodeScript } from './support/node-script';
+import { renderModule, Rendered } from './support/render';
+import { scratchDir } from './support/scratch';
+import { readTree } from './support/tree';
 
-const { MODULE_GENERATED } = RegistryConstants;
 
 const LICENSE = 'FAKE-LICENSE-operating-model';
 const MASTERS = [{ name: 'master-0', address: '10.0.0.10' }, { name: 'master-1', address: '10.0.0.11' }];
@@ -29,19 +32,18 @@ const proxy = (over: Partial<RegistryModuleProps> = {}): RegistryModuleProps => 
   ...over,
 });
 
-function module(props: RegistryModuleProps): { app: App; chart: Chart; m: RegistryModule; files: Record<string, string> } {
-  const app = Testing.app();
-  const chart = new Chart(app, 'registry');
-  const m = new RegistryModule(chart, 'Registry', props);
-  return { app, chart, m, files: m.toFiles() };
+/** Renders with the library's default target unless `props` names one. */
+function module(props: RegistryModuleProps): Rendered & { files: Record<string, string> } {
+  const r = renderModule({ target: DeliveryTarget.WITH_MODULE, ...props });
+  return Object.assign(r, { files: r.module.toFiles() });
 }
-const docs = (text: string): any[] => YAML.parseAllDocuments(text).map((d) => d.toJS()).filter((d) => d !== null);
+const docs = (text: string): any[] => parseManifests(text);
 
 describe('with the module (the default target)', () => {
-  const { chart, files } = module(direct());
+  const { objects, files } = module(direct());
 
   test('the chart synthesizes nothing: what the module renders is never applied by accident', () => {
-    expect(Testing.synth(chart)).toEqual([]);
+    expect(objects).toEqual([]);
   });
 
   test('apply/ holds only ModuleConfig/deckhouse and a kustomization; expected/ the module\'s objects and bashible\'s files', () => {
@@ -60,37 +62,36 @@ describe('with the module (the default target)', () => {
   test('no PKI and no image digests needed: what the module generates or knows is marked, not made up', () => {
     const expected = files['expected/registry.k8s.yaml'];
     const pki = docs(expected).find((o) => o.metadata.name === 'registry-pki');
-    for (const v of Object.values(pki.data)) expect(Buffer.from(v as string, 'base64').toString()).toBe(MODULE_GENERATED);
+    for (const v of Object.values(decodeSecret(pki))) expect(v).toBe(RegistryConstants.MODULE_GENERATED);
     const d = docs(expected).find((o) => o.kind === 'Deployment');
-    expect(d.spec.template.spec.containers[0].image).toBe(`registry.d8-system.svc:5001/system/deckhouse@${MODULE_GENERATED}`);
-    expect(d.metadata.annotations['registry.deckhouse.io/hash']).toBe(MODULE_GENERATED);
+    expect(d.spec.template.spec.containers[0].image).toBe(`registry.d8-system.svc:5001/system/deckhouse@${RegistryConstants.MODULE_GENERATED}`);
+    expect(d.metadata.annotations['registry.deckhouse.io/hash']).toBe(RegistryConstants.MODULE_GENERATED);
     // Direct's bashible payload holds no generated value: its version is the module's own recipe, computed.
-    const bashible = YAML.parse(Buffer.from(docs(expected).find((o) => o.metadata.name === 'registry-bashible-config').data.config, 'base64').toString());
+    const bashible = YAML.parse(secretData(docs(expected), 'registry-bashible-config').config);
     expect(bashible.version).toMatch(/^[0-9a-f]{64}$/);
   });
 
   test('Proxy without a PKI: user passwords, hashes, keys and versions are the module\'s', () => {
     const { files: f } = module(proxy());
-    const objects = docs(f['expected/registry.k8s.yaml']);
-    const ro = objects.find((o) => o.metadata.name === 'registry-user-ro');
-    expect(Buffer.from(ro.data.password, 'base64').toString()).toBe(MODULE_GENERATED);
+    const expected = docs(f['expected/registry.k8s.yaml']);
+    expect(secretData(expected, 'registry-user-ro').password).toBe(RegistryConstants.MODULE_GENERATED);
     const hosts = f['expected/nodes/worker/etc/containerd/registry.d/registry.d8-system.svc:5001/hosts.toml'];
-    expect(hosts).toContain(`password = "${MODULE_GENERATED}"`);
-    expect(f['expected/nodes/worker/etc/containerd/registry.d/registry.d8-system.svc:5001/https-127.0.0.1:5001-ca.crt']).toBe(MODULE_GENERATED);
-    const nodeConfig = YAML.parse(Buffer.from(objects.find((o) => o.metadata.name === 'registry-node-config-master-0').data.config, 'base64').toString());
-    expect([nodeConfig.auth_key, nodeConfig.user_ro.password, nodeConfig.http_secret]).toEqual([MODULE_GENERATED, MODULE_GENERATED, MODULE_GENERATED]);
+    expect(hosts).toContain(`password = "${RegistryConstants.MODULE_GENERATED}"`);
+    expect(f['expected/nodes/worker/etc/containerd/registry.d/registry.d8-system.svc:5001/https-127.0.0.1:5001-ca.crt']).toBe(RegistryConstants.MODULE_GENERATED);
+    const nodeConfig = YAML.parse(secretData(expected, 'registry-node-config-master-0').config);
+    expect([nodeConfig.auth_key, nodeConfig.user_ro.password, nodeConfig.http_secret]).toEqual([RegistryConstants.MODULE_GENERATED, RegistryConstants.MODULE_GENERATED, RegistryConstants.MODULE_GENERATED]);
   });
 
   test('a PKI given anyway is used; passwords and hashes stay the module\'s', () => {
     const { files: f } = module(proxy({ pki: pkiFor(MASTERS), images: EXAMPLE_IMAGES }));
-    const objects = docs(f['expected/registry.k8s.yaml']);
-    expect(Buffer.from(objects.find((o) => o.metadata.name === 'registry-pki').data['ca.crt'], 'base64').toString()).toBe(TEST_PKI.ca.certificate.trimStart());
-    expect(Buffer.from(objects.find((o) => o.metadata.name === 'registry-user-ro').data.password, 'base64').toString()).toBe(MODULE_GENERATED);
+    const expected = docs(f['expected/registry.k8s.yaml']);
+    expect(secretData(expected, 'registry-pki')['ca.crt']).toBe(TEST_PKI.ca.certificate.trimStart());
+    expect(secretData(expected, 'registry-user-ro').password).toBe(RegistryConstants.MODULE_GENERATED);
   });
 });
 
 describe('without the module (opt-in)', () => {
-  const { chart, files } = module(direct({ target: DeliveryTarget.WITHOUT_MODULE, pki: TEST_PKI, images: EXAMPLE_IMAGES }));
+  const { objects, files } = module(direct({ target: DeliveryTarget.WITHOUT_MODULE, pki: TEST_PKI, images: EXAMPLE_IMAGES }));
 
   test('fails without the PKI and the image digests it must render for real', () => {
     expect(() => module(direct({ target: DeliveryTarget.WITHOUT_MODULE })))
@@ -100,7 +101,6 @@ describe('without the module (opt-in)', () => {
   });
 
   test('the chart holds every applied object, each kept out of Flux substitution; the ModuleConfig is a file of its own', () => {
-    const objects = Testing.synth(chart);
     expect(objects.map((o) => o.kind)).toEqual(expect.arrayContaining(['Secret', 'Deployment', 'Service', 'NodeGroupConfiguration', 'Role', 'RoleBinding']));
     expect(objects.map((o) => o.kind)).not.toContain('ModuleConfig');
     for (const o of objects) expect(o.metadata.annotations['kustomize.toolkit.fluxcd.io/substitute']).toBe('disabled');
@@ -109,11 +109,10 @@ describe('without the module (opt-in)', () => {
   });
 
   test('no NodeGroupConfiguration carries a credential: hosts.toml with auth comes from a Secret nodes may read', () => {
-    const objects = Testing.synth(chart);
     for (const ngc of objects.filter((o) => o.kind === 'NodeGroupConfiguration')) {
       const text = JSON.stringify(ngc);
       expect(text).not.toContain(LICENSE);
-      expect(text).not.toContain(Buffer.from(LICENSE).toString('base64'));
+      expect(text).not.toContain(b64(LICENSE));
       expect(ngc.spec.content).toMatch(/fetch 'registry-node-files-group-(master|worker)'/);
     }
     const role = objects.find((o) => o.kind === 'Role' && o.metadata.name === 'registry-node-files');
@@ -125,34 +124,23 @@ describe('without the module (opt-in)', () => {
 
 // ---- The delivery, run for real: each script under bash against a scratch root, reading its Secrets through a
 // kubectl stand-in that serves the rendered Secrets and enforces the rendered Roles and RoleBindings.
-function runScript(objects: any[], group: string, node: string): { status: number; stderr: string; tree: Record<string, string> } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'delivery-'));
-  const root = path.join(dir, 'root');
-  fs.mkdirSync(root);
-  const script = objects.find((o) => o.kind === 'NodeGroupConfiguration' && o.spec.nodeGroups[0] === group).spec.content;
-  fs.writeFileSync(path.join(dir, 'script.sh'), script);
-  const r = spawnSync('bash', [path.join(dir, 'script.sh')], {
-    env: { PATH: process.env.PATH, REGISTRY_NODE_ROOT: root, ...fakeKubeEnv(objects, node) },
-    encoding: 'utf8',
-  });
-  const tree: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (!e.name.startsWith('.cdk8s-registry-owned')) tree[p.slice(root.length)] = fs.readFileSync(p, 'utf8');
-    }
-  };
-  walk(root);
-  fs.rmSync(dir, { recursive: true, force: true });
-  return { status: r.status ?? -1, stderr: r.stderr, tree };
+async function deliver(objects: any[], group: string, node: string): Promise<{ status: number | null; stderr: string; tree: Record<string, string> }> {
+  const root = scratchDir('delivery-');
+  try {
+    const r = await runNodeScript(nodeScriptIn(objects, group), root, { env: fakeKubeEnv(objects, node) });
+    const tree: Record<string, string> = {};
+    for (const [p, content] of Object.entries(readTree(root))) if (!path.basename(p).startsWith('.cdk8s-registry-owned')) tree[`/${p}`] = content;
+    return { status: r.status, stderr: r.stderr, tree };
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
 }
 
 const isRoot = process.getuid?.() === 0;
 describe('Secret-backed node file delivery, run under bash', () => {
-  test('a worker writes exactly its expected files, the hosts.toml with the licence fetched from the group Secret', () => {
-    const { chart, files } = module(direct({ target: DeliveryTarget.WITHOUT_MODULE, pki: TEST_PKI, images: EXAMPLE_IMAGES }));
-    const r = runScript(Testing.synth(chart), 'worker', 'worker-0');
+  test('a worker writes exactly its expected files, the hosts.toml with the licence fetched from the group Secret', async () => {
+    const { objects, files } = module(direct({ target: DeliveryTarget.WITHOUT_MODULE, pki: TEST_PKI, images: EXAMPLE_IMAGES }));
+    const r = await deliver(objects, 'worker', 'worker-0');
     expect([r.status, r.stderr]).toEqual([0, '']);
     const expected: Record<string, string> = {};
     for (const [f, c] of Object.entries(files)) if (f.startsWith('expected/nodes/worker/')) expected[f.slice('expected/nodes/worker'.length)] = c;
@@ -160,11 +148,10 @@ describe('Secret-backed node file delivery, run under bash', () => {
     expect(r.tree['/etc/containerd/registry.d/registry.d8-system.svc:5001/hosts.toml']).toContain(LICENSE);
   });
 
-  (isRoot ? test : test.skip)(`Proxy: each master gets its own keys from its own Secret; another node may not read them${isRoot ? '' : ' (skipped: not root, the node services files are chowned)'}`, () => {
-    const { chart, files } = module(proxy({ target: DeliveryTarget.WITHOUT_MODULE, pki: pkiFor(MASTERS), images: EXAMPLE_IMAGES }));
-    const objects = Testing.synth(chart);
+  (isRoot ? test : test.skip)(`Proxy: each master gets its own keys from its own Secret; another node may not read them${isRoot ? '' : ' (skipped: not root, the node services files are chowned)'}`, async () => {
+    const { objects, files } = module(proxy({ target: DeliveryTarget.WITHOUT_MODULE, pki: pkiFor(MASTERS), images: EXAMPLE_IMAGES }));
     for (const ngc of objects.filter((o) => o.kind === 'NodeGroupConfiguration')) expect(ngc.spec.content).not.toMatch(/PRIVATE KEY|LS0tLS1CRUdJTiBQUklWQVRF/);
-    const r = runScript(objects, 'master', 'master-1');
+    const r = await deliver(objects, 'master', 'master-1');
     expect([r.status, r.stderr]).toEqual([0, '']);
     const expected: Record<string, string> = {};
     for (const [f, c] of Object.entries(files)) {
@@ -175,20 +162,18 @@ describe('Secret-backed node file delivery, run under bash', () => {
     // The node's identity decides: master-0's Secret is forbidden to master-1 (RBAC as rendered).
     const forged = objects.map((o) => (o.kind === 'NodeGroupConfiguration' && o.spec.nodeGroups[0] === 'master'
       ? { ...o, spec: { ...o.spec, content: o.spec.content.replace("fetch 'registry-node-files-node-master-1'", "fetch 'registry-node-files-node-master-0'") } } : o));
-    const denied = runScript(forged, 'master', 'master-1');
+    const denied = await deliver(forged, 'master', 'master-1');
     expect(denied.status).not.toBe(0);
     expect(denied.stderr).toMatch(/forbidden: User "system:node:master-1"/);
   });
 
-  test('a node that has not joined yet (no kubelet.conf) waits for the next bashible run without writing anything', () => {
-    const { chart } = module(direct({ target: DeliveryTarget.WITHOUT_MODULE, pki: TEST_PKI, images: EXAMPLE_IMAGES }));
-    const script = Testing.synth(chart).find((o) => o.kind === 'NodeGroupConfiguration').spec.content;
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'joining-'));
-    fs.writeFileSync(path.join(dir, 's.sh'), script);
-    const r = spawnSync('bash', [path.join(dir, 's.sh')], { env: { PATH: process.env.PATH, REGISTRY_NODE_ROOT: dir, REGISTRY_KUBECONFIG: path.join(dir, 'none') }, encoding: 'utf8' });
+  test('a node that has not joined yet (no kubelet.conf) waits for the next bashible run without writing anything', async () => {
+    const { objects } = module(direct({ target: DeliveryTarget.WITHOUT_MODULE, pki: TEST_PKI, images: EXAMPLE_IMAGES }));
+    const root = scratchDir('joining-');
+    const r = await runNodeScript(nodeScriptIn(objects), root, { env: { REGISTRY_KUBECONFIG: path.join(root, 'none') } });
     expect([r.status, r.stderr]).toEqual([0, expect.stringMatching(/does not exist yet \(the node is joining\)/)]);
-    expect(fs.readdirSync(dir)).toEqual(['s.sh']);
-    fs.rmSync(dir, { recursive: true, force: true });
+    expect(fs.readdirSync(root)).toEqual([]);
+    fs.rmSync(root, { recursive: true, force: true });
   });
 });
 
@@ -304,7 +289,7 @@ describe('credentials in the ModuleConfig, substitution-safe', () => {
   test('kustomize re-emits the block scalar as a plain one: Flux substitutes after kustomize build, so the README sends Flux users to the inline form with SOPS', () => {
     const have = spawnSync('kubectl', ['version', '--client']).status === 0;
     if (!have && !process.env.CI) return;
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kustomize-'));
+    const dir = scratchDir('kustomize-');
     fs.writeFileSync(path.join(dir, 'moduleconfig.yaml'), text);
     fs.writeFileSync(path.join(dir, 'kustomization.yaml'), 'resources:\n  - moduleconfig.yaml\n');
     const built = execFileSync('kubectl', ['kustomize', dir]).toString();

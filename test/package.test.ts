@@ -11,8 +11,8 @@
 // the extracted package (a real directory, not a link) resolves modules only from the scratch app's node_modules.
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
+import { scratchDir } from './support/scratch';
 
 const root = path.resolve(__dirname, '..');
 const PACKAGE = '@deckhouse-registry/cdk8s';
@@ -48,7 +48,7 @@ describe('npm pack', () => {
   let entries: string[];
 
   beforeAll(() => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'package-test-'));
+    tmp = scratchDir('package-test-');
     const dest = path.join(tmp, 'pack');
     fs.mkdirSync(dest);
     run('npm', ['pack', '--pack-destination', dest, '--loglevel', 'error'], root); // prepack builds build/

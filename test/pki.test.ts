@@ -6,29 +6,17 @@ import * as path from 'path';
 import * as YAML from 'yaml';
 import { pkiMain } from '../cli/pki';
 import { ClusterType, RegistryMode, RegistryModule } from '../lib';
+import { CliRun, runCli } from './support/cli';
 import { chartOf, EXAMPLE_IMAGES } from './support/fixtures';
 import { scratchDir } from './support/scratch';
 
-interface Run { code: number; stdout: string; stderr: string }
-
-function run(argv: string[]): Run {
-  let stdout = '';
-  let stderr = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((s: any) => { stdout += String(s); return true; });
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((s: any) => { stderr += String(s); return true; });
-  try {
-    return { code: pkiMain(argv), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const run = (argv: string[]): CliRun => runCli(pkiMain, argv);
 
 const NODES = [{ name: 'master-0', address: '10.0.0.10' }, { name: 'master-1', address: '10.0.0.11' }];
 
 describe('registry-cdk8s pki', () => {
   let dir: string;
-  let result: Run;
+  let result: CliRun;
   const cert = (stem: string) => new crypto.X509Certificate(fs.readFileSync(path.join(dir, 'pki', `${stem}.crt`)));
   const key = (stem: string) => crypto.createPrivateKey(fs.readFileSync(path.join(dir, 'pki', `${stem}.key`)));
 

@@ -6,34 +6,39 @@ import * as path from 'path';
 import { Chart } from 'cdk8s';
 import { EXAMPLES, writeExample } from '../examples';
 import { RegistryApp, RegistryMode, RegistryModule } from '../lib';
-import { scratchDir, snapshotTree } from './support/scratch';
+import { scratchDir } from './support/scratch';
+import { readTree } from './support/tree';
 
 const mode = (root: string, rel: string) => fs.statSync(path.join(root, rel)).mode & 0o777;
-
-function files(root: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [p, e] of snapshotTree(root)) if (e.type === 'file') out[p] = (e.content as Buffer).toString('utf8');
-  return out;
-}
 
 describe('RegistryApp', () => {
   let tmp: string;
   beforeAll(() => { tmp = scratchDir('registry-app-'); });
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  test.each(['proxy', 'local', 'direct-private', 'switch-direct-to-proxy', 'switch-direct-to-unmanaged'])('%s: synth() writes exactly what the example writes', (name) => {
-    const outdir = path.join(tmp, 'app', name);
+  /** A path no test used before, not created yet. */
+  const freshPath = (name: string) => path.join(fs.mkdtempSync(path.join(tmp, `${name}-`)), name);
+
+  /** A RegistryApp with one example, synthesized into a folder of its own (each test makes its own). */
+  function synthExample(name: string): { app: RegistryApp; outdir: string } {
+    const outdir = freshPath(name);
     const app = new RegistryApp({ outdir });
     EXAMPLES[name](app);
     app.synth();
-    writeExample(name, path.join(tmp, 'expected'));
-    expect(files(outdir)).toEqual(files(path.join(tmp, 'expected', name)));
+    return { app, outdir };
+  }
+
+  test.each(['proxy', 'local', 'direct-private', 'switch-direct-to-proxy', 'switch-direct-to-unmanaged'])('%s: synth() writes exactly what the example writes', (name) => {
+    const { app, outdir } = synthExample(name);
+    const expected = freshPath('expected');
+    writeExample(name, expected);
+    expect(readTree(outdir)).toEqual(readTree(path.join(expected, name)));
     expect(app.written).toHaveLength(1);
     expect(app.written[0].folder).toBe('');
   });
 
   test('a switch writes its stages only into their folders: no per-chart manifest at the root', () => {
-    const outdir = path.join(tmp, 'app', 'switch-direct-to-proxy');
+    const { outdir } = synthExample('switch-direct-to-proxy');
     expect(fs.readdirSync(outdir).filter((f) => f.endsWith('.yaml'))).toEqual([]);
     expect(fs.existsSync(path.join(outdir, 'PLAN.md'))).toBe(true);
     expect(fs.existsSync(path.join(outdir, 'expected', '01-transition', 'registry.k8s.yaml'))).toBe(true);
@@ -41,16 +46,13 @@ describe('RegistryApp', () => {
   });
 
   test('without the module a module\'s chart is not written again at the root: apply/ holds its objects', () => {
-    const outdir = path.join(tmp, 'app', 'proxy-without-module');
-    const app = new RegistryApp({ outdir });
-    EXAMPLES['proxy-without-module'](app);
-    app.synth();
+    const { outdir } = synthExample('proxy-without-module');
     expect(fs.readdirSync(outdir).filter((f) => f.endsWith('.yaml'))).toEqual([]);
     expect(fs.readFileSync(path.join(outdir, 'apply', 'registry.k8s.yaml'), 'utf8')).toMatch(/^kind: NodeGroupConfiguration$/m);
   });
 
   test('credentials and keys are 0600 in 0700 folders; the rest 0644', () => {
-    const root = path.join(tmp, 'app', 'local');
+    const root = synthExample('local').outdir;
     // Per-node files live under nodes/master@<node>/ (control-plane node services), per-group ones under nodes/<group>/.
     const node = fs.readdirSync(path.join(root, 'expected', 'nodes')).find((d) => d.startsWith('master@')) ?? 'master';
     const pki = `expected/nodes/${node}/etc/kubernetes/registry/pki`;
@@ -63,29 +65,28 @@ describe('RegistryApp', () => {
     for (const f of ['expected/DIAGRAM.md', `${pki}/ca.crt`, 'expected/nodes/master/etc/containerd/registry-config-path.toml', 'apply/moduleconfig.yaml']) {
       expect([f, mode(root, f)]).toEqual([f, 0o644]);
     }
-    const sw = path.join(tmp, 'app', 'switch-direct-to-proxy');
+    const sw = synthExample('switch-direct-to-proxy').outdir;
     expect(mode(sw, 'PLAN.md')).toBe(0o644);
     expect(mode(sw, 'expected/01-transition/registry.k8s.yaml')).toBe(0o600);
     expect(mode(sw, 'expected/01-transition')).toBe(0o700);
   });
 
   test('several modules write under a folder each, named by construct path', () => {
-    const outdir = path.join(tmp, 'app', 'two');
+    const outdir = freshPath('two');
     const app = new RegistryApp({ outdir });
     for (const id of ['a', 'b']) {
       new RegistryModule(new Chart(app, id), 'Registry', { mode: RegistryMode.unmanaged({ imagesRepo: `registry-${id}.example.com/deckhouse/ce` }) });
     }
     app.synth();
     expect(app.written.map((w) => w.folder)).toEqual(['a-Registry', 'b-Registry']);
-    const all = Object.keys(files(outdir));
-    expect(all).toEqual(expect.arrayContaining(['/a-Registry/expected/DIAGRAM.md', '/a-Registry/apply/moduleconfig.yaml', '/b-Registry/expected/nodes/master/etc/containerd/registry-config-path.toml']));
+    const all = Object.keys(readTree(outdir));
+    expect(all).toEqual(expect.arrayContaining(['a-Registry/expected/DIAGRAM.md', 'a-Registry/apply/moduleconfig.yaml', 'b-Registry/expected/nodes/master/etc/containerd/registry-config-path.toml']));
     // (with the module the charts hold nothing to apply: cdk8s writes no manifest of its own for them)
-    expect(all.filter((f) => /^\/[^/]+\.k8s\.yaml$/.test(f))).toEqual([]);
+    expect(all.filter((f) => /^[^/]+\.k8s\.yaml$/.test(f))).toEqual([]);
   });
   test('`cdk8s synth` of an app that uses RegistryApp writes the node trees into its output folder too', () => {
     const root = path.join(__dirname, '..');
-    const dir = path.join(tmp, 'cli');
-    fs.mkdirSync(dir);
+    const dir = fs.mkdtempSync(path.join(tmp, 'cli-'));
     fs.writeFileSync(path.join(dir, 'main.ts'), [
       `import { RegistryApp } from ${JSON.stringify(path.join(root, 'lib'))};`,
       `import { EXAMPLES } from ${JSON.stringify(path.join(root, 'examples'))};`,
@@ -98,7 +99,7 @@ describe('RegistryApp', () => {
     delete env.CDK8S_OUTDIR;
     execFileSync(path.join(root, 'node_modules', '.bin', 'cdk8s'), ['synth', '--check-upgrade=false', '-o', path.join(dir, 'out'), '--app',
       `${process.execPath} -r ts-node/register/transpile-only ${path.join(dir, 'main.ts')}`], { cwd: root, env, stdio: 'pipe' });
-    writeExample('proxy', path.join(tmp, 'expected-cli'));
-    expect(files(path.join(dir, 'out'))).toEqual(files(path.join(tmp, 'expected-cli', 'proxy')));
+    writeExample('proxy', path.join(dir, 'expected'));
+    expect(readTree(path.join(dir, 'out'))).toEqual(readTree(path.join(dir, 'expected', 'proxy')));
   }, 60_000);
 });

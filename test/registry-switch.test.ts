@@ -8,6 +8,7 @@ import { resolveImage } from '../lib/model/resolver';
 import { checkStageResolution } from '../lib/model/switch-plan';
 import { ContainerdBuild } from '../lib/settings/enums';
 import { EXAMPLE_IMAGES, TEST_PKI, TEST_UPSTREAM_CA } from './support/fixtures';
+import { secretData } from './support/manifests';
 
 const FIXED = 'registry.d8-system.svc:5001';
 const EE = RegistryMode.direct({ imagesRepo: 'registry.deckhouse.ru/deckhouse/ee', license: 'OLD-KEY' });
@@ -45,8 +46,8 @@ describe('Direct -> Direct with a new upstream and new credentials', () => {
 
   test('the new proxy is ready before deckhouse-registry moves: stage 2 runs the new proxy with the old deckhouse-registry', () => {
     const [t, proxy, sw] = p.stages.map((s) => s.chart.toJson());
-    const dhr = (objs: any[]) => JSON.parse(Buffer.from(objs.find((o) => o.metadata.name === 'deckhouse-registry').data['.dockerconfigjson'], 'base64').toString()).auths[FIXED].username;
-    const proxyUpstream = (objs: any[]) => Buffer.from(objs.find((o) => o.metadata.name === 'registry-incluster-proxy-config').data['distribution_config.yaml'], 'base64').toString().match(/remoteurl: (.*)/)?.[1];
+    const dhr = (objs: any[]) => JSON.parse(secretData(objs, 'deckhouse-registry')['.dockerconfigjson']).auths[FIXED].username;
+    const proxyUpstream = (objs: any[]) => secretData(objs, 'registry-incluster-proxy-config')['distribution_config.yaml'].match(/remoteurl: (.*)/)?.[1];
     expect([dhr(t), dhr(proxy), dhr(sw)]).toEqual(['license-token', 'license-token', 'u']);
     expect([proxyUpstream(t), proxyUpstream(proxy), proxyUpstream(sw)]).toEqual(['https://registry.deckhouse.ru', 'https://registry.example.com:5000', 'https://registry.example.com:5000']);
   });
@@ -208,7 +209,7 @@ describe('into and out of the node-services modes', () => {
     expect(kinds(p.stages[1])).toEqual(expect.arrayContaining(['Secret/registry-user-ro', 'Secret/registry-node-config-master-0', 'Deployment/registry-incluster-proxy']));
     const svc = (i: number) => p.stages[i].chart.toJson().find((o: any) => o.kind === 'Service').spec.selector.type;
     expect([svc(0), svc(1), svc(2), svc(4)]).toEqual(['incluster-proxy', 'incluster-proxy', 'node-services', 'node-services']);
-    const user = (i: number) => JSON.parse(Buffer.from(p.stages[i].chart.toJson().find((o: any) => o.metadata.name === 'deckhouse-registry').data['.dockerconfigjson'], 'base64').toString()).auths[FIXED].username;
+    const user = (i: number) => JSON.parse(secretData(p.stages[i].chart.toJson(), 'deckhouse-registry')['.dockerconfigjson']).auths[FIXED].username;
     expect([user(1), user(2)]).toEqual(['license-token', 'ro']);
     expect(p.toFiles()['apply/05-cleanup/prune.txt']).toContain('Deployment d8-system/registry-incluster-proxy');
     expect(kinds(p.stages[4])).not.toContain('Deployment/registry-incluster-proxy');

@@ -3,6 +3,7 @@ import { ContainerdBuild, ContainerdHosts, EndpointSource, ResolveOptions } from
 import {
   fallbackEndpoint, firstManifestEndpoint, goReplaceAll, hostConfig, hostDirectory, parseHostsFile, parseImageReference, resolveImage,
 } from '../lib/model/resolver';
+import { b64 } from './support/manifests';
 
 const DIR = '/etc/containerd/registry.d';
 const FIXED = 'registry.d8-system.svc:5001';
@@ -162,8 +163,7 @@ describe('resolveImage: credentials and HTTPS-first (what the e2e on the patched
   });
 
   test('the base64 auth key is split at its first colon; identitytoken is a token, not a password', () => {
-    const b64 = Buffer.from('üser:pa:ss', 'utf8').toString('base64');
-    expect(resolveImage(IMAGE, files(FIXED, up(`auth = "${b64}"`)), deckhouse).endpoints[0].credentials).toEqual({ username: 'üser', password: 'pa:ss' });
+    expect(resolveImage(IMAGE, files(FIXED, up(`auth = "${b64('üser:pa:ss')}"`)), deckhouse).endpoints[0].credentials).toEqual({ username: 'üser', password: 'pa:ss' });
     expect(resolveImage(IMAGE, files(FIXED, up('identitytoken = "tok"')), deckhouse).endpoints[0].credentials).toEqual({ identityToken: 'tok' });
   });
 

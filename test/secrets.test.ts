@@ -16,7 +16,6 @@
 // other objects, YAML comments, CA files, config fragments, PLAN.md, READMEs, prune lists) no credential may appear:
 // not as raw text, not inside a base64 blob.
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import * as TOML from '@iarna/toml';
 import * as YAML from 'yaml';
@@ -25,8 +24,10 @@ import { RegistryConstants } from '../lib';
 import { TEST_PKI } from '../examples/fixtures/test-pki';
 import { TEST_NODE_PKI } from '../examples/fixtures/test-node-pki';
 import { EXAMPLE_LICENSE, EXAMPLE_PASSWORD } from '../examples/fixtures/values';
-import { decodeSecret, putLines } from './support/render';
+import { b64, decodeSecret, manifestDocuments } from './support/manifests';
+import { fetchedSecrets, putLines, secretPutLines } from './support/node-script';
 import { readTree } from './support/tree';
+import { scratchDir } from './support/scratch';
 
 const { MODULE_GENERATED } = RegistryConstants;
 
@@ -74,7 +75,6 @@ function carrierKinds(nodePath: string): Kind[] {
   return [];
 }
 
-const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 
 /** The examples' credentials and everything derived from them that is as secret. */
 const NEEDLES: Needle[] = [
@@ -123,13 +123,8 @@ interface Scan {
   secretDeliveries: number;
 }
 
-/** The raw source text of each document of a multi-document YAML file, with the parsed object. */
-function documents(text: string): Array<{ source: string; object: any }> {
-  return YAML.parseAllDocuments(text, { version: '1.1' }).map((d) => {
-    if (d.errors.length > 0) throw new Error(d.errors[0].message);
-    return { source: text.slice(d.range[0], d.range[2]), object: d.toJS() };
-  }).filter((d) => d.object !== null);
-}
+/** The raw source text of each document of a multi-document YAML file (as YAML 1.1 readers see it), with the parsed object. */
+const documents = (text: string) => manifestDocuments(text, { version: '1.1' });
 
 /** Secret values the output itself derives (distribution http.secret, bcrypt hashes): as secret as their source. */
 function derivedNeedles(tree: Record<string, string>): Needle[] {
@@ -208,19 +203,19 @@ function scanExample(example: string, tree: Record<string, string>): Scan {
           bad(`${id} (parsed)`, hits(JSON.stringify(object), needles));
           for (const put of putLines(script)) bad(`${id} put ${put.path}`, hits(put.content, needles));
           // Files delivered from Secrets: every key the script reads is in a Secret it fetches, in the same file.
-          const fetched = [...script.matchAll(/^fetch '([^']+)'$/gm)].map((m) => m[1]);
-          for (const m of script.matchAll(/^put '([^']+)' (\d+) "\$\(from_secret (f-[0-9a-f]+)\)"/gm)) {
-            const holder = documents(text).map((d) => d.object).find((o) => o.kind === 'Secret' && fetched.includes(o.metadata.name) && o.data?.[m[3]] !== undefined);
-            if (holder === undefined) bad(`${id} put ${m[1]} (from a Secret the script does not fetch)`, ['<secret delivery broken>']);
+          const fetched = fetchedSecrets(script);
+          for (const put of secretPutLines(script)) {
+            const holder = documents(text).map((d) => d.object).find((o) => o.kind === 'Secret' && fetched.includes(o.metadata.name) && o.data?.[put.key] !== undefined);
+            if (holder === undefined) bad(`${id} put ${put.path} (from a Secret the script does not fetch)`, ['<secret delivery broken>']);
             else {
               scan.secretDeliveries++;
-              if (m[2] !== '600') bad(`${id} put ${m[1]} mode ${m[2]}`, ['<a file carrying a secret must be 0600>']);
-              if (m[1].endsWith('/hosts.toml')) scan.hostsPayloads++;
+              if (put.mode !== '600') bad(`${id} put ${put.path} mode ${put.mode}`, ['<a file carrying a secret must be 0600>']);
+              if (put.path.endsWith('/hosts.toml')) scan.hostsPayloads++;
               // judged as the node file it delivers; and it is exactly one of the group's (or its nodes') node files
-              const content = decodeSecret(holder)[m[3]];
-              checkNodeFile(`${id} put ${m[1]} (from Secret ${holder.metadata.name})`, m[1], content);
-              const candidates = Object.keys(tree).filter((f) => f.endsWith(m[1]) && new RegExp(`(^|/)nodes/${group}(@[^/]+)?${m[1].replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`).test(f));
-              if (!candidates.some((f) => tree[f] === content)) bad(`${id} put ${m[1]} (differs from the node tree)`, ['<payload mismatch>']);
+              const content = decodeSecret(holder)[put.key];
+              checkNodeFile(`${id} put ${put.path} (from Secret ${holder.metadata.name})`, put.path, content);
+              const candidates = Object.keys(tree).filter((f) => f.endsWith(put.path) && new RegExp(`(^|/)nodes/${group}(@[^/]+)?${put.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`).test(f));
+              if (!candidates.some((f) => tree[f] === content)) bad(`${id} put ${put.path} (differs from the node tree)`, ['<payload mismatch>']);
             }
           }
           continue;
@@ -245,7 +240,7 @@ function scanExample(example: string, tree: Record<string, string>): Scan {
   return scan;
 }
 
-const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'registry-secrets-'));
+const outdir = scratchDir('registry-secrets-');
 afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
 const scans: Record<string, Scan> = {};
 

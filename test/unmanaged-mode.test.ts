@@ -1,9 +1,11 @@
 // Unmanaged mode, both forms (reference §8).
 import { Cri, RegistryMode, Scheme } from '../lib';
-import { moduleConfigOf, parseYaml, secretData, synth, TEST_UPSTREAM_CA } from './support/fixtures';
+import { moduleConfigOf, parseYaml, TEST_UPSTREAM_CA } from './support/fixtures';
+import { b64, secretData } from './support/manifests';
+import { renderObjects } from './support/render';
 
 describe('Unmanaged, default form', () => {
-  const objects = synth({});
+  const objects = renderObjects({});
 
   test('snapshot', () => {
     expect(objects).toMatchSnapshot();
@@ -17,7 +19,7 @@ describe('Unmanaged, default form', () => {
   });
 
   test('allows any CRI: the module does not manage containerd here', () => {
-    expect(() => synth({ nodeGroups: [{ name: 'legacy', cri: Cri.DOCKER }] })).not.toThrow();
+    expect(() => renderObjects({ nodeGroups: [{ name: 'legacy', cri: Cri.DOCKER }] })).not.toThrow();
   });
 
   test('an explicit mode: Unmanaged is written as given', () => {
@@ -27,7 +29,7 @@ describe('Unmanaged, default form', () => {
 
 describe('Unmanaged, configurable form', () => {
   const mode = RegistryMode.unmanaged({ imagesRepo: 'registry.example.com:5000/deckhouse/ee', scheme: Scheme.HTTPS, username: 'puller', password: 'pw-9', ca: TEST_UPSTREAM_CA });
-  const objects = synth({ mode, nodeGroups: [{ name: 'master' }, { name: 'worker', cri: Cri.CONTAINERD_V2 }] });
+  const objects = renderObjects({ mode, nodeGroups: [{ name: 'master' }, { name: 'worker', cri: Cri.CONTAINERD_V2 }] });
 
   test('snapshot', () => {
     expect(objects).toMatchSnapshot();
@@ -50,7 +52,7 @@ describe('Unmanaged, configurable form', () => {
       imagesRegistry: 'registry.example.com:5000/deckhouse/ee',
     });
     expect(JSON.parse(data['.dockerconfigjson'])).toEqual({
-      auths: { 'registry.example.com:5000': { username: 'puller', password: 'pw-9', auth: Buffer.from('puller:pw-9').toString('base64') } },
+      auths: { 'registry.example.com:5000': { username: 'puller', password: 'pw-9', auth: b64('puller:pw-9') } },
     });
   });
 
@@ -74,7 +76,7 @@ describe('Unmanaged, configurable form', () => {
   });
 
   test('an http upstream is written with a lower-case scheme', () => {
-    const o = synth({ mode: RegistryMode.unmanaged({ imagesRepo: 'mirror.local/dkp/ce', scheme: Scheme.HTTP }) });
+    const o = renderObjects({ mode: RegistryMode.unmanaged({ imagesRepo: 'mirror.local/dkp/ce', scheme: Scheme.HTTP }) });
     expect(secretData(o, 'deckhouse-registry').scheme).toBe('http');
     expect(parseYaml(secretData(o, 'registry-bashible-config').config).hosts['mirror.local'].mirrors[0]).toEqual({ host: 'mirror.local', scheme: 'http', auth: { auth: '', password: '', username: '' } });
   });

@@ -2,13 +2,16 @@
 // directory or a tarball (plain, gzip, pax, GNU long names); exit 0 converged, 1 drift, 2 usage; no secret printed.
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { verifyMain } from '../cli/verify';
 import { Cri, RegistryMode, Scheme } from '../lib';
 import { readTar } from '../lib/verify/_tar';
+import { tsNodeCommand, tsNodeEnv } from './support/child';
+import { runCli } from './support/cli';
 import { EXAMPLE_IMAGES, TEST_PKI, TEST_UPSTREAM_CA } from './support/fixtures';
-import { findObject, liveCluster, renderState, toYamlDocuments } from './support/verify-fixtures';
+import { b64, find } from './support/manifests';
+import { scratchDir } from './support/scratch';
+import { liveCluster, renderState, toYamlDocuments } from './support/verify-fixtures';
 
 const PASSWORD = 'Cli-Upstream-Pa55-never-shown';
 const HOST = 'registry.d8-system.svc:5001';
@@ -24,7 +27,7 @@ const state = renderState({
 
 let tmp: string;
 beforeAll(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'verify-cli-'));
+  tmp = scratchDir('verify-cli-');
 });
 afterAll(() => {
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
@@ -59,18 +62,7 @@ function nodeRoot(name: string, edit: (registryD: string) => void = () => {}): s
   return root;
 }
 
-function run(argv: string[]): { code: number; stdout: string; stderr: string } {
-  let stdout = '';
-  let stderr = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((s: any) => { stdout += String(s); return true; });
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((s: any) => { stderr += String(s); return true; });
-  try {
-    return { code: verifyMain(argv), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const run = (argv: string[]) => runCli(verifyMain, argv);
 
 function expectNoSecret(r: { stdout: string; stderr: string }, extra: string[] = []): void {
   for (const s of [PASSWORD, TEST_PKI.ca.privateKey.split('\n')[1], ...extra]) {
@@ -90,8 +82,8 @@ test('clean run: objects from a file and a registry.d directory; exit 0', () => 
 
 test('objects from stdin in a real process; the folder holding registry.d also works; no leading "verify" needed', () => {
   const expected = expectedDir('exp-stdin');
-  const r = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(root, 'cli', 'verify.ts'),
-    '-e', expected, '-o', '-', '-n', nodeRoot('node-stdin'), '-g', 'worker'], { cwd: root, input: liveCluster(state), encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(...tsNodeCommand(path.join(root, 'cli', 'verify.ts'), ['-e', expected, '-o', '-', '-n', nodeRoot('node-stdin'), '-g', 'worker']),
+    { cwd: root, env: tsNodeEnv(), input: liveCluster(state), encoding: 'utf8', timeout: 60_000 });
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   expect(r.stdout).toContain('objects: 17 expected, 21 live');
@@ -101,9 +93,9 @@ test('drift: exit 1, differences printed, no secret', () => {
   const NEW = 'Rotated-Cli-Pa55';
   const expected = expectedDir('exp-drift');
   const live = put(path.join(tmp, 'live-drift.yaml'), liveCluster(state, (o) => {
-    findObject(o, 'Deployment', 'registry-incluster-proxy').spec.replicas = 1;
-    const s = findObject(o, 'Secret', 'registry-config');
-    s.data.password = Buffer.from(NEW).toString('base64');
+    find(o, 'Deployment', 'registry-incluster-proxy').spec.replicas = 1;
+    const s = find(o, 'Secret', 'registry-config');
+    s.data.password = b64(NEW);
   }));
   const node = nodeRoot('node-drift', (d) => {
     fs.rmSync(path.join(d, HOST, 'https-registry.example.com:5000-ca.crt'));
@@ -131,7 +123,7 @@ test('several --expected folders: the applied ModuleConfig is compared too; an o
   fs.rmSync(path.join(expected, 'registry.k8s.yaml'));
   put(path.join(expected, 'registry.k8s.yaml'), toYamlDocuments(state.objects.slice(0, Math.ceil(state.objects.length / 2)).filter((o) => o.kind !== 'ModuleConfig')));
   const live = put(path.join(tmp, 'live-multi.yaml'), liveCluster(state, (o) => {
-    findObject(o, 'ModuleConfig', 'deckhouse').spec.settings.registry.direct.imagesRepo = 'registry.example.com:5000/deckhouse/ce';
+    find(o, 'ModuleConfig', 'deckhouse').spec.settings.registry.direct.imagesRepo = 'registry.example.com:5000/deckhouse/ce';
   }));
   const alone = run(['verify', '-e', expected, '-o', live]);
   expect(alone.code).toBe(0);

@@ -3,18 +3,18 @@
 import { pkiFor } from './support/node-pki';
 import * as TOML from '@iarna/toml';
 import {
-  ClusterType, Cri, RegistryConstants, RegistryMode, RegistryVerification, Scheme, VerifyReport, VerifyStatus, VerifySubjectKind,
+  ClusterType, Cri, DeliveryTarget, RegistryConstants, RegistryMode, RegistryVerification, Scheme, VerifyReport, VerifyStatus, VerifySubjectKind,
 } from '../lib';
 import { EXAMPLE_IMAGES, TEST_PKI, TEST_UPSTREAM_CA } from './support/fixtures';
+import { b64, decodeSecret, find, parseManifests } from './support/manifests';
+import { renderModule } from './support/render';
 import {
-  asLive, b64, bystanders, clone, editSecretDocument, findObject, kubectlList, liveCluster, markGenerated, renderState, RenderedState,
-  toYamlDocuments, unb64,
+  asLive, bystanders, clone, editSecretDocument, kubectlList, liveCluster, markGenerated, renderState, RenderedState, toYamlDocuments,
 } from './support/verify-fixtures';
 
-const { CONTAINERD_REGISTRY_DIR, MODULE_GENERATED } = RegistryConstants;
 
 const PASSWORD = 'Direct-Upstream-Pa55-never-shown';
-const HOST_DIR = `${CONTAINERD_REGISTRY_DIR}/registry.d8-system.svc:5001`;
+const HOST_DIR = `${RegistryConstants.CONTAINERD_REGISTRY_DIR}/registry.d8-system.svc:5001`;
 const CA_FILE = `${HOST_DIR}/https-registry.example.com:5000-ca.crt`;
 
 const direct: RenderedState = renderState({
@@ -48,7 +48,7 @@ function secretsOf(state: RenderedState): string[] {
     for (const pair of Object.values(pairs)) out.push((pair as { privateKey: string }).privateKey.split('\n')[1]);
   }
   for (const o of state.objects) {
-    if (o.kind === 'Secret' && o.metadata.name.startsWith('registry-user-')) out.push(unb64(o.data.password), unb64(o.data.passwordHash));
+    if (o.kind === 'Secret' && o.metadata.name.startsWith('registry-user-')) out.push(decodeSecret(o).password, decodeSecret(o).passwordHash);
   }
   return out;
 }
@@ -73,9 +73,9 @@ function compare(state: RenderedState, live: string, group = 'worker', liveFiles
 
 /** The files of one node below registry.d, as read from a node (directories included). */
 function registryDir(files: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = { [`${CONTAINERD_REGISTRY_DIR}/`]: '' };
+  const out: Record<string, string> = { [`${RegistryConstants.CONTAINERD_REGISTRY_DIR}/`]: '' };
   for (const [p, c] of Object.entries(files)) {
-    if (!p.startsWith(`${CONTAINERD_REGISTRY_DIR}/`)) continue;
+    if (!p.startsWith(`${RegistryConstants.CONTAINERD_REGISTRY_DIR}/`)) continue;
     out[p] = c;
     out[`${p.slice(0, p.lastIndexOf('/'))}/`] = '';
   }
@@ -166,9 +166,9 @@ describe('clean runs', () => {
 
   test('a marker inside a longer value stands for the generated part only', () => {
     const expected = clone(direct);
-    findObject(expected.objects, 'Deployment', 'registry-incluster-proxy').spec.template.metadata.annotations = { 'checksum/config': `sha256:${MODULE_GENERATED}` };
-    const ok = liveCluster(direct, (o) => { findObject(o, 'Deployment', 'registry-incluster-proxy').spec.template.metadata.annotations = { 'checksum/config': 'sha256:abc' }; });
-    const bad = liveCluster(direct, (o) => { findObject(o, 'Deployment', 'registry-incluster-proxy').spec.template.metadata.annotations = { 'checksum/config': 'md5:abc' }; });
+    find(expected.objects, 'Deployment', 'registry-incluster-proxy').spec.template.metadata.annotations = { 'checksum/config': `sha256:${RegistryConstants.MODULE_GENERATED}` };
+    const ok = liveCluster(direct, (o) => { find(o, 'Deployment', 'registry-incluster-proxy').spec.template.metadata.annotations = { 'checksum/config': 'sha256:abc' }; });
+    const bad = liveCluster(direct, (o) => { find(o, 'Deployment', 'registry-incluster-proxy').spec.template.metadata.annotations = { 'checksum/config': 'md5:abc' }; });
     expect(compare(expected, ok).converged).toBe(true);
     expect(entry(compare(expected, bad), 'Deployment d8-system/registry-incluster-proxy').differences).toEqual([
       'spec.template.metadata.annotations."checksum/config": differs outside its generated part',
@@ -176,7 +176,7 @@ describe('clean runs', () => {
   });
 
   test('input forms: a single object, multi-document YAML, a List', () => {
-    const deployment = findObject(direct.objects, 'Deployment', 'registry-incluster-proxy');
+    const deployment = find(direct.objects, 'Deployment', 'registry-incluster-proxy');
     const expectedObjects = toYamlDocuments([deployment]);
     const single = RegistryVerification.compare({ expectedObjects, liveObjects: toYamlDocuments([asLive(deployment)]) });
     expect(single.converged).toBe(true);
@@ -233,22 +233,22 @@ describe('drift', () => {
 
   test('an extra host directory, an extra file in an expected one, and an empty extra directory are drift; bookkeeping is not', () => {
     const files = registryDir(direct.nodeFiles.worker);
-    files[`${CONTAINERD_REGISTRY_DIR}/old-registry.example.com/`] = '';
-    files[`${CONTAINERD_REGISTRY_DIR}/old-registry.example.com/hosts.toml`] = '[host."https://old-registry.example.com"]\n';
-    files[`${CONTAINERD_REGISTRY_DIR}/empty.example.com/`] = '';
+    files[`${RegistryConstants.CONTAINERD_REGISTRY_DIR}/old-registry.example.com/`] = '';
+    files[`${RegistryConstants.CONTAINERD_REGISTRY_DIR}/old-registry.example.com/hosts.toml`] = '[host."https://old-registry.example.com"]\n';
+    files[`${RegistryConstants.CONTAINERD_REGISTRY_DIR}/empty.example.com/`] = '';
     files[`${HOST_DIR}/https-stale.example.com-ca.crt`] = 'stale';
-    files[`${CONTAINERD_REGISTRY_DIR}/deckhouse_hosts_state.json`] = '["registry.d8-system.svc:5001"]';
+    files[`${RegistryConstants.CONTAINERD_REGISTRY_DIR}/deckhouse_hosts_state.json`] = '["registry.d8-system.svc:5001"]';
     const report = compare(direct, liveCluster(direct), 'worker', files);
     expect(report.drift.map((d) => [d.subjectKind, d.status, d.subject, d.differences])).toEqual([
       [VerifySubjectKind.NODE_FILE, VerifyStatus.EXTRA, `${HOST_DIR}/https-stale.example.com-ca.crt`, []],
-      [VerifySubjectKind.HOST_DIRECTORY, VerifyStatus.EXTRA, `${CONTAINERD_REGISTRY_DIR}/empty.example.com/`, ['an empty host directory']],
-      [VerifySubjectKind.HOST_DIRECTORY, VerifyStatus.EXTRA, `${CONTAINERD_REGISTRY_DIR}/old-registry.example.com/`, ['holds hosts.toml']],
+      [VerifySubjectKind.HOST_DIRECTORY, VerifyStatus.EXTRA, `${RegistryConstants.CONTAINERD_REGISTRY_DIR}/empty.example.com/`, ['an empty host directory']],
+      [VerifySubjectKind.HOST_DIRECTORY, VerifyStatus.EXTRA, `${RegistryConstants.CONTAINERD_REGISTRY_DIR}/old-registry.example.com/`, ['holds hosts.toml']],
     ]);
-    expect(ignoredFor(report, '(file)').find((i) => i.subjects.includes(`${CONTAINERD_REGISTRY_DIR}/deckhouse_hosts_state.json`))?.reason).toMatch(/bashible/);
+    expect(ignoredFor(report, '(file)').find((i) => i.subjects.includes(`${RegistryConstants.CONTAINERD_REGISTRY_DIR}/deckhouse_hosts_state.json`))?.reason).toMatch(/bashible/);
   });
 
   test('a replica count', () => {
-    const live = liveCluster(direct, (o) => { findObject(o, 'Deployment', 'registry-incluster-proxy').spec.replicas = 1; });
+    const live = liveCluster(direct, (o) => { find(o, 'Deployment', 'registry-incluster-proxy').spec.replicas = 1; });
     const report = compare(direct, live);
     expect(report.drift.map((d) => [d.subject, d.differences])).toEqual([
       ['Deployment d8-system/registry-incluster-proxy', ['spec.replicas: expected 3, live 1']],
@@ -264,7 +264,7 @@ describe('drift', () => {
         a.password = NEW;
         a.auth = b64(`puller:${NEW}`);
       }, true);
-      findObject(o, 'Secret', 'registry-config').data.password = b64(NEW);
+      find(o, 'Secret', 'registry-config').data.password = b64(NEW);
     });
     const files = registryDir(direct.nodeFiles.worker);
     files[`${HOST_DIR}/hosts.toml`] = files[`${HOST_DIR}/hosts.toml`].replace(PASSWORD, NEW);
@@ -306,7 +306,7 @@ describe('drift', () => {
 
   test('missing and extra objects; extra names only among the names the module owns', () => {
     const live = liveCluster(direct, (o) => {
-      o.splice(o.indexOf(findObject(o, 'Secret', 'registry-incluster-proxy-config')), 1);
+      o.splice(o.indexOf(find(o, 'Secret', 'registry-incluster-proxy-config')), 1);
       o.push(asLive({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'registry-user-old', namespace: 'd8-system' }, data: { password: b64(PASSWORD) } }));
       o.push(asLive({ apiVersion: 'deckhouse.io/v1alpha1', kind: 'NodeGroupConfiguration', metadata: { name: 'registry-containerd-gone' }, spec: { content: 'x' } }));
       o.push(asLive({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'registry-user-old', namespace: 'default' }, data: {} }));
@@ -322,9 +322,9 @@ describe('drift', () => {
 
   test('owned maps and lists are compared both ways; other live-only fields are not', () => {
     const live = liveCluster(direct, (o) => {
-      findObject(o, 'Secret', 'registry-pki').data['extra.key'] = b64('x');
-      findObject(o, 'Service', 'registry').spec.selector.extra = 'yes';
-      const d = findObject(o, 'Deployment', 'registry-incluster-proxy');
+      find(o, 'Secret', 'registry-pki').data['extra.key'] = b64('x');
+      find(o, 'Service', 'registry').spec.selector.extra = 'yes';
+      const d = find(o, 'Deployment', 'registry-incluster-proxy');
       d.spec.template.spec.containers.push({ name: 'sidecar', image: 'busybox' });
       d.spec.template.spec.containers[0].args = [...(d.spec.template.spec.containers[0].args ?? []), '--debug'];
       delete d.metadata.labels.heritage;
@@ -355,8 +355,8 @@ describe('drift', () => {
   test('a secret value with a credential-like name in a non-Secret object is not shown either', () => {
     const expected = clone(direct);
     const live = liveCluster(direct, (o) => {
-      findObject(o, 'ModuleConfig', 'deckhouse').spec.settings.registry.direct.imagesRepo = 'registry.example.com:5000/deckhouse/ce';
-      findObject(o, 'ModuleConfig', 'deckhouse').spec.settings.registry.direct.license = 'LICENSE-LEAK-CHECK';
+      find(o, 'ModuleConfig', 'deckhouse').spec.settings.registry.direct.imagesRepo = 'registry.example.com:5000/deckhouse/ce';
+      find(o, 'ModuleConfig', 'deckhouse').spec.settings.registry.direct.license = 'LICENSE-LEAK-CHECK';
     });
     const report = compare(expected, live);
     expect(entry(report, 'ModuleConfig deckhouse').differences).toEqual([
@@ -369,12 +369,12 @@ describe('drift', () => {
   test('another served version of the same group is the same object; ModuleConfig outside the expected objects is named, not drift', () => {
     const expected = clone(direct);
     expected.objects = expected.objects.filter((o) => o.kind !== 'ModuleConfig');
-    const live = liveCluster(direct, (o) => { findObject(o, 'PodDisruptionBudget', 'registry-incluster-proxy').apiVersion = 'policy/v1beta1'; });
+    const live = liveCluster(direct, (o) => { find(o, 'PodDisruptionBudget', 'registry-incluster-proxy').apiVersion = 'policy/v1beta1'; });
     const report = compare(expected, live);
     expect(report.converged).toBe(true);
     expect(ignoredFor(report, 'apiVersion')[0]).toMatchObject({ subjects: ['PodDisruptionBudget d8-system/registry-incluster-proxy'] });
     expect(report.ignored.find((i) => i.subjects.includes('ModuleConfig deckhouse'))?.reason).toMatch(/pipeline applies it/);
-    const otherGroup = liveCluster(direct, (o) => { findObject(o, 'PodDisruptionBudget', 'registry-incluster-proxy').apiVersion = 'example.com/v1'; });
+    const otherGroup = liveCluster(direct, (o) => { find(o, 'PodDisruptionBudget', 'registry-incluster-proxy').apiVersion = 'example.com/v1'; });
     expect(entry(compare(direct, otherGroup), 'PodDisruptionBudget d8-system/registry-incluster-proxy').differences).toEqual([
       'apiVersion: expected "policy/v1", live "example.com/v1"',
     ]);
@@ -404,11 +404,7 @@ describe('against the real with-the-module expected state (what registry-cdk8s s
   };
   // The module's own rendering, stood in for by the library with a concrete PKI: what a converged cluster holds.
   const cluster = renderState({ ...props, images: EXAMPLE_IMAGES, pki: proxyRendered === undefined ? TEST_PKI : pkiFor(props.controlPlane) });
-  const { App, Chart } = require('cdk8s');
-  const { RegistryModule } = require('../lib');
-  const YAML = require('yaml');
-  const m = new RegistryModule(new Chart(new App(), 'c'), 'R', props);
-  const files: Record<string, string> = m.toFiles();
+  const files: Record<string, string> = renderModule({ target: DeliveryTarget.WITH_MODULE, ...props }).module.toFiles();
   const expectedObjects = [files['apply/moduleconfig.yaml'], files['expected/registry.k8s.yaml']].join('---\n');
   const expectedWorker: Record<string, string> = {};
   for (const [f, c] of Object.entries(files)) if (f.startsWith('expected/nodes/worker/')) expectedWorker[f.slice('expected/nodes/worker'.length)] = c;
@@ -426,7 +422,7 @@ describe('against the real with-the-module expected state (what registry-cdk8s s
     expect(report.entries.filter((e) => e.status !== VerifyStatus.EQUAL)).toEqual([]);
     expect(report.converged).toBe(true);
     expect(report.ignored.some((i) => /generated by the registry module/.test(i.reason))).toBe(true);
-    expect(YAML.parseAllDocuments(expectedObjects).length).toBeGreaterThan(10);
+    expect(parseManifests(expectedObjects).length).toBeGreaterThan(10);
     expectNoSecrets(report);
   });
 

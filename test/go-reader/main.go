@@ -392,36 +392,36 @@ func jsonableFor(v interface{}, t reflect.Type) (interface{}, error) {
 		return out, nil
 	}
 	if t != nil && t.Kind() == reflect.String {
-		switch x := v.(type) {
-		case int:
-			return strconv.FormatInt(int64(x), 10), nil
-		case int64:
-			return strconv.FormatInt(x, 10), nil
-		case uint64:
-			return strconv.FormatUint(x, 10), nil
-		case float64:
-			return strconv.FormatFloat(x, 'g', -1, 32), nil
-		case bool:
-			return strconv.FormatBool(x), nil
+		if s, ok := scalarString(v); ok {
+			return s, nil
 		}
 	}
 	return v, nil
 }
 
-func keyString(k interface{}) (string, error) {
-	switch x := k.(type) {
-	case string:
-		return x, nil
+// scalarString formats a yaml.v2 number or boolean the way sigs.k8s.io/yaml does (see jsonableFor).
+func scalarString(v interface{}) (string, bool) {
+	switch x := v.(type) {
 	case int:
-		return strconv.Itoa(x), nil
+		return strconv.FormatInt(int64(x), 10), true
 	case int64:
-		return strconv.FormatInt(x, 10), nil
+		return strconv.FormatInt(x, 10), true
 	case uint64:
-		return strconv.FormatUint(x, 10), nil
+		return strconv.FormatUint(x, 10), true
 	case float64:
-		return strconv.FormatFloat(x, 'g', -1, 32), nil
+		return strconv.FormatFloat(x, 'g', -1, 32), true
 	case bool:
-		return strconv.FormatBool(x), nil
+		return strconv.FormatBool(x), true
+	}
+	return "", false
+}
+
+func keyString(k interface{}) (string, error) {
+	if x, ok := k.(string); ok {
+		return x, nil
+	}
+	if s, ok := scalarString(k); ok {
+		return s, nil
 	}
 	return "", fmt.Errorf("unsupported map key of type %T", k)
 }

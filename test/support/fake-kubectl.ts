@@ -2,8 +2,8 @@
 // the rendered objects to the node identity `system:node:<node>` and enforces the rendered Roles and RoleBindings
 // (Group system:nodes, User system:node:<node>), printing what `kubectl get secret -o go-template=…` prints.
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
+import { scratchDir } from './scratch';
 
 const SCRIPT = `#!/usr/bin/env node
 const fs = require('fs');
@@ -31,7 +31,7 @@ let dir: string | undefined;
 /** Environment for a node script run: the stand-in kubectl serving `objects` to node `node`. */
 export function fakeKubeEnv(objects: readonly any[], node = 'node-0'): Record<string, string> {
   if (dir === undefined) {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-kubectl-'));
+    dir = scratchDir('fake-kubectl-');
     fs.writeFileSync(path.join(dir, 'kubectl'), SCRIPT, { mode: 0o755 });
   }
   const file = path.join(dir, `objects-${process.pid}-${Math.floor(performance.now() * 1000)}-${Math.round(Math.random() * 1e9)}.json`);

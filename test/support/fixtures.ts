@@ -1,41 +1,19 @@
 import { App, Chart, Testing } from 'cdk8s';
 import * as YAML from 'yaml';
-import { DeliveryTarget, RegistryModule, RegistryModuleProps } from '../../lib';
+import { DeliveryTarget, RegistryModuleProps } from '../../lib';
 import { TEST_PKI, TEST_UPSTREAM_CA } from '../../examples/fixtures/test-pki';
 import { EXAMPLE_IMAGES } from '../../examples/fixtures/values';
+import { renderModule } from './render';
 
 export { TEST_PKI, TEST_UPSTREAM_CA, EXAMPLE_IMAGES };
 
-/** The applied `ModuleConfig/deckhouse` of a RegistryModule, parsed (placeholders as written). */
+/** The applied `ModuleConfig/deckhouse` of a RegistryModule (the library's default target), parsed (placeholders as written). */
 export function moduleConfigOf(props: RegistryModuleProps): any {
-  return YAML.parse(new RegistryModule(Testing.chart(), 'Registry', props).moduleConfig.toYaml());
-}
-
-/** Synthesizes a RegistryModule in a fresh chart and returns the manifests. */
-export function synth(props: RegistryModuleProps): any[] {
-  const chart = Testing.chart();
-  // Unit tests look at every object the module renders: the target where all of them are applied.
-  new RegistryModule(chart, 'Registry', { target: DeliveryTarget.WITHOUT_MODULE, ...props });
-  return Testing.synth(chart);
+  return YAML.parse(renderModule({ target: DeliveryTarget.WITH_MODULE, ...props }).module.moduleConfig.toYaml());
 }
 
 export function chartOf(app: App = Testing.app()): Chart {
   return new Chart(app, 'test');
-}
-
-/** The one object of a kind and name; namespaced ones in `d8-system` unless another namespace is given. */
-export function find(objects: any[], kind: string, name: string, namespace = 'd8-system'): any {
-  const found = objects.filter((o) => o.kind === kind && o.metadata.name === name && (o.metadata.namespace === undefined || o.metadata.namespace === namespace));
-  if (found.length !== 1) throw new Error(`expected one ${kind}/${name}, found ${found.length} among ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`);
-  return found[0];
-}
-
-/** Decoded data of a Secret. */
-export function secretData(objects: any[], name: string): Record<string, string> {
-  const s = find(objects, 'Secret', name);
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(s.data ?? {})) out[k] = Buffer.from(v as string, 'base64').toString('utf8');
-  return out;
 }
 
 export function parseYaml(text: string): any {

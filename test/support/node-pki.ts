@@ -2,17 +2,17 @@
 // by the test CA, once per (name, address) and process. Nodes the examples use come from the committed fixtures.
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { ControlPlaneNode, NodeServicesCertificates, RegistryPki } from '../../lib';
 import { TEST_NODE_PKI } from '../../examples/fixtures/test-node-pki';
 import { TEST_PKI } from '../../examples/fixtures/test-pki';
+import { scratchDir } from './scratch';
 
 const FIXTURE_ADDRESSES: Record<string, string> = { 'master-0': '10.0.0.10', 'master-1': '10.0.0.11', 'master-2': '10.0.0.12', 'master-9': '10.0.0.9' };
 const issued = new Map<string, NodeServicesCertificates>();
 
 function issue(address: string): NodeServicesCertificates {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'node-pki-'));
+  const dir = scratchDir('node-pki-');
   try {
     fs.writeFileSync(path.join(dir, 'ca.crt'), `${TEST_PKI.ca.certificate.trim()}\n`);
     fs.writeFileSync(path.join(dir, 'ca.key'), `${TEST_PKI.ca.privateKey.trim()}\n`, { mode: 0o600 });

@@ -1,36 +1,36 @@
-// Shared helpers of the hostile-input, secrets and determinism tests: render a module, find every
-// NodeConfiguration and its scripts generically (so new modes and stages are covered without edits), decode
-// Secrets, and take apart the `put` lines of a node script.
+// The one way the tests render a RegistryModule: in a fresh app and chart, by default without the module (the target
+// where every object is applied, so unit tests see all of them). Also: finding every NodeConfiguration and its
+// scripts generically (so new modes and stages are covered without edits).
 import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import * as YAML from 'yaml';
 import { DeliveryTarget, NodeBundle, NodeConfiguration, RegistryModule, RegistryModuleProps, RegistrySwitch } from '../../lib';
 
 export interface Rendered {
   readonly app: App;
   readonly chart: Chart;
   readonly module: RegistryModule;
-  /** `app.synthYaml()`: what `cdk8s synth` writes, as one multi-document string. */
-  readonly yaml: string;
-  /** The documents of `yaml`, parsed. */
+  /** The chart's objects (what `Testing.synth(chart)` returns). */
   readonly objects: any[];
+  /** `app.synthYaml()`: what `cdk8s synth` writes, as one multi-document string (made when first read). */
+  readonly yaml: string;
 }
 
-/** Renders a RegistryModule in a fresh app and chart (no namespace) and synthesizes it to YAML. */
+/**
+ * Renders a RegistryModule in a fresh app and chart. The target is WithoutModule unless `props` names one (give
+ * `DeliveryTarget.WITH_MODULE` for the library's default).
+ */
 export function renderModule(props: RegistryModuleProps): Rendered {
   const app = new App({ outdir: '/nonexistent-outdir-never-written' });
   const chart = new Chart(app, 'registry');
   const module = new RegistryModule(chart, 'Registry', { target: DeliveryTarget.WITHOUT_MODULE, ...props });
-  const yaml = app.synthYaml();
-  return { app, chart, module, yaml, objects: parseDocuments(yaml) };
+  const objects = chart.toJson();
+  let yaml: string | undefined;
+  return { app, chart, module, objects, get yaml() { return (yaml ??= app.synthYaml()); } };
 }
 
-/** Every document of a multi-document YAML string (empty documents dropped). */
-export function parseDocuments(text: string, options: YAML.ParseOptions & YAML.DocumentOptions & YAML.SchemaOptions = {}): any[] {
-  return YAML.parseAllDocuments(text, options).map((d) => {
-    if (d.errors.length > 0) throw new Error(`YAML does not parse: ${d.errors[0].message}`);
-    return d.toJS();
-  }).filter((o) => o !== null && o !== undefined);
+/** The objects of renderModule(props). */
+export function renderObjects(props: RegistryModuleProps): any[] {
+  return renderModule(props).objects;
 }
 
 /** Every NodeConfiguration below a construct, in construct-tree order. */
@@ -79,41 +79,4 @@ export function nodeScriptsOf(scope: IConstruct): NodeScript[] {
     out.push({ path: child.node.path, object, nodeGroup: groups[0], script: object.spec.content, bundle, chartObjects: Chart.of(child).toJson() });
   }
   return out;
-}
-
-/** Decoded `data` of a Secret object (UTF-8). */
-export function decodeSecret(object: any): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries<string>(object.data ?? {})) out[k] = Buffer.from(v, 'base64').toString('utf8');
-  for (const [k, v] of Object.entries<string>(object.stringData ?? {})) out[k] = v;
-  return out;
-}
-
-export interface PutLine {
-  readonly path: string;
-  /** Octal mode as written, e.g. "600". */
-  readonly mode: string;
-  readonly base64: string;
-  readonly content: string;
-  /** Offsets of the base64 payload in the script. */
-  readonly start: number;
-  readonly end: number;
-}
-
-// put 'PATH' MODE 'BASE64' ['OWNER' [DIRECTORY_MODE]]
-const PUT = /^put '([^']+)' ([0-7]+) '([A-Za-z0-9+/=]*)'((?: '[0-9:]*'(?: [0-7]+)?)?)$/gm;
-
-/** The `put PATH MODE 'BASE64' [OWNER [DIRECTORY_MODE]]` lines of a node script. */
-export function putLines(script: string): PutLine[] {
-  const out: PutLine[] = [];
-  for (const m of script.matchAll(PUT)) {
-    const start = (m.index as number) + `put '${m[1]}' ${m[2]} '`.length;
-    out.push({ path: m[1], mode: m[2], base64: m[3], content: Buffer.from(m[3], 'base64').toString('utf8'), start, end: start + m[3].length });
-  }
-  return out;
-}
-
-/** The script with every put payload replaced by a placeholder: the part that is code, not data. */
-export function scriptSkeleton(script: string): string {
-  return script.replace(PUT, (_all, p: string, mode: string, _b64: string, rest: string) => `put '${p}' ${mode} '<payload>'${rest}`);
 }

@@ -5,9 +5,9 @@
 import * as TOML from '@iarna/toml';
 import * as YAML from 'yaml';
 import { RegistryConstants, RegistryModuleProps } from '../../lib';
+import { b64, decodeSecret, find } from './manifests';
 import { renderModule } from './render';
 
-const { MODULE_GENERATED } = RegistryConstants;
 
 export interface RenderedState {
   /** Every object, parsed (the ModuleConfig first, as its own file holds it). */
@@ -36,19 +36,11 @@ export function toYamlDocuments(objects: any[]): string {
   return objects.map((o) => YAML.stringify(o, { lineWidth: 0 })).join('---\n');
 }
 
-export const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
-export const unb64 = (s: string) => Buffer.from(s, 'base64').toString('utf8');
-
-export function findObject(objects: any[], kind: string, name: string): any {
-  const o = objects.find((x) => x.kind === kind && x.metadata.name === name);
-  if (o === undefined) throw new Error(`no ${kind}/${name}`);
-  return o;
-}
-
 /** Edits one embedded YAML or JSON document of a Secret in place. */
 export function editSecretDocument(objects: any[], name: string, key: string, edit: (doc: any) => void, json = false): void {
-  const s = findObject(objects, 'Secret', name);
-  const doc = json ? JSON.parse(unb64(s.data[key])) : YAML.parse(unb64(s.data[key]), { version: '1.1' });
+  const s = find(objects, 'Secret', name);
+  const text = decodeSecret(s)[key];
+  const doc = json ? JSON.parse(text) : YAML.parse(text, { version: '1.1' });
   edit(doc);
   s.data[key] = b64(json ? JSON.stringify(doc) : YAML.stringify(doc, { version: '1.1', lineWidth: 0 }));
 }
@@ -61,44 +53,44 @@ export function markGenerated(state: RenderedState): RenderedState {
   const objects = clone(state.objects);
   for (const o of objects) {
     if (o.metadata.annotations?.['registry.deckhouse.io/config-hash'] !== undefined) {
-      o.metadata.annotations['registry.deckhouse.io/config-hash'] = MODULE_GENERATED;
+      o.metadata.annotations['registry.deckhouse.io/config-hash'] = RegistryConstants.MODULE_GENERATED;
     }
     if (o.kind !== 'Secret') continue;
     const name: string = o.metadata.name;
-    if (name === 'registry-pki') for (const k of Object.keys(o.data)) o.data[k] = b64(MODULE_GENERATED);
+    if (name === 'registry-pki') for (const k of Object.keys(o.data)) o.data[k] = b64(RegistryConstants.MODULE_GENERATED);
     if (name.startsWith('registry-user-')) {
-      o.data.password = b64(MODULE_GENERATED);
-      o.data.passwordHash = b64(MODULE_GENERATED);
+      o.data.password = b64(RegistryConstants.MODULE_GENERATED);
+      o.data.passwordHash = b64(RegistryConstants.MODULE_GENERATED);
     }
     if (name.startsWith('registry-node-config-')) {
-      o.data.version = b64(MODULE_GENERATED);
+      o.data.version = b64(RegistryConstants.MODULE_GENERATED);
       editSecretDocument(objects, name, 'config', (c) => {
-        c.ca = MODULE_GENERATED;
-        for (const k of ['auth_cert', 'auth_key', 'token_cert', 'token_key', 'distribution_cert', 'distribution_key']) c[k] = MODULE_GENERATED;
+        c.ca = RegistryConstants.MODULE_GENERATED;
+        for (const k of ['auth_cert', 'auth_key', 'token_cert', 'token_key', 'distribution_cert', 'distribution_key']) c[k] = RegistryConstants.MODULE_GENERATED;
         for (const k of Object.keys(c)) {
-          if (k.startsWith('user_')) c[k] = { ...c[k], password: MODULE_GENERATED, password_hash: MODULE_GENERATED };
+          if (k.startsWith('user_')) c[k] = { ...c[k], password: RegistryConstants.MODULE_GENERATED, password_hash: RegistryConstants.MODULE_GENERATED };
         }
-        c.http_secret = MODULE_GENERATED;
+        c.http_secret = RegistryConstants.MODULE_GENERATED;
       });
     }
     if (name === 'deckhouse-registry' && o.data.ca !== undefined) {
-      o.data.ca = b64(MODULE_GENERATED);
+      o.data.ca = b64(RegistryConstants.MODULE_GENERATED);
       editSecretDocument(objects, name, '.dockerconfigjson', (d) => {
         for (const a of Object.values<any>(d.auths)) {
-          a.password = MODULE_GENERATED;
+          a.password = RegistryConstants.MODULE_GENERATED;
           // The marker as part of a value: base64("ro:<marker>") cannot hold it, so the whole auth is generated.
-          a.auth = MODULE_GENERATED;
+          a.auth = RegistryConstants.MODULE_GENERATED;
         }
       }, true);
     }
     if (name === 'registry-bashible-config') {
       editSecretDocument(objects, name, 'config', (c) => {
-        c.version = MODULE_GENERATED;
+        c.version = RegistryConstants.MODULE_GENERATED;
         for (const h of Object.values<any>(c.hosts ?? {})) {
           for (const m of h.mirrors ?? []) {
             if (m.host === '127.0.0.1:5001') {
-              m.ca = MODULE_GENERATED;
-              if (m.auth?.password !== undefined) m.auth.password = MODULE_GENERATED;
+              m.ca = RegistryConstants.MODULE_GENERATED;
+              if (m.auth?.password !== undefined) m.auth.password = RegistryConstants.MODULE_GENERATED;
             }
           }
         }
@@ -112,11 +104,11 @@ export function markGenerated(state: RenderedState): RenderedState {
       if (path.endsWith('/hosts.toml')) {
         const t: any = TOML.parse(content);
         for (const [url, h] of Object.entries<any>(t.host ?? {})) {
-          if (url === 'https://127.0.0.1:5001' && h.auth?.password !== undefined) h.auth.password = MODULE_GENERATED;
+          if (url === 'https://127.0.0.1:5001' && h.auth?.password !== undefined) h.auth.password = RegistryConstants.MODULE_GENERATED;
         }
         nodeFiles[group][path] = TOML.stringify(t);
       } else if (path.endsWith('https-127.0.0.1:5001-ca.crt')) {
-        nodeFiles[group][path] = MODULE_GENERATED;
+        nodeFiles[group][path] = RegistryConstants.MODULE_GENERATED;
       } else {
         nodeFiles[group][path] = content;
       }

@@ -281,6 +281,14 @@ describe('step 3, hostConfig: one [host] table or the top-level server as an end
     expect(mirror('http://up', { override_path: true }).endpoint?.manifestRequest).toBe(`/system/deckhouse/manifests/v1?ns=${encodeURIComponent(FIXED)}`);
   });
 
+  test('a path that already ends in /v2 gets no second /v2', () => {
+    expect(mirror('https://up/v2').endpoint).toMatchObject({ path: '/v2', manifestRequest: `/v2/system/deckhouse/manifests/v1?ns=${encodeURIComponent(FIXED)}` });
+    expect(mirror('https://up/mirror/v2/').endpoint?.path).toBe('/mirror/v2');
+    expect(mirror('https://up/v2/../a/v2').endpoint?.path).toBe('/a/v2');
+    expect(mirror('https://up/v2x').endpoint?.path).toBe('/v2x/v2');
+    expect(mirror('https://up/mirror/v2', {}, stock).endpoint?.path).toBe('/mirror/v2');
+  });
+
   test('the manifest request names the image host (ns) only when the endpoint is another host', () => {
     expect(mirror('https://up').endpoint?.manifestRequest).toBe(`/v2/system/deckhouse/manifests/v1?ns=${encodeURIComponent(FIXED)}`);
     expect(mirror(`https://${FIXED}`).endpoint?.manifestRequest).toBe('/v2/system/deckhouse/manifests/v1');

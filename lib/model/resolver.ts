@@ -253,8 +253,8 @@ function credentialsOf(auth: TomlTable): EndpointCredentials | undefined {
 /**
  * Step 3, one host's config: a `[host."url"]` table (source `mirror`) or the top-level `server` with the file's
  * top-level keys (source `server`) turned into an endpoint: the URL, `capabilities`, the API path (`/v2` appended
- * unless `override_path`), Deckhouse's `rewrite` and `auth`, and HTTPS-first. A `[host]` table with an error discards
- * the whole file. The top-level keys are read as this resolver always has, more leniently than containerd (which
+ * unless `override_path` or the cleaned path already ends in `/v2`), Deckhouse's `rewrite` and `auth`, and
+ * HTTPS-first. A `[host]` table with an error discards the whole file. The top-level keys are read as this resolver always has, more leniently than containerd (which
  * discards the file for an unknown top-level capability, and reads a `server` without a scheme as https): an unknown
  * capability there is noted and the defaults are used, a `server` that is not an http(s) URL is skipped, `rewrite`
  * is not read and the shape of `auth` is not checked.
@@ -281,7 +281,8 @@ export function hostConfig(image: ImageReference, source: EndpointSource.MIRROR 
   const scheme = m[1] as Scheme;
   const host = m[2];
   const base = cleanPath(m[3] ?? '');
-  const path = table.override_path === true ? base : `${base}/v2`;
+  // containerd appends /v2 to the cleaned path unless override_path, or unless it already ends in /v2
+  const path = table.override_path === true || base.endsWith('/v2') ? base : `${base}/v2`;
 
   let repository = image.repository;
   if (deckhouse && inHostTable && table.rewrite !== undefined) {

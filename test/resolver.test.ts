@@ -304,6 +304,17 @@ describe('step 3, hostConfig: one [host] table or the top-level server as an end
     expect(mirror('https://up', { capabilities: ['pull', 'pul'] })).toEqual({ discard: true, notes: ['failed to decode hosts.toml: unknown capability "pul"'] });
   });
 
+  test('capabilities: names match in any case, as a set; an empty list means all three', () => {
+    expect(mirror('https://up', { capabilities: ['PULL', 'Resolve'] })).toMatchObject({ discard: false, endpoint: { capabilities: ['pull', 'resolve'] } });
+    expect(mirror('https://up', { capabilities: ['resolve', 'pull', 'RESOLVE'] }).endpoint?.capabilities).toEqual(['pull', 'resolve']);
+    expect(mirror('https://up', { capabilities: [] }).endpoint?.capabilities).toEqual(['pull', 'resolve', 'push']);
+    const top = { server: 'https://srv', capabilities: [] };
+    expect(hostConfig(PARSED, EndpointSource.SERVER, top.server, top as Table, stock).endpoint?.capabilities).toEqual(['pull', 'resolve', 'push']);
+    const r = resolveImage(IMAGE, files(FIXED, '[host."https://up"]\ncapabilities = ["Pull", "RESOLVE"]\n'), stock);
+    expect(r.notes).toEqual([]);
+    expect(firstManifestEndpoint(r, IMAGE)?.host).toBe('up');
+  });
+
   test('rewrite, on the Deckhouse build only: the first matching rule wins; not an array of tables discards the file', () => {
     // after the match, neither the rewritten path (^mirror) nor the original one (^system) is matched again
     const rewrite = [

@@ -251,6 +251,19 @@ function credentialsOf(auth: TomlTable): EndpointCredentials | undefined {
 }
 
 /**
+ * `capabilities` as containerd reads it: names matched in any case, a set (containerd keeps a bit mask, so order and
+ * repeats do not count; listed here in the order pull, resolve, push); absent or empty means all three.
+ */
+function capabilitiesOf(value: unknown): { capabilities: readonly string[] } | { bad: string } {
+  const list = value === undefined ? [] : Array.isArray(value) ? value.map(String) : [String(value)];
+  if (list.length === 0) return { capabilities: CAPABILITIES };
+  const bad = list.find((c) => !CAPABILITIES.includes(c.toLowerCase()));
+  if (bad !== undefined) return { bad };
+  const wanted = new Set(list.map((c) => c.toLowerCase()));
+  return { capabilities: CAPABILITIES.filter((c) => wanted.has(c)) };
+}
+
+/**
  * Step 3, one host's config: a `[host."url"]` table (source `mirror`) or the top-level `server` with the file's
  * top-level keys (source `server`) turned into an endpoint: the URL, `capabilities`, the API path (`/v2` appended
  * unless `override_path` or the cleaned path already ends in `/v2`), Deckhouse's `rewrite` and `auth`, and
@@ -270,12 +283,12 @@ export function hostConfig(image: ImageReference, source: EndpointSource.MIRROR 
   if (!m && inHostTable) return discard(`host "${url}" is not a URL`);
 
   let capabilities = CAPABILITIES;
-  if (table.capabilities !== undefined) {
-    const list = Array.isArray(table.capabilities) ? table.capabilities.map(String) : [String(table.capabilities)];
-    const bad = list.find((c) => !CAPABILITIES.includes(c));
-    if (bad === undefined) capabilities = list;
-    else if (inHostTable) return discard(`unknown capability "${bad}"`);
-    else notes.push(`failed to decode hosts.toml: unknown capability "${bad}"`);
+  const caps = capabilitiesOf(table.capabilities);
+  if ('bad' in caps) {
+    if (inHostTable) return discard(`unknown capability "${caps.bad}"`);
+    notes.push(`failed to decode hosts.toml: unknown capability "${caps.bad}"`);
+  } else {
+    capabilities = caps.capabilities;
   }
   if (!m) return { discard: false, notes };
   const scheme = m[1] as Scheme;

@@ -353,6 +353,11 @@ describe('step 3, hostConfig: one [host] table or the top-level server as an end
     expect(c.notes).toEqual(tlsFirst ? [expect.stringMatching(new RegExp(`^${url.replace(/[.]/g, '\\.')}: host will try HTTPS first`))] : []);
   });
 
+  test('an unknown top-level capability discards the file, as in a [host] table', () => {
+    const top = { server: 'https://srv', capabilities: ['pull', 'pul'] };
+    expect(hostConfig(PARSED, EndpointSource.SERVER, top.server, top as Table, stock)).toEqual({ discard: true, notes: ['failed to decode hosts.toml: unknown capability "pul"'] });
+  });
+
   test('the top-level server is an endpoint of source server, from the top-level keys', () => {
     const top = { server: 'https://srv:5000/base', capabilities: ['pull', 'resolve'], auth: { username: 'u', password: 'p' } };
     expect(hostConfig(PARSED, EndpointSource.SERVER, top.server, top as Table, deckhouse)).toEqual({
@@ -393,6 +398,19 @@ describe('resolveImage composes the steps', () => {
     expect(withServer.map((e) => [e.source, e.host])).toEqual([[EndpointSource.MIRROR, 'up'], [EndpointSource.SERVER, 'srv']]);
     const without = resolveImage(IMAGE, files(FIXED, '[host."https://up"]\n'), stock).endpoints;
     expect(without.map((e) => [e.source, e.host])).toEqual([[EndpointSource.MIRROR, 'up'], [EndpointSource.FALLBACK, FIXED]]);
+  });
+
+  test('an unknown top-level capability discards the whole file, with or without a server', () => {
+    for (const toml of ['server = "https://srv"\ncapabilities = ["pul"]\n[host."https://up"]\n', 'capabilities = ["pul"]\n[host."https://up"]\n']) {
+      const r = resolveImage(IMAGE, files(FIXED, toml), stock);
+      expect(r.endpoints.map((e) => [e.source, e.host])).toEqual([[EndpointSource.FALLBACK, FIXED]]);
+      expect(r.notes).toEqual(['failed to decode hosts.toml: unknown capability "pul"']);
+    }
+  });
+
+  test('server = "" names no server: the image host is last', () => {
+    const r = resolveImage(IMAGE, files(FIXED, 'server = ""\n[host."https://up"]\n'), stock);
+    expect(r.endpoints.map((e) => [e.source, e.host])).toEqual([[EndpointSource.MIRROR, 'up'], [EndpointSource.FALLBACK, FIXED]]);
   });
 
   test('one discarded [host] table discards the whole file, the mirrors before it too', () => {

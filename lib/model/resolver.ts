@@ -267,10 +267,10 @@ function capabilitiesOf(value: unknown): { capabilities: readonly string[] } | {
  * Step 3, one host's config: a `[host."url"]` table (source `mirror`) or the top-level `server` with the file's
  * top-level keys (source `server`) turned into an endpoint: the URL, `capabilities`, the API path (`/v2` appended
  * unless `override_path` or the cleaned path already ends in `/v2`), Deckhouse's `rewrite` and `auth`, and
- * HTTPS-first. A `[host]` table with an error discards the whole file. The top-level keys are read as this resolver always has, more leniently than containerd (which
- * discards the file for an unknown top-level capability, and reads a `server` without a scheme as https): an unknown
- * capability there is noted and the defaults are used, a `server` that is not an http(s) URL is skipped, `rewrite`
- * is not read and the shape of `auth` is not checked.
+ * HTTPS-first. An error in a `[host]` table or in the top-level keys (read even without a `server`) discards the
+ * whole file. The top-level keys are read more leniently than containerd in two ways: a `server` that is not an
+ * http(s) URL is skipped (containerd reads one without a scheme as https), and for them `rewrite` is not read and the
+ * shape of `auth` is not checked.
  * @internal
  */
 export function hostConfig(image: ImageReference, source: EndpointSource.MIRROR | EndpointSource.SERVER, url: string, table: TomlTable,
@@ -282,14 +282,9 @@ export function hostConfig(image: ImageReference, source: EndpointSource.MIRROR 
   const m = url.match(/^(https?):\/\/([^/]+)(\/.*)?$/);
   if (!m && inHostTable) return discard(`host "${url}" is not a URL`);
 
-  let capabilities = CAPABILITIES;
   const caps = capabilitiesOf(table.capabilities);
-  if ('bad' in caps) {
-    if (inHostTable) return discard(`unknown capability "${caps.bad}"`);
-    notes.push(`failed to decode hosts.toml: unknown capability "${caps.bad}"`);
-  } else {
-    capabilities = caps.capabilities;
-  }
+  if ('bad' in caps) return discard(`unknown capability "${caps.bad}"`);
+  const capabilities = caps.capabilities;
   if (!m) return { discard: false, notes };
   const scheme = m[1] as Scheme;
   const host = m[2];
@@ -357,13 +352,13 @@ export function resolveImage(imageRef: string, files: { readonly [path: string]:
     if (c.discard) return discarded(notes);
     endpoints.push(c.endpoint as Endpoint);
   }
-  if (typeof file.doc.server === 'string') {
-    const c = hostConfig(image, EndpointSource.SERVER, file.doc.server, file.doc, options);
-    notes.push(...c.notes);
-    if (c.endpoint !== undefined) endpoints.push(c.endpoint);
-  } else {
-    endpoints.push(fallbackEndpoint(image));
-  }
+  // containerd reads the top-level keys whether or not `server` is set: an error there discards the file too
+  const server = typeof file.doc.server === 'string' ? file.doc.server : '';
+  const top = hostConfig(image, EndpointSource.SERVER, server, file.doc, options);
+  notes.push(...top.notes);
+  if (top.discard) return discarded(notes);
+  if (top.endpoint !== undefined) endpoints.push(top.endpoint);
+  else if (server === '') endpoints.push(fallbackEndpoint(image));
   return { hostDir, endpoints, notes };
 }
 

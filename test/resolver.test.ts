@@ -298,6 +298,39 @@ describe('step 3, hostConfig: one [host] table or the top-level server as an end
     expect(mirror('not a url')).toEqual({ discard: true, notes: ['failed to decode hosts.toml: host "not a url" is not a URL'] });
   });
 
+  test.each([
+    ['http://up:port', 'invalid port ":port" after host'],
+    ['https://up:50a0', 'invalid port ":50a0" after host'],
+    ['https://up name', 'invalid character " " in host name'],
+    ['https://up{1}', 'invalid character "{" in host name'],
+    ['https://up%41', 'invalid URL escape "%41"'],
+    ['https://up/a%zz', 'invalid URL escape "%zz"'],
+    ['https://up/a%2', 'invalid URL escape "%2"'],
+    ['https://[::1:5000', 'missing \']\' in host'],
+    ['https://[::1]x', 'invalid port "x" after host'],
+    ['https://us er@up', 'net/url: invalid userinfo'],
+    ['https://up/\tv2', 'net/url: invalid control character in URL'],
+  ])('a URL Go\'s url.Parse rejects discards the file: %s', (url, why) => {
+    expect(mirror(url)).toEqual({ discard: true, notes: [`failed to decode hosts.toml: unable to parse server ${url}: parse ${JSON.stringify(url)}: ${why}`] });
+    const top = { server: url };
+    expect(hostConfig(PARSED, EndpointSource.SERVER, url, top as Table, stock).discard).toBe(true);
+  });
+
+  test('a URL Go accepts is read as Go reads it: userinfo, query and fragment dropped, the path decoded', () => {
+    expect(mirror('https://puller:pa%20ss@up:5000/mirror?x=1#top').endpoint).toMatchObject({ scheme: 'https', host: 'up:5000', path: '/mirror/v2' });
+    expect(mirror('https://up/a%2Fv2').endpoint?.path).toBe('/a/v2');
+    expect(mirror('https://[fe80::1%25eth0]:5000').endpoint?.host).toBe('[fe80::1%eth0]:5000');
+    expect(mirror('http://up:').endpoint?.host).toBe('up:');
+    expect(mirror('https://up:5000:1').endpoint?.host).toBe('up:5000:1'); // only the part after the last colon is a port
+  });
+
+  test('a URL\'s userinfo is hidden in the note', () => {
+    const c = mirror('https://puller:Pass-Word@up:port');
+    expect(c.discard).toBe(true);
+    expect(c.notes.join()).not.toContain('Pass-Word');
+    expect(c.notes[0]).toContain('https://***@up:port');
+  });
+
   test('capabilities: all three by default, the listed ones otherwise; an unknown one discards the file', () => {
     expect(mirror('https://up').endpoint?.capabilities).toEqual(['pull', 'resolve', 'push']);
     expect(mirror('https://up', { capabilities: ['pull'] }).endpoint?.capabilities).toEqual(['pull']);
@@ -406,6 +439,12 @@ describe('resolveImage composes the steps', () => {
       expect(r.endpoints.map((e) => [e.source, e.host])).toEqual([[EndpointSource.FALLBACK, FIXED]]);
       expect(r.notes).toEqual(['failed to decode hosts.toml: unknown capability "pul"']);
     }
+  });
+
+  test('a server Go\'s url.Parse rejects discards the whole file, so the image host is tried', () => {
+    const r = resolveImage(IMAGE, files(FIXED, 'server = "http://srv:port"\n[host."https://up"]\n'), stock);
+    expect(r.endpoints.map((e) => [e.source, e.host])).toEqual([[EndpointSource.FALLBACK, FIXED]]);
+    expect(r.notes).toEqual(['failed to decode hosts.toml: unable to parse server http://srv:port: parse "http://srv:port": invalid port ":port" after host']);
   });
 
   test('server = "" names no server: the image host is last', () => {

@@ -5,6 +5,7 @@
 // `server` (hostConfig), and the image's own host as last resort (fallbackEndpoint); resolveImage composes them.
 import * as TOML from '@iarna/toml';
 import { ContainerdBuild } from '../settings/enums';
+import { goParseUrl } from './_go-url';
 import { CONTAINERD_REGISTRY_DIR } from './constants';
 
 /** An image reference split the way containerd's reference parser does. */
@@ -148,6 +149,11 @@ export function goReplaceAll(pattern: string, subject: string, template: string)
 
 type Scheme = 'http' | 'https';
 
+/** A URL in a note with its userinfo hidden (containerd logs it whole; notes end up in error messages). */
+function redactUserinfo(note: string): string {
+  return note.replace(/(\/\/)[^/\s"]*@/g, '$1***@');
+}
+
 function cleanPath(p: string): string {
   const parts: string[] = [];
   for (const seg of p.split('/')) {
@@ -265,7 +271,8 @@ function capabilitiesOf(value: unknown): { capabilities: readonly string[] } | {
 
 /**
  * Step 3, one host's config: a `[host."url"]` table (source `mirror`) or the top-level `server` with the file's
- * top-level keys (source `server`) turned into an endpoint: the URL, `capabilities`, the API path (`/v2` appended
+ * top-level keys (source `server`) turned into an endpoint: the URL (read as Go's `url.Parse` reads it: a URL it
+ * rejects discards the file), `capabilities`, the API path (`/v2` appended
  * unless `override_path` or the cleaned path already ends in `/v2`), Deckhouse's `rewrite` and `auth`, and
  * HTTPS-first. An error in a `[host]` table or in the top-level keys (read even without a `server`) discards the
  * whole file. The top-level keys are read more leniently than containerd in two ways: a `server` that is not an
@@ -279,16 +286,18 @@ export function hostConfig(image: ImageReference, source: EndpointSource.MIRROR 
   const discard = (why: string): HostConfig => ({ discard: true, notes: [...notes, `failed to decode hosts.toml: ${why}`] });
   const inHostTable = source === EndpointSource.MIRROR;
   const deckhouse = options.containerdBuild === ContainerdBuild.DECKHOUSE;
-  const m = url.match(/^(https?):\/\/([^/]+)(\/.*)?$/);
-  if (!m && inHostTable) return discard(`host "${url}" is not a URL`);
+  const parsed = url === '' ? undefined : goParseUrl(url);
+  if (parsed !== undefined && 'error' in parsed) return discard(redactUserinfo(`unable to parse server ${url}: ${parsed.error}`));
+  const httpUrl = parsed !== undefined && (parsed.scheme === 'http' || parsed.scheme === 'https') && parsed.host !== '' ? parsed : undefined;
+  if (httpUrl === undefined && inHostTable) return discard(redactUserinfo(`host "${url}" is not a URL`));
 
   const caps = capabilitiesOf(table.capabilities);
   if ('bad' in caps) return discard(`unknown capability "${caps.bad}"`);
   const capabilities = caps.capabilities;
-  if (!m) return { discard: false, notes };
-  const scheme = m[1] as Scheme;
-  const host = m[2];
-  const base = cleanPath(m[3] ?? '');
+  if (httpUrl === undefined) return { discard: false, notes };
+  const scheme = httpUrl.scheme as Scheme;
+  const host = httpUrl.host;
+  const base = cleanPath(httpUrl.path);
   // containerd appends /v2 to the cleaned path unless override_path, or unless it already ends in /v2
   const path = table.override_path === true || base.endsWith('/v2') ? base : `${base}/v2`;
 

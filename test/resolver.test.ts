@@ -294,8 +294,30 @@ describe('step 3, hostConfig: one [host] table or the top-level server as an end
     expect(mirror(`https://${FIXED}`).endpoint?.manifestRequest).toBe('/v2/system/deckhouse/manifests/v1');
   });
 
-  test('a [host] key that is not a URL discards the file', () => {
-    expect(mirror('not a url')).toEqual({ discard: true, notes: ['failed to decode hosts.toml: host "not a url" is not a URL'] });
+  test('a [host] key that is not a URL even with https:// put before it discards the file', () => {
+    expect(mirror('not a url')).toEqual({
+      discard: true, notes: ['failed to decode hosts.toml: unable to parse server https://not a url: parse "https://not a url": invalid character " " in host name'],
+    });
+  });
+
+  test('a key or server without a scheme is https: containerd puts https:// before any string not starting with "http"', () => {
+    expect(mirror('mirror.local:5000')).toEqual({ discard: false, notes: [], endpoint: expect.objectContaining({ scheme: 'https', host: 'mirror.local:5000', path: '/v2' }) });
+    expect(mirror('mirror.local/base', { skip_verify: true }).endpoint).toMatchObject({ scheme: 'https', host: 'mirror.local', path: '/base/v2' });
+    expect(mirror('mirror.local').endpoint?.tlsFirst).toBeUndefined();
+    // "HTTP://up" does not start with "http": containerd reads https://HTTP://up, host "HTTP:" and path /up
+    expect(mirror('HTTP://up').endpoint).toMatchObject({ scheme: 'https', host: 'HTTP:', path: '/up/v2' });
+    const top = { server: 'srv:5000' };
+    expect(hostConfig(PARSED, EndpointSource.SERVER, top.server, top as Table, stock).endpoint).toMatchObject({ source: EndpointSource.SERVER, scheme: 'https', host: 'srv:5000' });
+  });
+
+  test.each([
+    ['http-mirror:5000', 'http-mirror', '', 'unsupported protocol scheme "http-mirror"'],
+    ['httpx://up', 'httpx', 'up', 'unsupported protocol scheme "httpx"'],
+    ['http:up', 'http', '', 'http: no Host in request URL'],
+    ['https:///v2', 'https', '', 'http: no Host in request URL'],
+    ['httpmirror.local', '', '', 'missing protocol scheme'],
+  ])('a key starting with "http" that names no http(s) host is kept, but its requests fail: %s', (url, scheme, host, failure) => {
+    expect(mirror(url)).toEqual({ discard: false, unreachable: true, notes: [`trying next host: host "${url}" is read as scheme "${scheme}", host "${host}": ${failure}`] });
   });
 
   test.each([
@@ -439,6 +461,24 @@ describe('resolveImage composes the steps', () => {
       expect(r.endpoints.map((e) => [e.source, e.host])).toEqual([[EndpointSource.FALLBACK, FIXED]]);
       expect(r.notes).toEqual(['failed to decode hosts.toml: unknown capability "pul"']);
     }
+  });
+
+  test('a [host] key or server without a scheme is an https endpoint, and the image host is not added after a server', () => {
+    const r = resolveImage(IMAGE, files(FIXED, 'server = "srv:5000"\n[host."mirror.local:5000"]\ncapabilities = ["pull", "resolve"]\n'), stock);
+    expect(r.notes).toEqual([]);
+    expect(r.endpoints.map((e) => [e.source, e.scheme, e.host])).toEqual([[EndpointSource.MIRROR, 'https', 'mirror.local:5000'], [EndpointSource.SERVER, 'https', 'srv:5000']]);
+    expect(firstManifestEndpoint(r, IMAGE)?.manifestRequest).toBe(`/v2/system/deckhouse/manifests/v1?ns=${encodeURIComponent(FIXED)}`);
+  });
+
+  test('a server that names no host gives the image host; a [host] key whose requests fail is passed over', () => {
+    const noHost = resolveImage(IMAGE, files(FIXED, 'server = "http-srv:5000"\n[host."https://up"]\n'), { ...stock, containerdMajor: 2 });
+    expect(noHost.endpoints.map((e) => [e.source, e.host])).toEqual([[EndpointSource.MIRROR, 'up'], [EndpointSource.FALLBACK, FIXED]]);
+    expect(noHost.notes).toEqual([]);
+    const deadMirror = resolveImage(IMAGE, files(FIXED, '[host."http-mirror:5000"]\n[host."https://up"]\n'), stock);
+    expect(deadMirror.endpoints.map((e) => [e.source, e.host])).toEqual([[EndpointSource.MIRROR, 'up'], [EndpointSource.FALLBACK, FIXED]]);
+    expect(deadMirror.notes).toEqual(['trying next host: host "http-mirror:5000" is read as scheme "http-mirror", host "": unsupported protocol scheme "http-mirror"']);
+    const deadServer = resolveImage(IMAGE, files(FIXED, 'server = "httpx://srv"\n[host."https://up"]\n'), stock);
+    expect(deadServer.endpoints.map((e) => [e.source, e.host])).toEqual([[EndpointSource.MIRROR, 'up']]);
   });
 
   test('a server Go\'s url.Parse rejects discards the whole file, so the image host is tried', () => {

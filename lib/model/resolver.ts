@@ -221,8 +221,17 @@ export function parseHostsFile(text: string, containerdMajor: number): HostsFile
  * @internal
  */
 export interface HostConfig {
-  /** The endpoint; absent when the file is discarded, or when `server` is not a URL (it is then skipped). */
+  /**
+   * The endpoint; absent when the file is discarded, when the host is `unreachable`, and for a `server` that names no
+   * host (`server = ""`, `"http:x"`), in whose place containerd puts the image host.
+   */
   readonly endpoint?: Endpoint;
+  /**
+   * containerd keeps this host but every request to it fails before reaching a registry (no host, or a scheme other
+   * than http and https, as from `host."http-mirror:5000"`, which starts with "http" and so gets no https://), and it
+   * tries the next one; no endpoint is given for it.
+   */
+  readonly unreachable?: boolean;
   /** Whether containerd discards the whole hosts.toml (`notes` ends with the reason). */
   readonly discard: boolean;
   /** What containerd would log for this host, in order. */
@@ -274,10 +283,9 @@ function capabilitiesOf(value: unknown): { capabilities: readonly string[] } | {
  * top-level keys (source `server`) turned into an endpoint: the URL (read as Go's `url.Parse` reads it: a URL it
  * rejects discards the file), `capabilities`, the API path (`/v2` appended
  * unless `override_path` or the cleaned path already ends in `/v2`), Deckhouse's `rewrite` and `auth`, and
- * HTTPS-first. An error in a `[host]` table or in the top-level keys (read even without a `server`) discards the
- * whole file. The top-level keys are read more leniently than containerd in two ways: a `server` that is not an
- * http(s) URL is skipped (containerd reads one without a scheme as https), and for them `rewrite` is not read and the
- * shape of `auth` is not checked.
+ * HTTPS-first. A URL that does not start with "http" is read as https (`mirror.local:5000` is
+ * `https://mirror.local:5000`). An error in a `[host]` table or in the top-level keys (read even without a `server`)
+ * discards the whole file; for the top-level keys `rewrite` is not read and the shape of `auth` is not checked.
  * @internal
  */
 export function hostConfig(image: ImageReference, source: EndpointSource.MIRROR | EndpointSource.SERVER, url: string, table: TomlTable,
@@ -286,18 +294,18 @@ export function hostConfig(image: ImageReference, source: EndpointSource.MIRROR 
   const discard = (why: string): HostConfig => ({ discard: true, notes: [...notes, `failed to decode hosts.toml: ${why}`] });
   const inHostTable = source === EndpointSource.MIRROR;
   const deckhouse = options.containerdBuild === ContainerdBuild.DECKHOUSE;
-  const parsed = url === '' ? undefined : goParseUrl(url);
-  if (parsed !== undefined && 'error' in parsed) return discard(redactUserinfo(`unable to parse server ${url}: ${parsed.error}`));
-  const httpUrl = parsed !== undefined && (parsed.scheme === 'http' || parsed.scheme === 'https') && parsed.host !== '' ? parsed : undefined;
-  if (httpUrl === undefined && inHostTable) return discard(redactUserinfo(`host "${url}" is not a URL`));
+  // containerd reads a string that does not start with "http" (lower case) as https://string, then url.Parse's it
+  const target = url === '' || url.startsWith('http') ? url : `https://${url}`;
+  const parsed = target === '' ? { scheme: '', host: '', path: '' } : goParseUrl(target);
+  if ('error' in parsed) return discard(redactUserinfo(`unable to parse server ${target}: ${parsed.error}`));
 
   const caps = capabilitiesOf(table.capabilities);
   if ('bad' in caps) return discard(`unknown capability "${caps.bad}"`);
   const capabilities = caps.capabilities;
-  if (httpUrl === undefined) return { discard: false, notes };
-  const scheme = httpUrl.scheme as Scheme;
-  const host = httpUrl.host;
-  const base = cleanPath(httpUrl.path);
+  // a server that names no host: containerd puts the image host in its place (resolveImage adds it)
+  if (parsed.host === '' && !inHostTable) return { discard: false, notes };
+  const host = parsed.host;
+  const base = cleanPath(parsed.path);
   // containerd appends /v2 to the cleaned path unless override_path, or unless it already ends in /v2
   const path = table.override_path === true || base.endsWith('/v2') ? base : `${base}/v2`;
 
@@ -313,6 +321,15 @@ export function hostConfig(image: ImageReference, source: EndpointSource.MIRROR 
   if (withAuth && inHostTable && (typeof table.auth !== 'object' || Array.isArray(table.auth))) {
     return discard(`host."${url}".auth must be a single table`);
   }
+  // kept by containerd, but its requests fail before reaching a registry (NewRequest, then the transport, refuse them)
+  const failure = parsed.scheme === '' ? 'missing protocol scheme'
+    : parsed.scheme !== 'http' && parsed.scheme !== 'https' ? `unsupported protocol scheme ${JSON.stringify(parsed.scheme)}`
+      : host === '' ? 'http: no Host in request URL' : undefined;
+  if (failure !== undefined) {
+    const read = `host ${JSON.stringify(url)} is read as scheme ${JSON.stringify(parsed.scheme)}, host ${JSON.stringify(host)}`;
+    return { discard: false, unreachable: true, notes: [...notes, redactUserinfo(`trying next host: ${read}: ${failure}`)] };
+  }
+  const scheme = parsed.scheme as Scheme;
   let out = endpoint(image, source, scheme, host, path, repository, capabilities, withAuth);
   const credentials = withAuth ? credentialsOf(table.auth as TomlTable) : undefined;
   if (credentials !== undefined) out = { ...out, credentials };
@@ -359,7 +376,7 @@ export function resolveImage(imageRef: string, files: { readonly [path: string]:
     const c = hostConfig(image, EndpointSource.MIRROR, url, table as TomlTable, options);
     notes.push(...c.notes);
     if (c.discard) return discarded(notes);
-    endpoints.push(c.endpoint as Endpoint);
+    if (c.endpoint !== undefined) endpoints.push(c.endpoint);
   }
   // containerd reads the top-level keys whether or not `server` is set: an error there discards the file too
   const server = typeof file.doc.server === 'string' ? file.doc.server : '';
@@ -367,7 +384,7 @@ export function resolveImage(imageRef: string, files: { readonly [path: string]:
   notes.push(...top.notes);
   if (top.discard) return discarded(notes);
   if (top.endpoint !== undefined) endpoints.push(top.endpoint);
-  else if (server === '') endpoints.push(fallbackEndpoint(image));
+  else if (top.unreachable !== true) endpoints.push(fallbackEndpoint(image));
   return { hostDir, endpoints, notes };
 }
 

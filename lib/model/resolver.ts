@@ -26,7 +26,10 @@ export enum EndpointSource {
   MIRROR = 'mirror',
   /** The top-level `server` key of hosts.toml. */
   SERVER = 'server',
-  /** The image's own host, the last resort when hosts.toml names no `server` (or is missing or discarded). */
+  /**
+   * The image's own host, the last resort when hosts.toml names no `server` or one without a host (or is missing or
+   * discarded).
+   */
   FALLBACK = 'fallback',
 }
 
@@ -81,7 +84,10 @@ export interface Resolution {
   readonly hostDir?: string;
   /** Endpoints in the order containerd tries them. */
   readonly endpoints: Endpoint[];
-  /** Why a file was ignored, as containerd would log it. */
+  /**
+   * What containerd would log about the files, as it would log it: why a file was ignored, a host it passes over
+   * because its requests cannot be made, an http host it tries with HTTPS first.
+   */
   readonly notes: string[];
 }
 

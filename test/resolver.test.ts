@@ -281,19 +281,93 @@ describe('step 3, hostConfig: one [host] table or the top-level server as an end
     expect(mirror('http://up', { override_path: true }).endpoint?.manifestRequest).toBe(`/system/deckhouse/manifests/v1?ns=${encodeURIComponent(FIXED)}`);
   });
 
+  test('a path that already ends in /v2 gets no second /v2', () => {
+    expect(mirror('https://up/v2').endpoint).toMatchObject({ path: '/v2', manifestRequest: `/v2/system/deckhouse/manifests/v1?ns=${encodeURIComponent(FIXED)}` });
+    expect(mirror('https://up/mirror/v2/').endpoint?.path).toBe('/mirror/v2');
+    expect(mirror('https://up/v2/../a/v2').endpoint?.path).toBe('/a/v2');
+    expect(mirror('https://up/v2x').endpoint?.path).toBe('/v2x/v2');
+    expect(mirror('https://up/mirror/v2', {}, stock).endpoint?.path).toBe('/mirror/v2');
+  });
+
   test('the manifest request names the image host (ns) only when the endpoint is another host', () => {
     expect(mirror('https://up').endpoint?.manifestRequest).toBe(`/v2/system/deckhouse/manifests/v1?ns=${encodeURIComponent(FIXED)}`);
     expect(mirror(`https://${FIXED}`).endpoint?.manifestRequest).toBe('/v2/system/deckhouse/manifests/v1');
   });
 
-  test('a [host] key that is not a URL discards the file', () => {
-    expect(mirror('not a url')).toEqual({ discard: true, notes: ['failed to decode hosts.toml: host "not a url" is not a URL'] });
+  test('a [host] key that is not a URL even with https:// put before it discards the file', () => {
+    expect(mirror('not a url')).toEqual({
+      discard: true, notes: ['failed to decode hosts.toml: unable to parse server https://not a url: parse "https://not a url": invalid character " " in host name'],
+    });
+  });
+
+  test('a key or server without a scheme is https: containerd puts https:// before any string not starting with "http"', () => {
+    expect(mirror('mirror.local:5000')).toEqual({ discard: false, notes: [], endpoint: expect.objectContaining({ scheme: 'https', host: 'mirror.local:5000', path: '/v2' }) });
+    expect(mirror('mirror.local/base', { skip_verify: true }).endpoint).toMatchObject({ scheme: 'https', host: 'mirror.local', path: '/base/v2' });
+    expect(mirror('mirror.local').endpoint?.tlsFirst).toBeUndefined();
+    // "HTTP://up" does not start with "http": containerd reads https://HTTP://up, host "HTTP:" and path /up
+    expect(mirror('HTTP://up').endpoint).toMatchObject({ scheme: 'https', host: 'HTTP:', path: '/up/v2' });
+    const top = { server: 'srv:5000' };
+    expect(hostConfig(PARSED, EndpointSource.SERVER, top.server, top as Table, stock).endpoint).toMatchObject({ source: EndpointSource.SERVER, scheme: 'https', host: 'srv:5000' });
+  });
+
+  test.each([
+    ['http-mirror:5000', 'http-mirror', '', 'unsupported protocol scheme "http-mirror"'],
+    ['httpx://up', 'httpx', 'up', 'unsupported protocol scheme "httpx"'],
+    ['http:up', 'http', '', 'http: no Host in request URL'],
+    ['https:///v2', 'https', '', 'http: no Host in request URL'],
+    ['httpmirror.local', '', '', 'missing protocol scheme'],
+  ])('a key starting with "http" that names no http(s) host is kept, but its requests fail: %s', (url, scheme, host, failure) => {
+    expect(mirror(url)).toEqual({ discard: false, unreachable: true, notes: [`trying next host: host "${url}" is read as scheme "${scheme}", host "${host}": ${failure}`] });
+  });
+
+  test.each([
+    ['http://up:port', 'invalid port ":port" after host'],
+    ['https://up:50a0', 'invalid port ":50a0" after host'],
+    ['https://up name', 'invalid character " " in host name'],
+    ['https://up{1}', 'invalid character "{" in host name'],
+    ['https://up%41', 'invalid URL escape "%41"'],
+    ['https://up/a%zz', 'invalid URL escape "%zz"'],
+    ['https://up/a%2', 'invalid URL escape "%2"'],
+    ['https://[::1:5000', 'missing \']\' in host'],
+    ['https://[::1]x', 'invalid port "x" after host'],
+    ['https://us er@up', 'net/url: invalid userinfo'],
+    ['https://up/\tv2', 'net/url: invalid control character in URL'],
+  ])('a URL Go\'s url.Parse rejects discards the file: %s', (url, why) => {
+    expect(mirror(url)).toEqual({ discard: true, notes: [`failed to decode hosts.toml: unable to parse server ${url}: parse ${JSON.stringify(url)}: ${why}`] });
+    const top = { server: url };
+    expect(hostConfig(PARSED, EndpointSource.SERVER, url, top as Table, stock).discard).toBe(true);
+  });
+
+  test('a URL Go accepts is read as Go reads it: userinfo, query and fragment dropped, the path decoded', () => {
+    expect(mirror('https://puller:pa%20ss@up:5000/mirror?x=1#top').endpoint).toMatchObject({ scheme: 'https', host: 'up:5000', path: '/mirror/v2' });
+    expect(mirror('https://up/a%2Fv2').endpoint?.path).toBe('/a/v2');
+    expect(mirror('https://[fe80::1%25eth0]:5000').endpoint?.host).toBe('[fe80::1%eth0]:5000');
+    expect(mirror('http://up:').endpoint?.host).toBe('up:');
+    expect(mirror('https://up:5000:1').endpoint?.host).toBe('up:5000:1'); // only the part after the last colon is a port
+  });
+
+  test('a URL\'s userinfo is hidden in the note', () => {
+    const c = mirror('https://puller:Pass-Word@up:port');
+    expect(c.discard).toBe(true);
+    expect(c.notes.join()).not.toContain('Pass-Word');
+    expect(c.notes[0]).toContain('https://***@up:port');
   });
 
   test('capabilities: all three by default, the listed ones otherwise; an unknown one discards the file', () => {
     expect(mirror('https://up').endpoint?.capabilities).toEqual(['pull', 'resolve', 'push']);
     expect(mirror('https://up', { capabilities: ['pull'] }).endpoint?.capabilities).toEqual(['pull']);
     expect(mirror('https://up', { capabilities: ['pull', 'pul'] })).toEqual({ discard: true, notes: ['failed to decode hosts.toml: unknown capability "pul"'] });
+  });
+
+  test('capabilities: names match in any case, as a set; an empty list means all three', () => {
+    expect(mirror('https://up', { capabilities: ['PULL', 'Resolve'] })).toMatchObject({ discard: false, endpoint: { capabilities: ['pull', 'resolve'] } });
+    expect(mirror('https://up', { capabilities: ['resolve', 'pull', 'RESOLVE'] }).endpoint?.capabilities).toEqual(['pull', 'resolve']);
+    expect(mirror('https://up', { capabilities: [] }).endpoint?.capabilities).toEqual(['pull', 'resolve', 'push']);
+    const top = { server: 'https://srv', capabilities: [] };
+    expect(hostConfig(PARSED, EndpointSource.SERVER, top.server, top as Table, stock).endpoint?.capabilities).toEqual(['pull', 'resolve', 'push']);
+    const r = resolveImage(IMAGE, files(FIXED, '[host."https://up"]\ncapabilities = ["Pull", "RESOLVE"]\n'), stock);
+    expect(r.notes).toEqual([]);
+    expect(firstManifestEndpoint(r, IMAGE)?.host).toBe('up');
   });
 
   test('rewrite, on the Deckhouse build only: the first matching rule wins; not an array of tables discards the file', () => {
@@ -332,6 +406,11 @@ describe('step 3, hostConfig: one [host] table or the top-level server as an end
     expect(c.endpoint?.tlsFirst).toBe(tlsFirst ? true : undefined);
     expect(c.endpoint?.scheme).toBe(url.split(':')[0]);
     expect(c.notes).toEqual(tlsFirst ? [expect.stringMatching(new RegExp(`^${url.replace(/[.]/g, '\\.')}: host will try HTTPS first`))] : []);
+  });
+
+  test('an unknown top-level capability discards the file, as in a [host] table', () => {
+    const top = { server: 'https://srv', capabilities: ['pull', 'pul'] };
+    expect(hostConfig(PARSED, EndpointSource.SERVER, top.server, top as Table, stock)).toEqual({ discard: true, notes: ['failed to decode hosts.toml: unknown capability "pul"'] });
   });
 
   test('the top-level server is an endpoint of source server, from the top-level keys', () => {
@@ -374,6 +453,43 @@ describe('resolveImage composes the steps', () => {
     expect(withServer.map((e) => [e.source, e.host])).toEqual([[EndpointSource.MIRROR, 'up'], [EndpointSource.SERVER, 'srv']]);
     const without = resolveImage(IMAGE, files(FIXED, '[host."https://up"]\n'), stock).endpoints;
     expect(without.map((e) => [e.source, e.host])).toEqual([[EndpointSource.MIRROR, 'up'], [EndpointSource.FALLBACK, FIXED]]);
+  });
+
+  test('an unknown top-level capability discards the whole file, with or without a server', () => {
+    for (const toml of ['server = "https://srv"\ncapabilities = ["pul"]\n[host."https://up"]\n', 'capabilities = ["pul"]\n[host."https://up"]\n']) {
+      const r = resolveImage(IMAGE, files(FIXED, toml), stock);
+      expect(r.endpoints.map((e) => [e.source, e.host])).toEqual([[EndpointSource.FALLBACK, FIXED]]);
+      expect(r.notes).toEqual(['failed to decode hosts.toml: unknown capability "pul"']);
+    }
+  });
+
+  test('a [host] key or server without a scheme is an https endpoint, and the image host is not added after a server', () => {
+    const r = resolveImage(IMAGE, files(FIXED, 'server = "srv:5000"\n[host."mirror.local:5000"]\ncapabilities = ["pull", "resolve"]\n'), stock);
+    expect(r.notes).toEqual([]);
+    expect(r.endpoints.map((e) => [e.source, e.scheme, e.host])).toEqual([[EndpointSource.MIRROR, 'https', 'mirror.local:5000'], [EndpointSource.SERVER, 'https', 'srv:5000']]);
+    expect(firstManifestEndpoint(r, IMAGE)?.manifestRequest).toBe(`/v2/system/deckhouse/manifests/v1?ns=${encodeURIComponent(FIXED)}`);
+  });
+
+  test('a server that names no host gives the image host; a [host] key whose requests fail is passed over', () => {
+    const noHost = resolveImage(IMAGE, files(FIXED, 'server = "http-srv:5000"\n[host."https://up"]\n'), { ...stock, containerdMajor: 2 });
+    expect(noHost.endpoints.map((e) => [e.source, e.host])).toEqual([[EndpointSource.MIRROR, 'up'], [EndpointSource.FALLBACK, FIXED]]);
+    expect(noHost.notes).toEqual([]);
+    const deadMirror = resolveImage(IMAGE, files(FIXED, '[host."http-mirror:5000"]\n[host."https://up"]\n'), stock);
+    expect(deadMirror.endpoints.map((e) => [e.source, e.host])).toEqual([[EndpointSource.MIRROR, 'up'], [EndpointSource.FALLBACK, FIXED]]);
+    expect(deadMirror.notes).toEqual(['trying next host: host "http-mirror:5000" is read as scheme "http-mirror", host "": unsupported protocol scheme "http-mirror"']);
+    const deadServer = resolveImage(IMAGE, files(FIXED, 'server = "httpx://srv"\n[host."https://up"]\n'), stock);
+    expect(deadServer.endpoints.map((e) => [e.source, e.host])).toEqual([[EndpointSource.MIRROR, 'up']]);
+  });
+
+  test('a server Go\'s url.Parse rejects discards the whole file, so the image host is tried', () => {
+    const r = resolveImage(IMAGE, files(FIXED, 'server = "http://srv:port"\n[host."https://up"]\n'), stock);
+    expect(r.endpoints.map((e) => [e.source, e.host])).toEqual([[EndpointSource.FALLBACK, FIXED]]);
+    expect(r.notes).toEqual(['failed to decode hosts.toml: unable to parse server http://srv:port: parse "http://srv:port": invalid port ":port" after host']);
+  });
+
+  test('server = "" names no server: the image host is last', () => {
+    const r = resolveImage(IMAGE, files(FIXED, 'server = ""\n[host."https://up"]\n'), stock);
+    expect(r.endpoints.map((e) => [e.source, e.host])).toEqual([[EndpointSource.MIRROR, 'up'], [EndpointSource.FALLBACK, FIXED]]);
   });
 
   test('one discarded [host] table discards the whole file, the mirrors before it too', () => {

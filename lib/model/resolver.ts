@@ -5,6 +5,7 @@
 // `server` (hostConfig), and the image's own host as last resort (fallbackEndpoint); resolveImage composes them.
 import * as TOML from '@iarna/toml';
 import { ContainerdBuild } from '../settings/enums';
+import { goParseUrl } from './_go-url';
 import { CONTAINERD_REGISTRY_DIR } from './constants';
 
 /** An image reference split the way containerd's reference parser does. */
@@ -25,7 +26,10 @@ export enum EndpointSource {
   MIRROR = 'mirror',
   /** The top-level `server` key of hosts.toml. */
   SERVER = 'server',
-  /** The image's own host, the last resort when hosts.toml names no `server` (or is missing or discarded). */
+  /**
+   * The image's own host, the last resort when hosts.toml names no `server` or one without a host (or is missing or
+   * discarded).
+   */
   FALLBACK = 'fallback',
 }
 
@@ -80,7 +84,10 @@ export interface Resolution {
   readonly hostDir?: string;
   /** Endpoints in the order containerd tries them. */
   readonly endpoints: Endpoint[];
-  /** Why a file was ignored, as containerd would log it. */
+  /**
+   * What containerd would log about the files, as it would log it: why a file was ignored, a host it passes over
+   * because its requests cannot be made, an http host it tries with HTTPS first.
+   */
   readonly notes: string[];
 }
 
@@ -147,6 +154,11 @@ export function goReplaceAll(pattern: string, subject: string, template: string)
 }
 
 type Scheme = 'http' | 'https';
+
+/** A URL in a note with its userinfo hidden (containerd logs it whole; notes end up in error messages). */
+function redactUserinfo(note: string): string {
+  return note.replace(/(\/\/)[^/\s"]*@/g, '$1***@');
+}
 
 function cleanPath(p: string): string {
   const parts: string[] = [];
@@ -215,8 +227,17 @@ export function parseHostsFile(text: string, containerdMajor: number): HostsFile
  * @internal
  */
 export interface HostConfig {
-  /** The endpoint; absent when the file is discarded, or when `server` is not a URL (it is then skipped). */
+  /**
+   * The endpoint; absent when the file is discarded, when the host is `unreachable`, and for a `server` that names no
+   * host (`server = ""`, `"http:x"`), in whose place containerd puts the image host.
+   */
   readonly endpoint?: Endpoint;
+  /**
+   * containerd keeps this host but every request to it fails before reaching a registry (no host, or a scheme other
+   * than http and https, as from `host."http-mirror:5000"`, which starts with "http" and so gets no https://), and it
+   * tries the next one; no endpoint is given for it.
+   */
+  readonly unreachable?: boolean;
   /** Whether containerd discards the whole hosts.toml (`notes` ends with the reason). */
   readonly discard: boolean;
   /** What containerd would log for this host, in order. */
@@ -251,13 +272,26 @@ function credentialsOf(auth: TomlTable): EndpointCredentials | undefined {
 }
 
 /**
+ * `capabilities` as containerd reads it: names matched in any case, a set (containerd keeps a bit mask, so order and
+ * repeats do not count; listed here in the order pull, resolve, push); absent or empty means all three.
+ */
+function capabilitiesOf(value: unknown): { capabilities: readonly string[] } | { bad: string } {
+  const list = value === undefined ? [] : Array.isArray(value) ? value.map(String) : [String(value)];
+  if (list.length === 0) return { capabilities: CAPABILITIES };
+  const bad = list.find((c) => !CAPABILITIES.includes(c.toLowerCase()));
+  if (bad !== undefined) return { bad };
+  const wanted = new Set(list.map((c) => c.toLowerCase()));
+  return { capabilities: CAPABILITIES.filter((c) => wanted.has(c)) };
+}
+
+/**
  * Step 3, one host's config: a `[host."url"]` table (source `mirror`) or the top-level `server` with the file's
- * top-level keys (source `server`) turned into an endpoint: the URL, `capabilities`, the API path (`/v2` appended
- * unless `override_path`), Deckhouse's `rewrite` and `auth`, and HTTPS-first. A `[host]` table with an error discards
- * the whole file. The top-level keys are read as this resolver always has, more leniently than containerd (which
- * discards the file for an unknown top-level capability, and reads a `server` without a scheme as https): an unknown
- * capability there is noted and the defaults are used, a `server` that is not an http(s) URL is skipped, `rewrite`
- * is not read and the shape of `auth` is not checked.
+ * top-level keys (source `server`) turned into an endpoint: the URL (read as Go's `url.Parse` reads it: a URL it
+ * rejects discards the file), `capabilities`, the API path (`/v2` appended
+ * unless `override_path` or the cleaned path already ends in `/v2`), Deckhouse's `rewrite` and `auth`, and
+ * HTTPS-first. A URL that does not start with "http" is read as https (`mirror.local:5000` is
+ * `https://mirror.local:5000`). An error in a `[host]` table or in the top-level keys (read even without a `server`)
+ * discards the whole file; for the top-level keys `rewrite` is not read and the shape of `auth` is not checked.
  * @internal
  */
 export function hostConfig(image: ImageReference, source: EndpointSource.MIRROR | EndpointSource.SERVER, url: string, table: TomlTable,
@@ -266,22 +300,20 @@ export function hostConfig(image: ImageReference, source: EndpointSource.MIRROR 
   const discard = (why: string): HostConfig => ({ discard: true, notes: [...notes, `failed to decode hosts.toml: ${why}`] });
   const inHostTable = source === EndpointSource.MIRROR;
   const deckhouse = options.containerdBuild === ContainerdBuild.DECKHOUSE;
-  const m = url.match(/^(https?):\/\/([^/]+)(\/.*)?$/);
-  if (!m && inHostTable) return discard(`host "${url}" is not a URL`);
+  // containerd reads a string that does not start with "http" (lower case) as https://string, then url.Parse's it
+  const target = url === '' || url.startsWith('http') ? url : `https://${url}`;
+  const parsed = target === '' ? { scheme: '', host: '', path: '' } : goParseUrl(target);
+  if ('error' in parsed) return discard(redactUserinfo(`unable to parse server ${target}: ${parsed.error}`));
 
-  let capabilities = CAPABILITIES;
-  if (table.capabilities !== undefined) {
-    const list = Array.isArray(table.capabilities) ? table.capabilities.map(String) : [String(table.capabilities)];
-    const bad = list.find((c) => !CAPABILITIES.includes(c));
-    if (bad === undefined) capabilities = list;
-    else if (inHostTable) return discard(`unknown capability "${bad}"`);
-    else notes.push(`failed to decode hosts.toml: unknown capability "${bad}"`);
-  }
-  if (!m) return { discard: false, notes };
-  const scheme = m[1] as Scheme;
-  const host = m[2];
-  const base = cleanPath(m[3] ?? '');
-  const path = table.override_path === true ? base : `${base}/v2`;
+  const caps = capabilitiesOf(table.capabilities);
+  if ('bad' in caps) return discard(`unknown capability "${caps.bad}"`);
+  const capabilities = caps.capabilities;
+  // a server that names no host: containerd puts the image host in its place (resolveImage adds it)
+  if (parsed.host === '' && !inHostTable) return { discard: false, notes };
+  const host = parsed.host;
+  const base = cleanPath(parsed.path);
+  // containerd appends /v2 to the cleaned path unless override_path, or unless it already ends in /v2
+  const path = table.override_path === true || base.endsWith('/v2') ? base : `${base}/v2`;
 
   let repository = image.repository;
   if (deckhouse && inHostTable && table.rewrite !== undefined) {
@@ -295,6 +327,15 @@ export function hostConfig(image: ImageReference, source: EndpointSource.MIRROR 
   if (withAuth && inHostTable && (typeof table.auth !== 'object' || Array.isArray(table.auth))) {
     return discard(`host."${url}".auth must be a single table`);
   }
+  // kept by containerd, but its requests fail before reaching a registry (NewRequest, then the transport, refuse them)
+  const failure = parsed.scheme === '' ? 'missing protocol scheme'
+    : parsed.scheme !== 'http' && parsed.scheme !== 'https' ? `unsupported protocol scheme ${JSON.stringify(parsed.scheme)}`
+      : host === '' ? 'http: no Host in request URL' : undefined;
+  if (failure !== undefined) {
+    const read = `host ${JSON.stringify(url)} is read as scheme ${JSON.stringify(parsed.scheme)}, host ${JSON.stringify(host)}`;
+    return { discard: false, unreachable: true, notes: [...notes, redactUserinfo(`trying next host: ${read}: ${failure}`)] };
+  }
+  const scheme = parsed.scheme as Scheme;
   let out = endpoint(image, source, scheme, host, path, repository, capabilities, withAuth);
   const credentials = withAuth ? credentialsOf(table.auth as TomlTable) : undefined;
   if (credentials !== undefined) out = { ...out, credentials };
@@ -341,15 +382,15 @@ export function resolveImage(imageRef: string, files: { readonly [path: string]:
     const c = hostConfig(image, EndpointSource.MIRROR, url, table as TomlTable, options);
     notes.push(...c.notes);
     if (c.discard) return discarded(notes);
-    endpoints.push(c.endpoint as Endpoint);
-  }
-  if (typeof file.doc.server === 'string') {
-    const c = hostConfig(image, EndpointSource.SERVER, file.doc.server, file.doc, options);
-    notes.push(...c.notes);
     if (c.endpoint !== undefined) endpoints.push(c.endpoint);
-  } else {
-    endpoints.push(fallbackEndpoint(image));
   }
+  // containerd reads the top-level keys whether or not `server` is set: an error there discards the file too
+  const server = typeof file.doc.server === 'string' ? file.doc.server : '';
+  const top = hostConfig(image, EndpointSource.SERVER, server, file.doc, options);
+  notes.push(...top.notes);
+  if (top.discard) return discarded(notes);
+  if (top.endpoint !== undefined) endpoints.push(top.endpoint);
+  else if (top.unreachable !== true) endpoints.push(fallbackEndpoint(image));
   return { hostDir, endpoints, notes };
 }
 

@@ -22,7 +22,7 @@ export { DeckhouseModuleConfig, type DeckhouseModuleConfigProps } from './constr
 export { DirectMode, type DirectModeProps } from './constructs/direct-mode';
 export { InClusterProxy, type InClusterProxyProps } from './constructs/in-cluster-proxy';
 export { UnmanagedMode, type UnmanagedModeProps } from './constructs/unmanaged-mode';
-export { RegistryModeConstruct, type RegistryModeConstructProps } from './constructs/mode-construct';
+export { RegistryModeConstruct, type RegistryModeConstructProps } from './constructs/registry-mode-construct';
 export { ProxyMode, type ProxyModeProps } from './constructs/proxy-mode';
 export { LocalMode, type LocalModeProps } from './constructs/local-mode';
 export { RegistryService, RegistryServiceTarget, type RegistryServiceProps } from './constructs/registry-service';

@@ -107,7 +107,7 @@ describe('mergeRouting (transition routing, Deckhouse ConfigBuilder.hosts())', (
 
 describe('switch plan: effective settings and one builder per stage', () => {
   const plan = (from: ResolvedRegistry, to: ResolvedRegistry) =>
-    planSwitch({ declared: { from: from.settings, to: to.settings }, from, to, images: [EXAMPLE_IMAGES.dockerDistribution] });
+    planSwitch({ declared: { from: from.settings, to: to.settings }, from, to });
 
   test('effectiveSettings: a default Unmanaged source with a bootstrap registry uses it; a default Unmanaged target keeps the remembered upstream', () => {
     const dflt = RegistryMode.unmanaged()._settings;

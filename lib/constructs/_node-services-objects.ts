@@ -7,7 +7,7 @@ import { BashibleConfig } from '../model/bashible';
 import { REGISTRY_NAMESPACE, REGISTRY_PORT } from '../model/constants';
 import { nodeConfig } from '../model/node-services';
 import {
-  nodeConfigSecretName, PUSH_INGRESS, PUSH_INGRESS_CERTIFICATE, PUSH_INGRESS_CUSTOM_TLS_SECRET, PUSH_INGRESS_TLS_SECRET, PUSH_SERVICE, userSecretName,
+  nodeConfigSecretName, PUSH_INGRESS, PUSH_INGRESS_CERTIFICATE, pushIngressTlsSecretName, PUSH_SERVICE, userSecretName,
 } from '../model/object-names';
 import { ResolvedRegistry } from '../model/registry-model';
 import { toYaml } from '../render/yaml';
@@ -41,11 +41,6 @@ export function renderNodeServicesSecrets(scope: Construct, m: ResolvedRegistry)
   }
 }
 
-/** The TLS Secret the push Ingress uses: cert-manager's, or the copy of a user-supplied certificate. */
-export function pushIngressTlsSecret(ingress: IngressFacts): string {
-  return ingress.tls.kind === 'CustomCertificate' ? PUSH_INGRESS_CUSTOM_TLS_SECRET : PUSH_INGRESS_TLS_SECRET;
-}
-
 /**
  * Local's push endpoint (errata §9, ingress templates @01ac0b8): Service `registry-push`, the `registry` Ingress with
  * the orchestrator's config hash, and its TLS — a cert-manager Certificate `registry-ingress` for Secret
@@ -63,7 +58,7 @@ export function renderLocalPush(scope: Construct, m: ResolvedRegistry): string {
       ports: [{ name: 'registry', port: REGISTRY_PORT, protocol: 'TCP', targetPort: IntOrString.fromString('distribution') }],
     },
   });
-  const tlsSecret = pushIngressTlsSecret(ingress);
+  const tlsSecret = pushIngressTlsSecretName(ingress.tls.kind);
   if (ingress.tls.kind === 'CustomCertificate') {
     secret(scope, 'IngressTls', {
       name: tlsSecret,

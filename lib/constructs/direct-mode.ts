@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { BashibleConfig } from '../model/bashible';
 import { RegistryModeName } from '../settings/enums';
 import { InClusterProxy } from './in-cluster-proxy';
-import { RegistryModeConstruct, RegistryModeConstructProps } from './mode-construct';
+import { RegistryModeConstruct, RegistryModeConstructProps } from './registry-mode-construct';
 import { RegistryService, RegistryServiceTarget } from './registry-service';
 import { bashibleConfigSecret, deckhouseRegistrySecret, registryPkiSecret } from './_module-secrets';
 

@@ -10,7 +10,7 @@ import { toYaml } from '../render/yaml';
 import { Cluster, Images, Pki } from '../settings/cluster-facts';
 import { Settings, Upstream } from '../settings/parsed-settings';
 import { RegistryModeName } from '../settings/enums';
-import { resolvedModel } from './mode-construct';
+import { resolvedModel } from './registry-mode-construct';
 import { configChecksum, secret } from './_objects';
 import { REGISTRY_LABELS } from './_module-secrets';
 import { proxyEnv } from '../model/_distribution';

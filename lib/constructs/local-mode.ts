@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { RegistryModeName } from '../settings/enums';
-import { RegistryModeConstruct, RegistryModeConstructProps } from './mode-construct';
+import { RegistryModeConstruct, RegistryModeConstructProps } from './registry-mode-construct';
 import { renderLocalPush, renderNodeServicesObjects } from './_node-services-objects';
 
 /** Props of `LocalMode`. */

@@ -6,13 +6,14 @@ import { nodeScriptBody, nodeScriptHeader, secretKey } from '../render/node-scri
 import { NodeGroupFacts } from '../settings/cluster-facts';
 import { hasNodeServices } from '../settings/parsed-settings';
 import { RegistryModel } from '../model/registry-model';
-import { resolvedModel } from './mode-construct';
+import { resolvedModel } from './registry-mode-construct';
 import { nodeServicesExtra } from '../render/node-services-files';
 import { ContainerdBuild, Cri, DeliveryTarget } from '../settings/enums';
 import { assertClusterScope, secret } from './_objects';
 import { REGISTRY_LABELS } from './_module-secrets';
 import { KubeRole, KubeRoleBinding } from '../../imports/k8s';
 import { REGISTRY_NAMESPACE } from '../model/constants';
+import { groupFilesSecretName, NODE_FILES_READER, nodeFilesSecretName, nodeGroupConfigurationName } from '../model/object-names';
 
 export type { NodeFile };
 
@@ -93,7 +94,7 @@ export function renderNodeObjects(scope: Construct | undefined, routing: Routing
     const perNode = extra.node(group.name);
     const groupFiles = nodeFiles(nodeRouting, group.cri, groupExtra);
     // Files that hold a credential or a key travel in a Secret the script reads, never in the script itself.
-    const groupSecret = scope !== undefined && groupFiles.some((f) => f.secret === true) ? nodeFilesSecret(scope, `Group-${group.name}`, groupSecretName(group.name), groupFiles) : undefined;
+    const groupSecret = scope !== undefined && groupFiles.some((f) => f.secret === true) ? nodeFilesSecret(scope, `Group-${group.name}`, groupFilesSecretName(group.name), groupFiles) : undefined;
     if (groupSecret !== undefined) groupSecrets.push(groupSecret);
     if (perNode.size > 0) {
       // Every node gets the group's files plus its own; the script picks the node's set by bashible's node name.
@@ -104,7 +105,7 @@ export function renderNodeObjects(scope: Construct | undefined, routing: Routing
         nodeFilesOf[node] = own;
         const secrets = groupSecret === undefined ? [] : [groupSecret];
         if (scope !== undefined && own.some((f) => f.secret === true)) {
-          secrets.push(nodeFilesSecret(scope, `Node-${node}`, nodeSecretName(node), own));
+          secrets.push(nodeFilesSecret(scope, `Node-${node}`, nodeFilesSecretName(node), own));
           nodeReader(scope, node);
         }
         // Without a scope (with the module) there is no script: bashible writes the files.
@@ -115,7 +116,7 @@ export function renderNodeObjects(scope: Construct | undefined, routing: Routing
       bundles.push({ nodeGroup: group.name, cri: group.cri, files: groupFiles, nodeFiles: nodeFilesOf });
       if (scope !== undefined) {
         new NodeGroupConfiguration(scope, group.name, {
-          metadata: { name: `registry-containerd-${group.name}` },
+          metadata: { name: nodeGroupConfigurationName(group.name) },
           spec: { nodeGroups: [group.name], bundles: ['*'], weight, content },
         });
       }
@@ -130,7 +131,7 @@ export function renderNodeObjects(scope: Construct | undefined, routing: Routing
         bodies.set(key, body);
       }
       new NodeGroupConfiguration(scope, group.name, {
-        metadata: { name: `registry-containerd-${group.name}` },
+        metadata: { name: nodeGroupConfigurationName(group.name) },
         spec: { nodeGroups: [group.name], bundles: ['*'], weight, content: nodeScriptHeader(group.name) + body },
       });
     }
@@ -142,16 +143,6 @@ export function renderNodeObjects(scope: Construct | undefined, routing: Routing
 /** Whether a bundle has files that hold a credential or a key. @internal */
 export function hasSecretFiles(b: NodeBundle): boolean {
   return b.files.some((f) => f.secret === true) || Object.values(b.nodeFiles ?? {}).some((files) => files.some((f) => f.secret === true));
-}
-
-/** Secret holding the secret node files of every node of a group. @internal */
-export function groupSecretName(group: string): string {
-  return `registry-node-files-group-${group}`;
-}
-
-/** Secret holding the secret node files of one node (the node services of a control-plane node). @internal */
-export function nodeSecretName(node: string): string {
-  return `registry-node-files-node-${node}`;
 }
 
 function nodeFilesSecret(scope: Construct, id: string, name: string, files: readonly NodeFile[]): string {
@@ -167,7 +158,7 @@ function nodeFilesSecret(scope: Construct, id: string, name: string, files: read
  * decides.
  */
 function groupReader(scope: Construct, names: readonly string[]): void {
-  const name = 'registry-node-files';
+  const name = NODE_FILES_READER;
   new KubeRole(scope, 'NodeFilesReader', {
     metadata: { name, namespace: REGISTRY_NAMESPACE, labels: { ...REGISTRY_LABELS, app: 'registry' } },
     rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: [...names], verbs: ['get'] }],
@@ -181,7 +172,7 @@ function groupReader(scope: Construct, names: readonly string[]): void {
 
 /** A node's own Secret (its node-services keys) is readable by that node's identity `system:node:<node>` only. */
 function nodeReader(scope: Construct, node: string): void {
-  const name = nodeSecretName(node);
+  const name = nodeFilesSecretName(node);
   new KubeRole(scope, `NodeFilesReader-${node}`, {
     metadata: { name, namespace: REGISTRY_NAMESPACE, labels: { ...REGISTRY_LABELS, app: 'registry' } },
     rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: [name], verbs: ['get'] }],

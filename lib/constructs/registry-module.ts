@@ -1,14 +1,14 @@
 import { ApiObject, App, Chart, Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
 import { RegistryModel, RegistryModelProps } from '../model/registry-model';
-import { describeSettings } from '../model/switch-plan';
 import { modeDiagram } from '../render/diagram';
 import { applyReadme, expectedReadme, kustomization, rootReadme } from '../render/output-readme';
 import { CredentialForm, DeliveryTarget, RegistryModeName } from '../settings/enums';
+import { describeSettings } from '../settings/parsed-settings';
 import { RegistryMode } from '../settings/registry-mode';
 import { DirectMode } from './direct-mode';
 import { LocalMode } from './local-mode';
-import { RegistryModeConstruct } from './mode-construct';
+import { RegistryModeConstruct } from './registry-mode-construct';
 import { DeckhouseModuleConfig } from './deckhouse-module-config';
 import { bundleFiles, hasSecretFiles, NodeConfiguration } from './node-configuration';
 import { ProxyMode } from './proxy-mode';

@@ -1,17 +1,13 @@
 import { ApiObject, App, Chart, Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
-import { bashibleConfig } from '../model/bashible';
-import { proxyEndpoints } from '../model/node-services';
 import { RegistryModel, ResolvedRegistry, resolvedFor } from '../model/registry-model';
 import { resolveImage } from '../model/resolver';
-import { checkStageResolution, checkSwitchAllowed, describeSettings, effectiveSettings, planSwitch, Side, StagePlan } from '../model/switch-plan';
+import { checkStageResolution, checkSwitchAllowed, effectiveSettings, planSwitch, Side, StagePlan } from '../model/switch-plan';
 import { planDiagram } from '../render/diagram';
 import { nodeServicesExtra, registryProxyFiles } from '../render/node-services-files';
 import { applyReadme, expectedReadme, kustomization, rootReadme } from '../render/output-readme';
-import { rejectUnknownProps } from '../settings/inputs';
-import { CLUSTER_PROPS } from '../settings/_cluster';
-import { describeValue, invalid, violated } from '../settings/_errors';
-import { hasNodeServices, parseConnection, Upstream } from '../settings/parsed-settings';
+import { resolveSwitchInputs } from '../settings/inputs';
+import { describeSettings, hasNodeServices } from '../settings/parsed-settings';
 import { RegistryClusterProps } from '../settings/cluster';
 import { ContainerdBuild, CredentialForm, Cri, DeliveryTarget, RegistryModeName } from '../settings/enums';
 import { RegistryMode, UnmanagedModeOptions } from '../settings/registry-mode';
@@ -24,10 +20,10 @@ import { renderLocalPush, renderNodeServicesSecrets } from './_node-services-obj
 
 /** What every stage of a switch renders from: both sides' models, declared and effective. */
 interface StageContext {
-  /** Models of the declared settings (the In-Cluster Proxy renders from these; `to` also gives `registry-config`). */
-  readonly models: Record<Side, RegistryModel>;
+  /** Models of the settings as written (the In-Cluster Proxy renders from these; `to` also gives `registry-config`). */
+  readonly declared: Record<Side, RegistryModel>;
   /** Models of the effective settings (`effectiveSettings`): everything else renders from these. */
-  readonly sides: Record<Side, ResolvedRegistry>;
+  readonly effective: Record<Side, ResolvedRegistry>;
   /** Whether the stages' NodeGroupConfigurations deliver the node files (without the module). */
   readonly deliver: boolean;
 }
@@ -69,7 +65,7 @@ export interface RegistrySwitchProps extends RegistryClusterProps {
 export interface SwitchStage {
   /** 1-based position. */
   readonly index: number;
-  /** `transition`, `in-cluster-proxy`, `switch`, `final` or `cleanup`. */
+  /** `transition`, `in-cluster-proxy`, `node-services`, `switch`, `final` or `cleanup`. */
   readonly name: string;
   /** Output folder, `<NN>-<name>`. */
   readonly folder: string;
@@ -87,7 +83,8 @@ export interface SwitchStage {
 
 /**
  * A staged switch between two registry settings, as the module performs it: transition (old and new routing on
- * every node), In-Cluster Proxy (when the target runs one), switch (`deckhouse-registry` and the Service move),
+ * every node), In-Cluster Proxy (when the target runs one), node services (when the target runs them on the control-plane
+ * nodes), switch (`deckhouse-registry` and the Service move),
  * final (new routing only), cleanup (the old mode's objects removed). Each stage is its own Chart, a complete set
  * of manifests and node files for a GitOps pipeline to apply in order.
  *
@@ -108,40 +105,24 @@ export class RegistrySwitch extends Construct {
   constructor(scope: Construct, id: string, props: RegistrySwitchProps) {
     super(scope, id);
     if (this.node.scopes.some((s) => s instanceof Chart)) throw new Error(`${this.node.path}: a RegistrySwitch renders one Chart per stage; create it directly under an App, not inside a Chart`);
-    const own = ['from', 'to', 'bootstrapRegistry', 'moduleConfigCredentials'];
-    rejectUnknownProps(props, [...CLUSTER_PROPS, ...own, 'containerdBuild', 'nodeConfigurationWeight']);
-    for (const side of ['from', 'to'] as const) {
-      if (!(props[side] instanceof RegistryMode)) invalid(side, 'a RegistryMode (RegistryMode.direct(…), RegistryMode.fromSettings(…), …)', describeValue(props[side]));
-    }
-    const declared = { from: props.from._settings, to: props.to._settings };
-    checkSwitchAllowed(declared.from, declared.to);
-    // Each side resolves once, from the same cluster facts.
-    const models = { from: RegistryModel._resolve({ ...clusterProps(props), mode: props.from }), to: RegistryModel._resolve({ ...clusterProps(props), mode: props.to }) };
-    let bootstrap: Upstream | undefined;
-    if (props.bootstrapRegistry !== undefined) {
-      if (!(declared.from.mode === RegistryModeName.UNMANAGED && declared.from.upstream === undefined)) {
-        violated('bootstrapRegistry', `only meaningful when from is the default Unmanaged mode; from is ${describeSettings(declared.from)}`);
-      }
-      bootstrap = parseConnection('bootstrapRegistry', props.bootstrapRegistry);
-    }
-    const effective = effectiveSettings(declared.from, declared.to, bootstrap);
+    // Every input error surfaces here, in a fixed order, before anything is created.
+    const inputs = resolveSwitchInputs(props, checkSwitchAllowed);
+    const declared = { from: RegistryModel._fromInputs(inputs.from), to: RegistryModel._fromInputs(inputs.to) };
+    const settings = { from: declared.from._resolved.settings, to: declared.to._resolved.settings };
+    const effectiveOf = effectiveSettings(settings.from, settings.to, inputs.bootstrap);
     const sideOf = (side: Side): ResolvedRegistry => {
-      const m = models[side]._resolved;
-      return effective[side] === m.settings ? m : resolvedFor(effective[side], m.cluster, m.build, m.weight);
+      const m = declared[side]._resolved;
+      return effectiveOf[side] === m.settings ? m : resolvedFor(effectiveOf[side], m.cluster, m.build, m.weight);
     };
-    const sides = { from: sideOf('from'), to: sideOf('to') };
-    const images = sides.to.cluster.images ?? sides.from.cluster.images;
-    const digests = images === undefined ? [`sha256:${'0'.repeat(64)}`] : [images.dockerDistribution, images.dockerAuth];
-    const plan = planSwitch({ declared, from: sides.from, to: sides.to, images: digests });
-    const { build } = sides.to;
-    const from = declared.from;
-    const to = declared.to;
-    this.target = models.to.target;
+    const effective = { from: sideOf('from'), to: sideOf('to') };
+    const plan = planSwitch({ declared: settings, from: effective.from, to: effective.to });
+    const { build } = effective.to;
+    this.target = declared.to.target;
     this.moduleConfig = new DeckhouseModuleConfig(this, 'ModuleConfig', { mode: props.to, credentials: props.moduleConfigCredentials });
     // With the module the stages are what to expect and wait for: their charts live outside the app.
     const stageParent: Construct = this.target === DeliveryTarget.WITH_MODULE ? new App() : this;
 
-    const ctx: StageContext = { models, sides, deliver: this.target === DeliveryTarget.WITHOUT_MODULE };
+    const ctx: StageContext = { declared, effective, deliver: this.target === DeliveryTarget.WITHOUT_MODULE };
     plan.forEach((stage, i) => {
       const folder = `${String(i + 1).padStart(2, '0')}-${stage.name}`;
       const chart = new Chart(stageParent, folder);
@@ -157,7 +138,7 @@ export class RegistrySwitch extends Construct {
         waitFor: [...stage.waitFor], disruptions: [...stage.disruptions], prune: [...stage.prune],
       });
     });
-    this.summary = `${describeSettings(from)} -> ${describeSettings(to)}`;
+    this.summary = `${describeSettings(settings.from)} -> ${describeSettings(settings.to)}`;
     if (this.target === DeliveryTarget.WITHOUT_MODULE) {
       for (const st of this.stages) {
         for (const o of st.chart.node.findAll()) if (o instanceof ApiObject) o.metadata.addAnnotation('kustomize.toolkit.fluxcd.io/substitute', 'disabled');
@@ -250,15 +231,13 @@ export class RegistrySwitch extends Construct {
 
 /** One stage's objects and node files, in a fixed order, from the stage plan and both sides' models. */
 function renderStage(chart: Chart, stage: StagePlan, ctx: StageContext): NodeBundle[] {
-  const { sides } = ctx;
-  registryConfigSecret(chart, 'RegistryConfig', ctx.models.to._parsed);
+  const sides = ctx.effective;
+  registryConfigSecret(chart, 'RegistryConfig', ctx.declared.to._parsed);
   if (stage.pki !== undefined) registryPkiSecret(chart, 'Pki', sides[stage.pki]);
   const registry = stage.deckhouseRegistry === undefined ? undefined : sides[stage.deckhouseRegistry].deckhouseRegistry;
   if (registry !== undefined) deckhouseRegistrySecret(chart, 'DeckhouseRegistry', registry);
-  const controlPlane = sides.to.cluster.controlPlane;
-  const endpoints = stage.registryProxy ? proxyEndpoints(controlPlane) : [];
-  if (stage.routing !== undefined) bashibleConfigSecret(chart, 'BashibleConfig', bashibleConfig(stage.bashibleMode, stage.imagesBase, stage.routing, endpoints));
-  if (stage.inClusterProxy !== undefined) new InClusterProxy(chart, 'InClusterProxy', { model: ctx.models[stage.inClusterProxy] });
+  if (stage.bashible !== undefined) bashibleConfigSecret(chart, 'BashibleConfig', stage.bashible);
+  if (stage.inClusterProxy !== undefined) new InClusterProxy(chart, 'InClusterProxy', { model: ctx.declared[stage.inClusterProxy] });
   if (stage.nodeServices !== undefined) {
     const m = sides[stage.nodeServices];
     renderNodeServicesSecrets(chart, m);
@@ -269,9 +248,9 @@ function renderStage(chart: Chart, stage: StagePlan, ctx: StageContext): NodeBun
     new RegistryService(chart, 'Service', { target, configHash: sides[serviceSide(stage.service, sides)].configHash });
   }
   const node = new Construct(chart, 'NodeConfiguration');
-  const lb = stage.registryProxy ? registryProxyFiles(controlPlane) : [];
-  const services = stage.nodeServices === undefined ? () => new Map() : nodeServicesExtra(sides[stage.nodeServices]).node;
   const { build, weight, cluster } = sides.to;
+  const lb = stage.registryProxy ? registryProxyFiles(cluster.controlPlane) : [];
+  const services = stage.nodeServices === undefined ? () => new Map() : nodeServicesExtra(sides[stage.nodeServices]).node;
   return renderNodeObjects(ctx.deliver ? node : undefined, stage.routing, cluster.nodeGroups, build, weight, { group: () => lb, node: services });
 }
 
@@ -279,10 +258,4 @@ function renderStage(chart: Chart, stage: StagePlan, ctx: StageContext): NodeBun
 function serviceSide(target: 'incluster-proxy' | 'node-services', sides: Record<Side, ResolvedRegistry>): Side {
   const matches = (m: ResolvedRegistry) => (target === 'incluster-proxy' ? m.settings.mode === RegistryModeName.DIRECT : hasNodeServices(m.settings));
   return matches(sides.to) ? 'to' : 'from';
-}
-
-/** The cluster facts of switch props, without the switch's own props. */
-function clusterProps(props: RegistrySwitchProps): RegistryClusterProps & { containerdBuild?: ContainerdBuild; nodeConfigurationWeight?: number } {
-  const { from: _f, to: _t, bootstrapRegistry: _b, moduleConfigCredentials: _m, ...rest } = props;
-  return rest;
 }

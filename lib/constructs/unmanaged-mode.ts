@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { RegistryModeName } from '../settings/enums';
-import { RegistryModeConstruct, RegistryModeConstructProps } from './mode-construct';
+import { RegistryModeConstruct, RegistryModeConstructProps } from './registry-mode-construct';
 import { bashibleConfigSecret, deckhouseRegistrySecret } from './_module-secrets';
 
 /** Props of `UnmanagedMode`. */

@@ -36,11 +36,9 @@ export class RegistryConstants {
 /** @internal */
 export const REGISTRY_NAMESPACE = RegistryConstants.NAMESPACE;
 /** @internal */
-export const REGISTRY_HOST = RegistryConstants.HOST;
-/** @internal */
 export const REGISTRY_PORT = RegistryConstants.PORT;
 /** @internal */
-export const REGISTRY_ADDRESS = `${REGISTRY_HOST}:${REGISTRY_PORT}`;
+export const REGISTRY_ADDRESS = RegistryConstants.ADDRESS;
 /** @internal */
 export const REGISTRY_PATH = RegistryConstants.PATH;
 /** Regex that the node-side rewrite matches against the repository (no leading slash). @internal */

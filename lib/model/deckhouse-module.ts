@@ -9,7 +9,7 @@ import { canonicalJson, secretFingerprint, sha256 } from './_hash';
 const SECRET_FIELDS = ['license', 'password'];
 
 /** The variable a credential of a section is written as in `ModuleConfig/deckhouse`, e.g. `REGISTRY_DIRECT_LICENSE`. */
-export function credentialVariable(section: string, fieldName: string): string {
+function credentialVariable(section: string, fieldName: string): string {
   return `REGISTRY_${section.toUpperCase()}_${fieldName.toUpperCase()}`;
 }
 

@@ -8,13 +8,13 @@ import { MODULE_GENERATED, REGISTRY_ADDRESS, REGISTRY_PATH, REGISTRY_SCHEME } fr
 import { RegistryUser } from './node-services';
 
 /** `clusterIsBootstrapped` holds Helm's `quote` of a boolean: the six bytes `"true"`, quotes included. */
-export const CLUSTER_IS_BOOTSTRAPPED = '"true"';
+const CLUSTER_IS_BOOTSTRAPPED = '"true"';
 
 /**
  * `.dockerconfigjson` as go-containerregistry's `authn.AuthConfig` encodes it: `username` and `password` omitted
  * when empty, `auth` always recomputed as base64(`username:password`), so an anonymous registry gets `Og==`.
  */
-export function dockerConfigJson(address: string, username?: string, password?: string): string {
+function dockerConfigJson(address: string, username?: string, password?: string): string {
   const entry: Record<string, string> = {};
   if (username !== undefined && username !== '') entry.username = username;
   if (password !== undefined && password !== '') entry.password = password;
@@ -26,7 +26,7 @@ export function dockerConfigJson(address: string, username?: string, password?: 
  * The managed form (Direct, Proxy, Local): the fixed address, trusted through the registry CA. `ca` is always
  * present, as the orchestrator's patch writes it.
  */
-export function managedDeckhouseRegistry(registryCa: string, username?: string, password?: string): Record<string, string> {
+function managedDeckhouseRegistry(registryCa: string, username?: string, password?: string): Record<string, string> {
   return {
     '.dockerconfigjson': dockerConfigJson(REGISTRY_ADDRESS, username, password),
     'address': REGISTRY_ADDRESS,
@@ -42,7 +42,7 @@ export function managedDeckhouseRegistry(registryCa: string, username?: string, 
  * The Unmanaged form: the upstream itself (address and path split from `imagesRepo`, lower-case scheme); `ca` is
  * the upstream CA as the orchestrator re-encodes it, or an empty string.
  */
-export function unmanagedDeckhouseRegistry(u: Upstream): Record<string, string> {
+function unmanagedDeckhouseRegistry(u: Upstream): Record<string, string> {
   return {
     '.dockerconfigjson': dockerConfigJson(u.address, u.username, u.password),
     'address': u.address,

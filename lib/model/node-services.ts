@@ -43,7 +43,7 @@ const USER_ACTIONS: Record<string, string[]> = {
 };
 
 /** The module's users (errata §7: hyphenated names): Proxy has `ro`; Local adds `rw`, `mirror-puller`, `mirror-pusher`. */
-export function registryUserNames(mode: RegistryModeName): string[] {
+function registryUserNames(mode: RegistryModeName): string[] {
   return mode === RegistryModeName.LOCAL ? ['ro', 'rw', 'mirror-puller', 'mirror-pusher'] : ['ro'];
 }
 

@@ -26,6 +26,29 @@ export const PUSH_INGRESS_TLS_SECRET = 'registry-ingress-tls';
 /** Local: the Secret holding a user-supplied Ingress certificate. */
 export const PUSH_INGRESS_CUSTOM_TLS_SECRET = 'registry-ingress-tls-customcertificate';
 
+/** Without the module: the Role and RoleBinding that let every node read the group Secrets of node files. */
+export const NODE_FILES_READER = 'registry-node-files';
+
+/** Local: the TLS Secret of the push Ingress, cert-manager's or the copy of a user-supplied certificate. */
+export function pushIngressTlsSecretName(tls: 'CertManager' | 'CustomCertificate'): string {
+  return tls === 'CustomCertificate' ? PUSH_INGRESS_CUSTOM_TLS_SECRET : PUSH_INGRESS_TLS_SECRET;
+}
+
+/** Without the module: the NodeGroupConfiguration that delivers a group's node files. */
+export function nodeGroupConfigurationName(group: string): string {
+  return `registry-containerd-${group}`;
+}
+
+/** Without the module: the Secret holding the secret node files of every node of a group. */
+export function groupFilesSecretName(group: string): string {
+  return `registry-node-files-group-${group}`;
+}
+
+/** Without the module: the Secret (and its Role and RoleBinding) of the secret node files of one node. */
+export function nodeFilesSecretName(node: string): string {
+  return `registry-node-files-node-${node}`;
+}
+
 /** A module user's Secret: `registry-user-<name>`. */
 export function userSecretName(user: string): string {
   return `registry-user-${user}`;

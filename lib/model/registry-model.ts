@@ -3,7 +3,7 @@
 // payload). Props enter the settings layer once (`RegistryModel.resolve`); everything below reads this model.
 import { hasNodeServices, ParsedSettings, Settings } from '../settings/parsed-settings';
 import { Cluster, Pki } from '../settings/cluster-facts';
-import { resolveInputs } from '../settings/inputs';
+import { Inputs, resolveInputs } from '../settings/inputs';
 import { RegistryClusterProps } from '../settings/cluster';
 import { ContainerdBuild, DeliveryTarget, RegistryModeName } from '../settings/enums';
 import { RegistryMode } from '../settings/registry-mode';
@@ -103,7 +103,9 @@ export interface RegistryModelProps extends RegistryClusterProps {
  */
 export class RegistryModel {
   /**
-   * Validates the props and resolves them; throws `<field path>: expected …, got …` for the first bad input.
+   * Validates the props and resolves them. The first bad input throws a `RegistryValidationError` naming the field:
+   * `<path>: expected …, got …` for a value of the wrong shape, `<path>: <rule>` for a broken rule (a mode that needs
+   * a prop, a stock containerd that cannot carry the routing, …).
    */
   public static resolve(props: RegistryModelProps = {}): RegistryModel {
     return RegistryModel._resolve(props);
@@ -111,7 +113,11 @@ export class RegistryModel {
 
   /** Resolves props that also carry a construct's own props (`ownProps`: accepted, not read). @internal */
   public static _resolve(props: RegistryModelProps, ownProps: readonly string[] = []): RegistryModel {
-    const inputs = resolveInputs(props, ownProps);
+    return RegistryModel._fromInputs(resolveInputs(props, ownProps));
+  }
+
+  /** The model of inputs already validated (each side of a switch). @internal */
+  public static _fromInputs(inputs: Inputs): RegistryModel {
     return new RegistryModel(inputs.mode, inputs.parsed, resolvedFor(inputs.parsed.settings, inputs.cluster, inputs.build, inputs.weight));
   }
 

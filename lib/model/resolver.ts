@@ -38,11 +38,20 @@ export enum EndpointSource {
  * `identityToken` alone.
  */
 export interface EndpointCredentials {
-  /** User name; set together with `password`. */
+  /**
+   * User name; set together with `password`.
+   * @default - none (an identity token)
+   */
   readonly username?: string;
-  /** Password; set together with `username`. */
+  /**
+   * Password; set together with `username`.
+   * @default - none (an identity token)
+   */
   readonly password?: string;
-  /** Identity token (hosts.toml `identitytoken`), sent instead of a user name and password. */
+  /**
+   * Identity token (hosts.toml `identitytoken`), sent instead of a user name and password.
+   * @default - none (a user name and password)
+   */
   readonly identityToken?: string;
 }
 
@@ -67,6 +76,7 @@ export interface Endpoint {
   /**
    * The credentials containerd answers this endpoint's challenge with, from its hosts.toml `auth` table (Deckhouse's
    * build only): `username` + `password` (also decoded from the base64 `auth` key), or an `identityToken`.
+   * @default - none: containerd answers anonymously (or with the kubelet's pull secret)
    */
   readonly credentials?: EndpointCredentials;
   /**
@@ -74,13 +84,17 @@ export interface Endpoint {
    * for http mirrors) on any port but 80: containerd 1.7 and 2.x send a TLS handshake first and use plain HTTP only
    * when the server answers it with an HTTP status line (or the handshake times out); a server that just closes the
    * connection fails this endpoint. `scheme` stays `http`, the scheme the request is finally made with.
+   * @default false
    */
   readonly tlsFirst?: boolean;
 }
 
 /** What containerd does with a node's files for one image reference. */
 export interface Resolution {
-  /** The hosts directory containerd uses, relative to config_path, or undefined when none exists. */
+  /**
+   * The hosts directory containerd uses, relative to config_path.
+   * @default - none exists: containerd uses the image's own host
+   */
   readonly hostDir?: string;
   /** Endpoints in the order containerd tries them. */
   readonly endpoints: Endpoint[];

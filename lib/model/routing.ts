@@ -32,12 +32,12 @@ export interface Mirror {
 export type Routing = { readonly [host: string]: { readonly mirrors: readonly Mirror[] } };
 
 /** The unique key Deckhouse deduplicates mirrors of one host by. */
-export function mirrorKey(m: Mirror): string {
+function mirrorKey(m: Mirror): string {
   return `${m.host}|${m.scheme}`;
 }
 
 /** The mirror for an upstream; `rewriteFromFixedPath` maps `system/deckhouse` onto the upstream path. */
-export function upstreamMirror(u: Upstream, rewriteFromFixedPath: boolean): Mirror {
+function upstreamMirror(u: Upstream, rewriteFromFixedPath: boolean): Mirror {
   const m: { -readonly [K in keyof Mirror]: Mirror[K] } = { host: u.address, scheme: u.scheme === 'HTTP' ? 'http' : 'https' };
   if (u.ca !== undefined) m.ca = u.ca;
   if (hasCredentials(u)) m.auth = { username: u.username, password: u.password };

@@ -1,13 +1,14 @@
 // Switching between two settings the way the module's orchestrator does (reference §7.4, §8, §9): first every node
 // gets routing for the old and the new source, then components switch, then only the new routing stays, then the
 // old mode's objects go. Each stage is a complete desired state; the invariants are checked with the resolver.
-import { hasNodeServices, runsComponents, Settings, Upstream, upstreamOf } from '../settings/parsed-settings';
+import { describeSettings, hasNodeServices, runsComponents, Settings, Upstream, upstreamOf } from '../settings/parsed-settings';
 import { Cri, RegistryModeName } from '../settings/enums';
 import { canonicalJson } from './_hash';
 import { REGISTRY_PATH } from './constants';
-import { LOCAL_ENDPOINT } from './node-services';
+import { BashibleConfig, bashibleConfig } from './bashible';
+import { LOCAL_ENDPOINT, proxyEndpoints } from './node-services';
 import {
-  IN_CLUSTER_PROXY_OBJECTS, nodeConfigSecretName, objectRef, PUSH_INGRESS, PUSH_INGRESS_CERTIFICATE, PUSH_INGRESS_CUSTOM_TLS_SECRET, PUSH_SERVICE,
+  IN_CLUSTER_PROXY_OBJECTS, nodeConfigSecretName, objectRef, PUSH_INGRESS, PUSH_INGRESS_CERTIFICATE, pushIngressTlsSecretName, PUSH_SERVICE,
   REGISTRY_PKI_SECRET, REGISTRY_SERVICE, userSecretName,
 } from './object-names';
 import { imagesBaseOf, ResolvedRegistry } from './registry-model';
@@ -30,6 +31,8 @@ export interface StagePlan {
   readonly waitFor: readonly string[];
   /** Node routing; undefined leaves nodes on the bootstrap configuration. */
   readonly routing?: Routing;
+  /** `registry-bashible-config` of the stage (set by `planSwitch` from the routing); undefined with no routing. */
+  readonly bashible?: BashibleConfig;
   readonly bashibleMode: RegistryModeName;
   readonly imagesBase: string;
   /** Whose form `deckhouse-registry` has; undefined leaves it to module `deckhouse`. */
@@ -49,13 +52,6 @@ export interface StagePlan {
   readonly disruptions: readonly string[];
   /** Objects the stage removes (`Kind namespace/name`), for pruning. */
   readonly prune: readonly string[];
-}
-
-/** A short name of a setting for plans and errors, e.g. `Direct (registry.deckhouse.ru/deckhouse/ee)`. */
-export function describeSettings(s: Settings): string {
-  if (s.mode === RegistryModeName.UNMANAGED) return s.upstream === undefined ? 'Unmanaged (default)' : `Unmanaged (${s.upstream.imagesRepo})`;
-  if (s.mode === RegistryModeName.LOCAL) return 'Local';
-  return `${s.mode} (${s.upstream.imagesRepo})`;
 }
 
 /**
@@ -109,8 +105,9 @@ function nodeServicesObjects(m: ResolvedRegistry): string[] {
   ];
   const ingress = m.cluster.ingress;
   if (m.settings.mode === RegistryModeName.LOCAL && ingress !== undefined) {
+    // The Secret cert-manager fills is cert-manager's; a user's certificate is copied into one of the module's.
     out.push(objectRef('Service', PUSH_SERVICE), objectRef('Ingress', PUSH_INGRESS), ingress.tls.kind === 'CustomCertificate'
-      ? objectRef('Secret', PUSH_INGRESS_CUSTOM_TLS_SECRET) : objectRef('Certificate', PUSH_INGRESS_CERTIFICATE));
+      ? objectRef('Secret', pushIngressTlsSecretName(ingress.tls.kind)) : objectRef('Certificate', PUSH_INGRESS_CERTIFICATE));
   }
   return out;
 }
@@ -141,8 +138,12 @@ export interface SwitchContext {
   /** Models of the effective settings (`effectiveSettings`) in the cluster. */
   readonly from: ResolvedRegistry;
   readonly to: ResolvedRegistry;
-  /** Image digests every node must resolve at every stage. */
-  readonly images: readonly string[];
+}
+
+/** The image digests every node must resolve at every stage: the components' own, or a stand-in when none is known. */
+function checkedDigests(ctx: SwitchContext): string[] {
+  const images = ctx.to.cluster.images ?? ctx.from.cluster.images;
+  return images === undefined ? [`sha256:${'0'.repeat(64)}`] : [images.dockerDistribution, images.dockerAuth];
 }
 
 /** What runs at a stage, side by side. */
@@ -151,8 +152,10 @@ type StageParts = Pick<StagePlan, 'deckhouseRegistry' | 'inClusterProxy' | 'node
 /** The facts every stage builder reads, derived once from the context. */
 interface SwitchFacts {
   readonly ctx: SwitchContext;
-  readonly from: Settings;
-  readonly to: Settings;
+  /** The source as it renders (a bootstrap registry in place of the default Unmanaged mode). */
+  readonly effectiveFrom: Settings;
+  /** The target as written (its mode and wording; `ctx.to.settings` is how it renders). */
+  readonly declaredTo: Settings;
   /** Nodes of a default-Unmanaged cluster run the legacy configuration built from deckhouse-registry. */
   readonly legacyNodes: boolean;
   readonly fromRouting?: Routing;
@@ -177,6 +180,7 @@ interface SwitchFacts {
 }
 
 function switchFacts(ctx: SwitchContext): SwitchFacts {
+  const digests = checkedDigests(ctx);
   const from = ctx.from.settings;
   const to = ctx.declared.to;
   const legacyNodes = ctx.declared.from.mode === RegistryModeName.UNMANAGED && ctx.declared.from.upstream === undefined;
@@ -189,14 +193,14 @@ function switchFacts(ctx: SwitchContext): SwitchFacts {
   const nsTo = hasNodeServices(to);
   const side = (holds: boolean, s: Side): Side | undefined => (holds ? s : undefined);
   return {
-    ctx, from, to, legacyNodes, fromRouting, toRouting, dual,
+    ctx, effectiveFrom: from, declaredTo: to, legacyNodes, fromRouting, toRouting, dual,
     routingChanges: canonicalJson(fromRouting ?? null) !== canonicalJson(toRouting ?? null),
     fromBase: imagesBaseOf(from),
     toBase: imagesBaseOf(ctx.to.settings) as string,
     proxyFrom, proxyTo, nsFrom, nsTo,
     local: to.mode === RegistryModeName.LOCAL,
-    toChecks: checksFor(ctx.to.settings, ctx.images),
-    bothChecks: mergeChecks(checksFor(from, ctx.images), checksFor(ctx.to.settings, ctx.images)),
+    toChecks: checksFor(ctx.to.settings, digests),
+    bothChecks: mergeChecks(checksFor(from, digests), checksFor(ctx.to.settings, digests)),
     before: {
       deckhouseRegistry: side(!legacyNodes, 'from'), inClusterProxy: side(proxyFrom, 'from'), nodeServices: side(nsFrom, 'from'),
       registryProxy: nsFrom || nsTo, service: serviceOf(from), pki: side(runsComponents(from.mode), 'from'),
@@ -216,7 +220,7 @@ function switchFacts(ctx: SwitchContext): SwitchFacts {
 /** Transition: every node gets routing for both sides (only when the routing changes). */
 function transitionStage(f: SwitchFacts): StagePlan | undefined {
   if (!f.routingChanges) return undefined;
-  const { from, to } = f;
+  const { effectiveFrom: from, declaredTo: to } = f;
   const v1Groups = f.ctx.to.cluster.nodeGroups.filter((g) => g.cri === Cri.CONTAINERD).map((g) => g.name);
   // Routing for both sides merges per upstream: when the upstreams are the same (a credential or CA rotation),
   // nodes hold only the new side's routing from this stage on.
@@ -274,8 +278,8 @@ function nodeServicesStage(f: SwitchFacts): StagePlan | undefined {
 
 /** Switch: `deckhouse-registry` and the Service move (when the registry components pull from changes). */
 function switchStage(f: SwitchFacts): StagePlan | undefined {
-  const changes = f.fromBase !== f.toBase || f.before.deckhouseRegistry === undefined || f.from.mode !== f.to.mode
-    || canonicalJson(upstreamOf(f.from) ?? null) !== canonicalJson(upstreamOf(f.ctx.to.settings) ?? null);
+  const changes = f.fromBase !== f.toBase || f.before.deckhouseRegistry === undefined || f.effectiveFrom.mode !== f.declaredTo.mode
+    || canonicalJson(upstreamOf(f.effectiveFrom) ?? null) !== canonicalJson(upstreamOf(f.ctx.to.settings) ?? null);
   if (!changes) return undefined;
   return {
     name: 'switch',
@@ -297,7 +301,7 @@ function finalStage(f: SwitchFacts): StagePlan | undefined {
     waitFor: ['FinalContainerdConfigReady'],
     routing: f.toRouting, ...f.common, ...f.after,
     checks: f.toChecks,
-    disruptions: [`nodes keep only the routing for ${describeSettings(f.to)}; no restart`],
+    disruptions: [`nodes keep only the routing for ${describeSettings(f.declaredTo)}; no restart`],
     prune: [],
   };
 }
@@ -307,8 +311,8 @@ function cleanupStage(f: SwitchFacts): StagePlan | undefined {
   const dropProxy = f.proxyFrom && !f.proxyTo;
   const dropNodeServices = f.nsFrom && !f.nsTo;
   if (!dropProxy && !dropNodeServices) return undefined;
-  const noService = serviceOf(f.to) === undefined;
-  const noPki = !runsComponents(f.to.mode);
+  const noService = serviceOf(f.declaredTo) === undefined;
+  const noPki = !runsComponents(f.declaredTo.mode);
   const prune = [
     ...(dropProxy ? IN_CLUSTER_PROXY_OBJECTS : []),
     ...(dropNodeServices ? nodeServicesObjects(f.ctx.from) : []),
@@ -326,7 +330,7 @@ function cleanupStage(f: SwitchFacts): StagePlan | undefined {
     waitFor: [...(dropProxy ? ['CleanupInClusterProxy'] : []), ...(dropNodeServices ? ['CleanupNodeServices'] : []), 'Ready'],
     routing: f.toRouting, ...f.common,
     deckhouseRegistry: 'to', inClusterProxy: f.proxyTo ? 'to' : undefined, nodeServices: f.nsTo ? 'to' : undefined, registryProxy: f.nsTo,
-    service: serviceOf(f.to), pki: noPki ? undefined : 'to',
+    service: serviceOf(f.declaredTo), pki: noPki ? undefined : 'to',
     checks: f.toChecks,
     disruptions: [`${gone.join(', ')} ${gone.length === 1 ? 'is' : 'are'} removed`],
     prune,
@@ -356,7 +360,10 @@ export function planSwitch(ctx: SwitchContext): StagePlan[] {
   if (stages.length === 0) stages.push(settingsOnlyStage(f));
   const last = stages[stages.length - 1];
   if (!last.waitFor.includes('Ready')) stages[stages.length - 1] = { ...last, waitFor: [...last.waitFor, 'Ready'] };
-  return stages;
+  // registry-bashible-config of each stage: its routing, and the masters' endpoints while the load balancer runs.
+  const endpoints = proxyEndpoints(ctx.to.cluster.controlPlane);
+  return stages.map((st) => (st.routing === undefined ? st
+    : { ...st, bashible: bashibleConfig(st.bashibleMode, st.imagesBase, st.routing, st.registryProxy ? endpoints : []) }));
 }
 
 /**

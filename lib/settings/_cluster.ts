@@ -63,7 +63,7 @@ function parseProxy(p: Record<string, unknown>): ProxyFacts | undefined {
   return { httpProxy, httpsProxy, noProxy, clusterDomain: clusterDomain as string, podSubnetCIDR, serviceSubnetCIDR };
 }
 
-export function parseNodeGroups(value: unknown, mode: RegistryModeName): NodeGroupFacts[] {
+function parseNodeGroups(value: unknown, mode: RegistryModeName): NodeGroupFacts[] {
   if (value === undefined) return [{ name: 'master', cri: Cri.CONTAINERD }];
   if (!Array.isArray(value) || value.length === 0) return invalid('nodeGroups', 'a non-empty array of { name, cri }', describeValue(value));
   const seen = new Set<string>();

@@ -202,6 +202,13 @@ function parseSection(path: string, value: unknown, withTtl: boolean, rawCa = fa
   };
 }
 
+/** A short name of a setting for plans and errors, e.g. `Direct (registry.deckhouse.ru/deckhouse/ee)`. */
+export function describeSettings(s: Settings): string {
+  if (s.mode === RegistryModeName.UNMANAGED) return s.upstream === undefined ? 'Unmanaged (default)' : `Unmanaged (${s.upstream.imagesRepo})`;
+  if (s.mode === RegistryModeName.LOCAL) return 'Local';
+  return `${s.mode} (${s.upstream.imagesRepo})`;
+}
+
 /** Whether an upstream has credentials (username and password; a licence is both). */
 export function hasCredentials(u: Upstream): u is Upstream & { readonly username: string; readonly password: string } {
   return u.username !== undefined && u.password !== undefined;

@@ -5,15 +5,30 @@
 export interface RegistryValidationErrorDetails {
   /** The field path, e.g. `registry.direct.imagesRepo` or `nodeGroups[1].cri`. */
   readonly path: string;
-  /** What the field should hold; give it with `got`, or give `rule` instead. */
+  /**
+   * What the field should hold; give it with `got`, or give `rule` instead.
+   * @default - none: a broken `rule`
+   */
   readonly expected?: string;
-  /** A description of the value found, never a secret's content; given with `expected`. */
+  /**
+   * A description of the value found, never a secret's content; given with `expected`.
+   * @default - none: a broken `rule`
+   */
   readonly got?: string;
-  /** The rule the input breaks, for a problem that is not one value's shape; given without `expected` and `got`. */
+  /**
+   * The rule the input breaks, for a problem that is not one value's shape; given without `expected` and `got`.
+   * @default - none: a value of the wrong shape (`expected`, `got`)
+   */
   readonly rule?: string;
-  /** The file the input was read from. */
+  /**
+   * The file the input was read from.
+   * @default - not read from a file
+   */
   readonly file?: string;
-  /** The line of the field in `file` (1-based). */
+  /**
+   * The line of the field in `file` (1-based).
+   * @default - unknown
+   */
   readonly line?: number;
 }
 

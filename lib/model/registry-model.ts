@@ -9,6 +9,7 @@ import { ContainerdBuild, DeliveryTarget, RegistryModeName } from '../settings/e
 import { RegistryMode } from '../settings/registry-mode';
 import { BashibleConfig, bashibleConfig } from './bashible';
 import { REGISTRY_IMAGES_BASE } from './constants';
+import { completeCluster } from './cluster';
 import { deckhouseRegistryData } from './deckhouse-registry';
 import { orchestratorHash } from './deckhouse-module';
 import { nodeServicesRouting, proxyEndpoints, RegistryUser, registryUsers } from './node-services';
@@ -118,7 +119,8 @@ export class RegistryModel {
 
   /** The model of inputs already validated (each side of a switch). @internal */
   public static _fromInputs(inputs: Inputs): RegistryModel {
-    return new RegistryModel(inputs.mode, inputs.parsed, resolvedFor(inputs.parsed.settings, inputs.cluster, inputs.build, inputs.weight));
+    const settings = inputs.parsed.settings;
+    return new RegistryModel(inputs.mode, inputs.parsed, resolvedFor(settings, completeCluster(inputs.cluster, settings.mode), inputs.build, inputs.weight));
   }
 
   /** The registry settings. */

@@ -1,14 +1,12 @@
 // Validation of the static cluster facts (node groups, control-plane count, images, PKI) against a mode.
 import { X509Certificate } from 'crypto';
-import { Cluster, ControlPlaneFacts, Images, IngressFacts, KeyPair, NodeGroupFacts, NodePki, Pki, ProxyFacts } from './cluster-facts';
+import { ClusterInput, ControlPlaneFacts, Images, IngressFacts, KeyPair, NodeGroupFacts, NodePki, PkiInput, ProxyFacts } from './cluster-facts';
 import { ClusterType, Cri, DeliveryTarget, RegistryModeName } from './enums';
 import { describeSecret, describeValue, enumValue, field, invalid, isPlainObject, rejectUnknownKeys, violated } from './_errors';
 import { canonicalCertificatePem, parseCertificates, parsePrivateKey, parseSingleCertificate } from './_pem';
 import { runsComponents, Settings } from './parsed-settings';
 import { RegistryClusterProps } from './cluster';
-import { MODULE_GENERATED } from './_generated';
 import { MAX_DNS_LABEL, MAX_DNS_NAME } from './_limits';
-import { deriveSecret } from './_secrets';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
@@ -186,7 +184,7 @@ function parsePair(path: string, value: unknown): { pair: KeyPair; certificate: 
   return { pair: { certificate: canonicalCertificatePem(cert.certificates[0]), privateKey: key.pem }, certificate: cert.certificates[0] };
 }
 
-function parsePki(value: unknown): Pki {
+function parsePki(value: unknown): PkiInput {
   if (!isPlainObject(value)) return invalid('pki', 'an object { ca, token, auth, distribution } of PEM certificate/key pairs', describeValue(value));
   rejectUnknownKeys('pki', value, ['ca', 'token', 'auth', 'distribution', 'httpSecret', 'nodes']);
   const ca = parsePair('pki.ca', field(value, 'ca'));
@@ -208,7 +206,6 @@ function parsePki(value: unknown): Pki {
   if (rawSecret !== undefined && (typeof rawSecret !== 'string' || !HTTP_SECRET.test(rawSecret))) {
     invalid('pki.httpSecret', 'at least 16 characters from [a-zA-Z0-9]', describeSecret(rawSecret));
   }
-  const httpSecret = (rawSecret as string | undefined) ?? deriveSecret(ca.pair.privateKey, 'registry http.secret');
   const rawNodes = field(value, 'nodes') ?? {};
   if (!isPlainObject(rawNodes)) invalid('pki.nodes', 'an object { <node name>: { auth, distribution } }', describeValue(rawNodes));
   const nodes: Record<string, NodePki> = {};
@@ -220,23 +217,11 @@ function parsePki(value: unknown): Pki {
     // SANs are checked against the node's address once the control-plane list is known (resolveCluster).
     nodes[name] = { auth: signedAt(`${path}.auth`, field(n, 'auth'), undefined), distribution: signedAt(`${path}.distribution`, field(n, 'distribution'), undefined) };
   }
-  return { ca: ca.pair, token, auth, distribution, httpSecret, nodes, moduleGenerated: false };
-}
-
-const GENERATED_PAIR: KeyPair = { certificate: MODULE_GENERATED, privateKey: MODULE_GENERATED };
-const GENERATED_IMAGES: Images = { dockerDistribution: MODULE_GENERATED, dockerAuth: MODULE_GENERATED, mirrorer: MODULE_GENERATED };
-
-/** The PKI the module generates itself: every key, certificate and secret is the marker. */
-function generatedPki(controlPlane: readonly ControlPlaneFacts[]): Pki {
-  const nodes: Record<string, NodePki> = {};
-  for (const n of controlPlane) nodes[n.name] = { auth: GENERATED_PAIR, distribution: GENERATED_PAIR };
-  return {
-    ca: GENERATED_PAIR, token: GENERATED_PAIR, auth: GENERATED_PAIR, distribution: GENERATED_PAIR, httpSecret: MODULE_GENERATED, nodes, moduleGenerated: true,
-  };
+  return { ca: ca.pair, token, auth, distribution, httpSecret: rawSecret as string | undefined, nodes };
 }
 
 /** Proxy and Local: every control-plane node has its pairs, valid for its address; no pair for an unknown node. */
-function checkNodePki(pki: Pki, controlPlane: readonly ControlPlaneFacts[]): void {
+function checkNodePki(pki: PkiInput, controlPlane: readonly ControlPlaneFacts[]): void {
   for (const name of Object.keys(pki.nodes)) {
     if (!controlPlane.some((n) => n.name === name)) violated(`pki.nodes.${name}`, `no control-plane node "${name}" in controlPlane (${controlPlane.map((n) => n.name).join(', ')})`);
   }
@@ -257,7 +242,7 @@ function checkNodePki(pki: Pki, controlPlane: readonly ControlPlaneFacts[]): voi
 }
 
 /** Validates the cluster facts for a mode; throws naming the field path, the bad value and what is expected. */
-export function resolveCluster(props: RegistryClusterProps, settings: Settings): Cluster {
+export function resolveCluster(props: RegistryClusterProps, settings: Settings): ClusterInput {
   const raw = props as unknown;
   if (!isPlainObject(raw)) return invalid('props', 'an object', describeValue(raw));
   const known = Object.keys(raw).filter((k) => CLUSTER_PROPS.includes(k));
@@ -310,13 +295,8 @@ export function resolveCluster(props: RegistryClusterProps, settings: Settings):
   if (mode === RegistryModeName.LOCAL && p.ingress === undefined) {
     violated('ingress', `mode 'Local' is filled through the Ingress registry.<public domain>: ingress: { publicDomainTemplate: "%s.kube.example.com", clientCa: <PEM> } (in a cluster file: clientCaFile: ca.crt)`);
   }
-  const given = p.pki === undefined ? undefined : parsePki(p.pki);
-  if (nodeServices && given !== undefined) checkNodePki(given, controlPlane);
-  let pki = given;
-  if (!required && components) {
-    // The module's own passwords, HTTP secret and hashes; its own PKI unless one is given.
-    pki = given === undefined ? generatedPki(controlPlane) : { ...given, httpSecret: field(p.pki as Record<string, unknown>, 'httpSecret') === undefined ? MODULE_GENERATED : given.httpSecret, moduleGenerated: true };
-  }
+  const pki = p.pki === undefined ? undefined : parsePki(p.pki);
+  if (nodeServices && pki !== undefined) checkNodePki(pki, controlPlane);
   const count = controlPlane.length > 0 ? controlPlane.length : cpn as number;
   const ha = p.highAvailability ?? count > 1;
   if (typeof ha !== 'boolean') invalid('highAvailability', 'true or false', describeValue(ha));
@@ -326,7 +306,7 @@ export function resolveCluster(props: RegistryClusterProps, settings: Settings):
     highAvailability: ha as boolean,
     proxy: parseProxy(p),
     clusterType,
-    images: p.images === undefined ? (required || !components ? undefined : GENERATED_IMAGES) : parseImages(p.images, mode),
+    images: p.images === undefined ? undefined : parseImages(p.images, mode),
     target,
     pki,
     customTolerationKeys: [...new Set(tolerations as string[])],

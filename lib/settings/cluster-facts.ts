@@ -19,14 +19,21 @@ export interface NodePki {
   readonly distribution: KeyPair;
 }
 
-export interface Pki {
+/** The PKI as the user gave it, parsed and checked. */
+export interface PkiInput {
   readonly ca: KeyPair;
   readonly token: KeyPair;
   readonly auth: KeyPair;
   readonly distribution: KeyPair;
-  readonly httpSecret: string;
+  /** distribution's `http.secret`, when given. */
+  readonly httpSecret?: string;
   /** Per control-plane node name (Proxy and Local). */
   readonly nodes: { readonly [node: string]: NodePki };
+}
+
+/** The PKI the model renders with (`completeCluster`): as given, with what is derived or generated filled in. */
+export interface Pki extends PkiInput {
+  readonly httpSecret: string;
   /**
    * The module generates the user passwords, the HTTP secret and every bcrypt hash itself (with the module): they are
    * `MODULE_GENERATED` then, and so is the key material when no PKI was given.
@@ -72,6 +79,15 @@ export interface Cluster {
   readonly proxy?: ProxyFacts;
   /** Who writes the objects and node files. */
   readonly target: DeliveryTarget;
+}
+
+/**
+ * The cluster facts as validated (`resolveCluster`): the PKI and the images as given. The model completes them
+ * (`completeCluster`): derived secrets, and what the module generates itself.
+ */
+export interface ClusterInput extends Omit<Cluster, 'pki' | 'images'> {
+  readonly pki?: PkiInput;
+  readonly images?: Images;
 }
 
 /** `clusterConfiguration.proxy` with what `NO_PROXY` is composed of. */

@@ -2,7 +2,7 @@
 // (unknown props, mode, cluster facts, containerd build, weight; for a switch both sides, then the bootstrap
 // registry), and comes out as plain resolved values. The model decides from these; nothing validates props again.
 import { CLUSTER_PROPS, resolveCluster } from './_cluster';
-import { Cluster } from './cluster-facts';
+import { ClusterInput } from './cluster-facts';
 import { describeValue, enumValue, invalid, violated } from './_errors';
 import { describeSettings, parseConnection, ParsedSettings, Settings, Upstream } from './parsed-settings';
 import { RegistryClusterProps } from './cluster';
@@ -16,7 +16,8 @@ const MODEL_PROPS = ['mode', 'containerdBuild', 'nodeConfigurationWeight'];
 export interface Inputs {
   readonly mode: RegistryMode;
   readonly parsed: ParsedSettings;
-  readonly cluster: Cluster;
+  /** As validated; the model completes it (`completeCluster`). */
+  readonly cluster: ClusterInput;
   readonly build: ContainerdBuild;
   readonly weight: number;
 }

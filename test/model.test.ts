@@ -1,7 +1,7 @@
 // The model layer on its own: the decisions the resolved model makes once, the routing merge, the switch plan's
 // stage builders and the prune lists, without a construct in between.
-import { Testing } from 'cdk8s';
-import { ClusterType, ContainerdBuild, Cri, DeliveryTarget, DirectMode, RegistryMode, RegistryModel, RegistryModelProps, UnmanagedMode } from '../lib';
+import { App, Testing } from 'cdk8s';
+import { ClusterType, ContainerdBuild, Cri, DeliveryTarget, DirectMode, RegistryMode, RegistryModel, RegistryModelProps, RegistryModule, RegistrySwitch, UnmanagedMode } from '../lib';
 import { MODULE_GENERATED, REGISTRY_ADDRESS } from '../lib/model/constants';
 import { deckhouseRegistryData } from '../lib/model/deckhouse-registry';
 import { IN_CLUSTER_PROXY_OBJECTS, nodeConfigSecretName, objectRef, userSecretName } from '../lib/model/object-names';
@@ -148,5 +148,32 @@ describe('switch plan: effective settings and one builder per stage', () => {
     const stages = plan(without({ mode: DIRECT }), without({ mode: RegistryMode.direct({ imagesRepo: 'registry.example.com/deckhouse/ee', username: 'u', password: 'P-2' }) }));
     expect(stages.map((s) => s.name)).toEqual(['transition', 'in-cluster-proxy', 'switch', 'final']);
     expect(stages[0].disruptions[0]).toMatch(/takes the new credentials or CA/);
+  });
+});
+
+describe('props enter the settings layer once', () => {
+  // Spies on the settings layer's entries: ts-jest's CommonJS output calls them through their module objects.
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const inputs = require('../lib/settings/inputs');
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const cluster = require('../lib/settings/_cluster');
+  afterEach(() => jest.restoreAllMocks());
+
+  test('a RegistryModule resolves its props once, and its parts read the model', () => {
+    const entry = jest.spyOn(inputs, 'resolveInputs');
+    const facts = jest.spyOn(cluster, 'resolveCluster');
+    new RegistryModule(Testing.chart(), 'R', {
+      mode: PROXY, target: DeliveryTarget.WITHOUT_MODULE, clusterType: ClusterType.STATIC, controlPlane: CONTROL_PLANE, pki: pkiFor(CONTROL_PLANE), images: EXAMPLE_IMAGES,
+    });
+    expect(entry).toHaveBeenCalledTimes(1);
+    expect(facts).toHaveBeenCalledTimes(1);
+  });
+
+  test('a RegistrySwitch resolves each side once', () => {
+    const entry = jest.spyOn(inputs, 'resolveSwitchInputs');
+    const facts = jest.spyOn(cluster, 'resolveCluster');
+    new RegistrySwitch(new App(), 'S', { from: DIRECT, to: PROXY, target: DeliveryTarget.WITHOUT_MODULE, clusterType: ClusterType.STATIC, controlPlane: CONTROL_PLANE, pki: pkiFor(CONTROL_PLANE), images: EXAMPLE_IMAGES });
+    expect(entry).toHaveBeenCalledTimes(1);
+    expect(facts).toHaveBeenCalledTimes(2);
   });
 });

@@ -274,6 +274,14 @@ describe('step 3, hostConfig: one [host] table or the top-level server as an end
   const mirror = (url: string, table: Record<string, unknown> = {}, options: ResolveOptions = deckhouse) =>
     hostConfig(PARSED, EndpointSource.MIRROR, url, table as Table, options);
 
+  test('ns names the image host on every endpoint but the image host (registry-1.docker.io is docker.io)', () => {
+    const hub = parseImageReference('nginx:1');
+    const at = (url: string) => hostConfig(hub, EndpointSource.MIRROR, url, {}, stock).endpoint?.manifestRequest;
+    expect(at('https://registry-1.docker.io')).toBe('/v2/library/nginx/manifests/1');
+    expect(at('https://mirror.gcr.io')).toBe('/v2/library/nginx/manifests/1?ns=docker.io');
+    expect(at('https://docker.io')).toBe('/v2/library/nginx/manifests/1');
+  });
+
   test('the URL gives scheme and host; /v2 follows the cleaned path unless override_path', () => {
     expect(mirror('https://up:5000')).toEqual({ discard: false, notes: [], endpoint: expect.objectContaining({ source: EndpointSource.MIRROR, scheme: 'https', host: 'up:5000', path: '/v2' }) });
     expect(mirror('http://up/a/../b/./c/').endpoint?.path).toBe('/b/c/v2');
@@ -444,6 +452,10 @@ describe('step 4, fallbackEndpoint: the image\'s own host as last resort', () =>
   test('the manifest request is made to the image host itself, so without ns', () => {
     expect(fallbackEndpoint(PARSED).manifestRequest).toBe('/v2/system/deckhouse/manifests/v1');
     expect(fallbackEndpoint(parseImageReference('registry.example/a@sha256:0123')).manifestRequest).toBe('/v2/a/manifests/sha256:0123');
+  });
+
+  test('docker.io is asked at registry-1.docker.io without ns, as containerd counts the two as one host', () => {
+    expect(fallbackEndpoint(parseImageReference('nginx:1')).manifestRequest).toBe('/v2/library/nginx/manifests/1');
   });
 });
 

@@ -184,10 +184,18 @@ function cleanPath(p: string): string {
   return parts.length === 0 ? '' : `/${parts.join('/')}`;
 }
 
+/**
+ * Whether containerd adds `?ns=<image host>` to the requests it makes to an endpoint: for every endpoint but the image
+ * host itself, where `registry-1.docker.io` counts as `docker.io` (RegistryHost.isProxy, containerd 1.5 to 2.x).
+ */
+function isProxy(endpointHost: string, imageHost: string): boolean {
+  return endpointHost !== imageHost && !(imageHost === 'docker.io' && endpointHost === 'registry-1.docker.io');
+}
+
 /** An endpoint, with its own copy of `capabilities` (the public type lets a caller change it). */
 function endpoint(image: ImageReference, source: EndpointSource, scheme: Scheme, host: string, path: string,
   repository: string, capabilities: readonly string[], auth: boolean): Endpoint {
-  const ns = host === image.host ? '' : `?ns=${encodeURIComponent(image.host)}`;
+  const ns = isProxy(host, image.host) ? `?ns=${encodeURIComponent(image.host)}` : '';
   return { source, scheme, host, path, repository, capabilities: [...capabilities], auth, manifestRequest: `${path}/${repository}/manifests/${image.reference}${ns}` };
 }
 

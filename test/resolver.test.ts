@@ -133,8 +133,11 @@ describe('resolveImage', () => {
     expect(firstManifestEndpoint(resolveImage(digest, files(FIXED, toml), stock), digest)?.host).toBe('pull-only');
   });
 
-  test('loopback images fall back to http, docker.io to registry-1.docker.io', () => {
-    expect(resolveImage('localhost:5000/app:1', {}, stock).endpoints[0]).toMatchObject({ scheme: 'http', host: 'localhost:5000' });
+  test('loopback images fall back to http (HTTPS first, as containerd logs), docker.io to registry-1.docker.io', () => {
+    const local = resolveImage('localhost:5000/app:1', {}, stock);
+    expect(local.endpoints[0]).toMatchObject({ scheme: 'http', host: 'localhost:5000', tlsFirst: true });
+    expect(local.notes).toEqual(['no hosts directory: the image host is used', expect.stringMatching(/^http:\/\/localhost:5000: host will try HTTPS first since it is configured for HTTP with a TLS configuration/)]);
+    expect(resolveImage('localhost/app:1', {}, stock).endpoints[0]).toMatchObject({ scheme: 'https', host: 'localhost' });
     expect(resolveImage('nginx:1', {}, stock).endpoints[0]).toMatchObject({ scheme: 'https', host: 'registry-1.docker.io', repository: 'library/nginx' });
   });
 });
@@ -437,25 +440,46 @@ describe('step 3, hostConfig: one [host] table or the top-level server as an end
 describe('step 4, fallbackEndpoint: the image\'s own host as last resort', () => {
   test.each([
     ['nginx:1', 'https', 'registry-1.docker.io', 'library/nginx'],
-    ['localhost:5000/app:1', 'http', 'localhost:5000', 'app'],
-    ['127.0.0.2/app:1', 'http', '127.0.0.2', 'app'],
-    ['[::1]:5000/app:1', 'http', '[::1]:5000', 'app'],
+    ['localhost:80/app:1', 'http', 'localhost:80', 'app'],
+    ['127.0.0.2/app:1', 'https', '127.0.0.2', 'app'],
+    ['127.0.0.2:443/app:1', 'https', '127.0.0.2:443', 'app'],
     ['registry.example:5000/a/b@sha256:0123', 'https', 'registry.example:5000', 'a/b'],
+    ['127.example:5000/app:1', 'https', '127.example:5000', 'app'],
     [IMAGE, 'https', FIXED, 'system/deckhouse'],
   ])('%s', (ref, scheme, host, repository) => {
-    const e = fallbackEndpoint(parseImageReference(ref));
-    expect(e).toMatchObject({ source: EndpointSource.FALLBACK, scheme, host, path: '/v2', repository, capabilities: ['pull', 'resolve', 'push'], auth: false });
-    expect(e).not.toHaveProperty('credentials');
-    expect(e).not.toHaveProperty('tlsFirst');
+    for (const options of [stock, deckhouse]) {
+      const e = fallbackEndpoint(parseImageReference(ref), options);
+      expect(e).toMatchObject({ source: EndpointSource.FALLBACK, scheme, host, path: '/v2', repository, capabilities: ['pull', 'resolve', 'push'], auth: false });
+      expect(e).not.toHaveProperty('credentials');
+      expect(e).not.toHaveProperty('tlsFirst');
+    }
+  });
+
+  test.each([
+    ['localhost:5000/app:1', 'localhost:5000'],
+    ['127.0.0.2:5000/app:1', '127.0.0.2:5000'],
+    ['[::1]:5000/app:1', '[::1]:5000'],
+    ['[::ffff:127.0.0.1]:5000/app:1', '[::ffff:127.0.0.1]:5000'],
+  ])('a loopback host on a port but 80 and 443 (%s) is http, tried with HTTPS first on 1.7 and 2.x', (ref, host) => {
+    for (const options of [stock, deckhouse]) expect(fallbackEndpoint(parseImageReference(ref), options)).toMatchObject({ scheme: 'http', host, tlsFirst: true });
+  });
+
+  test('containerd 1.6 gives a loopback host plain http on any port, with no HTTPS-first', () => {
+    const v16 = { ...stock, containerdMinor: 6 };
+    for (const ref of ['localhost/app:1', 'localhost:5000/app:1', '127.0.0.2:443/app:1']) {
+      const e = fallbackEndpoint(parseImageReference(ref), v16);
+      expect(e.scheme).toBe('http');
+      expect(e).not.toHaveProperty('tlsFirst');
+    }
   });
 
   test('the manifest request is made to the image host itself, so without ns', () => {
-    expect(fallbackEndpoint(PARSED).manifestRequest).toBe('/v2/system/deckhouse/manifests/v1');
-    expect(fallbackEndpoint(parseImageReference('registry.example/a@sha256:0123')).manifestRequest).toBe('/v2/a/manifests/sha256:0123');
+    expect(fallbackEndpoint(PARSED, stock).manifestRequest).toBe('/v2/system/deckhouse/manifests/v1');
+    expect(fallbackEndpoint(parseImageReference('registry.example/a@sha256:0123'), stock).manifestRequest).toBe('/v2/a/manifests/sha256:0123');
   });
 
   test('docker.io is asked at registry-1.docker.io without ns, as containerd counts the two as one host', () => {
-    expect(fallbackEndpoint(parseImageReference('nginx:1')).manifestRequest).toBe('/v2/library/nginx/manifests/1');
+    expect(fallbackEndpoint(parseImageReference('nginx:1'), stock).manifestRequest).toBe('/v2/library/nginx/manifests/1');
   });
 });
 

@@ -267,6 +267,32 @@ describe('step 2, parseHostsFile: decoding hosts.toml', () => {
     expect(parseHostsFile('server = "https://up"\n[host]\n', 1)).toMatchObject({ doc: { server: 'https://up', host: {} } });
   });
 
+  test.each([
+    ['capabilities = "pull"', 'Can\'t convert pull(string) to []string(slice)', 'toml: cannot decode TOML string into a Go value of type []string'],
+    ['capabilities = [1]', 'Can\'t convert 1(int64) to string', 'toml: cannot decode TOML integer into a Go value of type string'],
+    ['server = 5', 'Can\'t convert 5(int64) to string', 'toml: cannot decode TOML integer into a Go value of type string'],
+    ['server = ["https://up"]', 'Can\'t convert [https://up]([]interface {}) to a slice', 'toml: cannot decode TOML array into a Go value of type string'],
+    ['skip_verify = "true"', 'Can\'t convert true(string) to bool', 'toml: cannot decode TOML string into a Go value of type bool'],
+    ['override_path = 1', 'Can\'t convert 1(int64) to bool', 'toml: cannot decode TOML integer into a Go value of type bool'],
+  ])('a value of the wrong type (%s) discards the file: go-toml v1 (1.x) and v2 (2.x) both refuse it', (line, v1, v2) => {
+    const top = `${line}\n[host."https://a"]\n`;
+    expect(parseHostsFile(top, 1)).toEqual({ error: `failed to decode hosts.toml: ${v1}` });
+    expect(parseHostsFile(top, 2)).toEqual({ error: `failed to decode hosts.toml: ${v2}` });
+    if (!line.startsWith('server')) {
+      const inHost = `[host."https://a"]\n[host."https://b"]\n${line}\n`;
+      expect(parseHostsFile(inHost, 1)).toEqual({ error: `failed to decode hosts.toml: ${v1}` });
+      expect(parseHostsFile(inHost, 2)).toEqual({ error: `failed to decode hosts.toml: ${v2}` });
+    }
+  });
+
+  test('containerd 2.x discards a file whose host is not a table of tables', () => {
+    expect(parseHostsFile('host = "x"\n', 2).error).toMatch(/^failed to decode hosts\.toml: toml: cannot decode TOML value into a Go value of type map/);
+    expect(parseHostsFile('[[host]]\n', 2).error).toMatch(/cannot decode TOML array/);
+    expect(parseHostsFile('[host]\n"https://a" = 1\n', 2).error).toMatch(/config\.hostFileConfig \(host "https:\/\/a"\)/);
+    expect(parseHostsFile('[host]\n"https://a" = 1\n', 1).error).toMatch(/^failed to decode hosts\.toml: Can't convert 1 to config\.hostFileConfig/);
+    expect(parseHostsFile('server = "https://up"\ncapabilities = ["pull"]\nskip_verify = false\n', 2).doc).toBeDefined();
+  });
+
   test('[host] tables keep the order of the file', () => {
     const doc = parseHostsFile('[host."https://b"]\n[host."https://a"]\n[host."https://c"]\n', 1).doc;
     expect(Object.keys(doc?.host as object)).toEqual(['https://b', 'https://a', 'https://c']);
@@ -419,6 +445,24 @@ describe('step 3, hostConfig: one [host] table or the top-level server as an end
     expect(c.notes).toEqual(tlsFirst ? [expect.stringMatching(new RegExp(`^${url.replace(/[.]/g, '\\.')}: host will try HTTPS first`))] : []);
   });
 
+  test.each([
+    [{ ca: 5 }, 'invalid type 5 for "ca"'],
+    [{ ca: ['/a.crt', true] }, 'unable to cast true to string'],
+    [{ client: { cert: '/c' } }, 'invalid type map[cert:/c] for "client"'],
+    [{ client: [1] }, 'invalid type int64 for "client"'],
+    [{ client: [['/c.crt']] }, 'invalid pair [/c.crt] for "client"'],
+    [{ client: [['/c.crt', 2]] }, 'unable to cast 2 to string'],
+  ])('ca and client of the wrong shape discard the file: %j', (table, why) => {
+    expect(mirror('https://up', table)).toEqual({ discard: true, notes: [`failed to decode hosts.toml: ${why}`] });
+    expect(hostConfig(PARSED, EndpointSource.SERVER, 'https://srv', table as Table, stock)).toEqual({ discard: true, notes: [`failed to decode hosts.toml: ${why}`] });
+  });
+
+  test('ca and client as containerd takes them: a path, a list of paths, [cert, key] pairs', () => {
+    for (const table of [{ ca: '/a.crt' }, { ca: ['/a.crt', '/b.crt'] }, { client: '/c.pem' }, { client: ['/c.pem', ['/c.crt', '/c.key']] }]) {
+      expect(mirror('https://up', table).discard).toBe(false);
+    }
+  });
+
   test('an unknown top-level capability discards the file, as in a [host] table', () => {
     const top = { server: 'https://srv', capabilities: ['pull', 'pul'] };
     expect(hostConfig(PARSED, EndpointSource.SERVER, top.server, top as Table, stock)).toEqual({ discard: true, notes: ['failed to decode hosts.toml: unknown capability "pul"'] });
@@ -526,6 +570,14 @@ describe('resolveImage composes the steps', () => {
   test('server = "" names no server: the image host is last', () => {
     const r = resolveImage(IMAGE, files(FIXED, 'server = ""\n[host."https://up"]\n'), stock);
     expect(r.endpoints.map((e) => [e.source, e.host])).toEqual([[EndpointSource.MIRROR, 'up'], [EndpointSource.FALLBACK, FIXED]]);
+  });
+
+  test('a server of the wrong type discards the whole file (it was read as no server)', () => {
+    for (const [major, error] of [[1, 'Can\'t convert 5(int64) to string'], [2, 'toml: cannot decode TOML integer into a Go value of type string']] as const) {
+      const r = resolveImage(IMAGE, files(FIXED, 'server = 5\n[host."https://up"]\n'), { ...stock, containerdMajor: major });
+      expect(r.endpoints.map((e) => [e.source, e.host])).toEqual([[EndpointSource.FALLBACK, FIXED]]);
+      expect(r.notes).toEqual([`failed to decode hosts.toml: ${error}`]);
+    }
   });
 
   test('one discarded [host] table discards the whole file, the mirrors before it too', () => {

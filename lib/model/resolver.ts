@@ -305,9 +305,55 @@ export type TomlTable = { readonly [key: string]: unknown };
  */
 export type HostsFile = { readonly doc: TomlTable; readonly error?: undefined } | { readonly doc?: undefined; readonly error: string };
 
+const isTable = (v: unknown): v is TomlTable => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
+
+/** A TOML value as Go's `%v` prints what the decoder made of it (`[a b]`, `map[k:v]`). */
+function goFormat(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(goFormat).join(' ')}]`;
+  if (v instanceof Date) return v.toISOString();
+  if (isTable(v)) return `map[${Object.keys(v).sort().map((k) => `${k}:${goFormat(v[k])}`).join(' ')}]`;
+  return String(v);
+}
+
 /**
- * Step 2, decoding hosts.toml: a TOML error, or on containerd 1.x a file without a `[host]` table, discards the file
- * (the error is what containerd logs).
+ * Why Go's TOML decoder rejects a value for a field of Go type `target` (`string`, `bool`, `[]string`), in its words:
+ * go-toml v1 (containerd 1.x) or v2 (2.x); both are strict, so containerd discards the file. Undefined when it fits.
+ */
+function typeMismatch(v: unknown, target: 'string' | 'bool' | '[]string', containerdMajor: number): string | undefined {
+  if (v === undefined) return undefined;
+  if (target === '[]string' && Array.isArray(v)) {
+    for (const item of v) {
+      const bad = typeMismatch(item, 'string', containerdMajor);
+      if (bad !== undefined) return bad;
+    }
+    return undefined;
+  }
+  if ((target === 'string' && typeof v === 'string') || (target === 'bool' && typeof v === 'boolean')) return undefined;
+  const number = typeof v === 'number' ? (Number.isInteger(v) ? 'integer' : 'float') : undefined;
+  if (containerdMajor >= 2) {
+    if (typeof v === 'boolean') return `toml: cannot assign boolean to a ${v}`;
+    if (isTable(v)) return `toml: cannot store inline table in Go type ${target === '[]string' ? 'slice' : target}`;
+    const kind = Array.isArray(v) ? 'array' : v instanceof Date ? 'datetime' : number ?? 'string';
+    return `toml: cannot decode TOML ${kind} into a Go value of type ${target}`;
+  }
+  if (Array.isArray(v)) return `Can't convert ${goFormat(v)}([]interface {}) to a slice`;
+  if (isTable(v)) return `Can't convert ${goFormat(v)}(*toml.Tree) to a tree`;
+  const goType = number === 'integer' ? 'int64' : number === 'float' ? 'float64' : v instanceof Date ? 'time.Time' : typeof v === 'boolean' ? 'bool' : 'string';
+  return `Can't convert ${goFormat(v)}(${goType}) to ${target === '[]string' ? '[]string(slice)' : target}`;
+}
+
+/** The keys of one host's table that containerd decodes into fixed Go types (`ca`, `client`, `header` take any value). */
+function hostKeysMismatch(table: TomlTable, containerdMajor: number): string | undefined {
+  return typeMismatch(table.capabilities, '[]string', containerdMajor)
+    ?? typeMismatch(table.skip_verify, 'bool', containerdMajor)
+    ?? typeMismatch(table.override_path, 'bool', containerdMajor);
+}
+
+/**
+ * Step 2, decoding hosts.toml: a TOML error, on containerd 1.x a file without a `[host]` table, or a value of the
+ * wrong type for a key containerd decodes into a fixed Go type (`server` a string, `capabilities` strings,
+ * `skip_verify` and `override_path` booleans, each `host` entry a table: go-toml v1 and v2 both refuse to convert)
+ * discards the file (the error is what containerd logs).
  * @internal
  */
 export function parseHostsFile(text: string, containerdMajor: number): HostsFile {
@@ -318,8 +364,23 @@ export function parseHostsFile(text: string, containerdMajor: number): HostsFile
     return { error: `failed to decode hosts.toml: ${(e as Error).message.split('\n')[0]}` };
   }
   const hostTable = doc.host;
-  if (containerdMajor < 2 && (typeof hostTable !== 'object' || hostTable === null || Array.isArray(hostTable))) {
+  if (containerdMajor < 2 && !isTable(hostTable)) {
     return { error: 'failed to decode hosts.toml: invalid `host` tree (containerd 1.x needs a [host] table)' };
+  }
+  const failed = (why: string): HostsFile => ({ error: `failed to decode hosts.toml: ${why}` });
+  const top = hostKeysMismatch(doc, containerdMajor) ?? typeMismatch(doc.server, 'string', containerdMajor);
+  if (top !== undefined) return failed(top);
+  if (hostTable === undefined) return { doc };
+  if (!isTable(hostTable)) {
+    return failed(`toml: cannot decode TOML ${Array.isArray(hostTable) ? 'array' : 'value'} into a Go value of type map[string]config.hostFileConfig`);
+  }
+  for (const [url, table] of Object.entries(hostTable)) {
+    if (!isTable(table)) {
+      return failed(containerdMajor >= 2 ? `toml: cannot decode TOML value into a Go value of type config.hostFileConfig (host ${JSON.stringify(url)})`
+        : `Can't convert ${goFormat(table)} to config.hostFileConfig (host ${JSON.stringify(url)})`);
+    }
+    const bad = hostKeysMismatch(table, containerdMajor);
+    if (bad !== undefined) return failed(bad);
   }
   return { doc };
 }
@@ -374,16 +435,42 @@ function credentialsOf(auth: TomlTable): EndpointCredentials | undefined {
 }
 
 /**
- * `capabilities` as containerd reads it: names matched in any case, a set (containerd keeps a bit mask, so order and
- * repeats do not count; listed here in the order pull, resolve, push); absent or empty means all three.
+ * `capabilities` as containerd reads it (strings, as parseHostsFile checked): names matched in any case, a set
+ * (containerd keeps a bit mask, so order and repeats do not count; listed here in the order pull, resolve, push);
+ * absent or empty means all three.
  */
 function capabilitiesOf(value: unknown): { capabilities: readonly string[] } | { bad: string } {
-  const list = value === undefined ? [] : Array.isArray(value) ? value.map(String) : [String(value)];
+  const list = Array.isArray(value) ? value.map(String) : [];
   if (list.length === 0) return { capabilities: CAPABILITIES };
   const bad = list.find((c) => !CAPABILITIES.includes(c.toLowerCase()));
   if (bad !== undefined) return { bad };
   const wanted = new Set(list.map((c) => c.toLowerCase()));
   return { capabilities: CAPABILITIES.filter((c) => wanted.has(c)) };
+}
+
+/**
+ * `ca` (a path or a list of paths) and `client` (a path, or a list of paths and of [cert, key] pairs) as containerd's
+ * parseHostConfig type-checks them; its error discards the file.
+ */
+function tlsFilesMismatch(table: TomlTable): string | undefined {
+  const notString = (list: unknown[]) => list.find((v) => typeof v !== 'string');
+  const { ca, client } = table;
+  if (ca !== undefined && typeof ca !== 'string') {
+    if (!Array.isArray(ca)) return `invalid type ${goFormat(ca)} for "ca"`;
+    const bad = notString(ca);
+    if (bad !== undefined) return `unable to cast ${goFormat(bad)} to string`;
+  }
+  if (client !== undefined && typeof client !== 'string') {
+    if (!Array.isArray(client)) return `invalid type ${goFormat(client)} for "client"`;
+    for (const pair of client) {
+      if (typeof pair === 'string') continue;
+      if (!Array.isArray(pair)) return `invalid type ${isTable(pair) ? 'map[string]interface {}' : typeof pair === 'number' ? 'int64' : typeof pair} for "client"`;
+      const bad = notString(pair);
+      if (bad !== undefined) return `unable to cast ${goFormat(bad)} to string`;
+      if (pair.length !== 2) return `invalid pair ${goFormat(pair)} for "client"`;
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -410,6 +497,8 @@ export function hostConfig(image: ImageReference, source: EndpointSource.MIRROR 
   const caps = capabilitiesOf(table.capabilities);
   if ('bad' in caps) return discard(`unknown capability "${caps.bad}"`);
   const capabilities = caps.capabilities;
+  const tlsFiles = tlsFilesMismatch(table);
+  if (tlsFiles !== undefined) return discard(tlsFiles);
   // a server that names no host: containerd puts the image host in its place (resolveImage adds it)
   if (parsed.host === '' && !inHostTable) return { discard: false, notes };
   const host = parsed.host;

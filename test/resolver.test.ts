@@ -572,6 +572,15 @@ describe('resolveImage composes the steps', () => {
     expect(r.endpoints.map((e) => [e.source, e.host])).toEqual([[EndpointSource.MIRROR, 'up'], [EndpointSource.FALLBACK, FIXED]]);
   });
 
+  test('top-level TLS settings stay on the server endpoint (HTTPS first) and change nothing for the image host', () => {
+    const srv = resolveImage(IMAGE, files(FIXED, 'server = "http://srv:5000"\nskip_verify = true\n[host]\n'), stock);
+    expect(srv.endpoints).toEqual([expect.objectContaining({ source: EndpointSource.SERVER, scheme: 'http', host: 'srv:5000', tlsFirst: true })]);
+    expect(srv.notes).toEqual([expect.stringMatching(/^http:\/\/srv:5000: host will try HTTPS first/)]);
+    const local = 'localhost:80/app:1';
+    const viaImageHost = resolveImage(local, { [`${DIR}/localhost_80_/hosts.toml`]: 'ca = "/x.crt"\n[host."https://up"]\n' }, { ...stock, containerdMajor: 2 });
+    expect(viaImageHost.endpoints.map((e) => [e.source, e.scheme, e.tlsFirst])).toEqual([[EndpointSource.MIRROR, 'https', undefined], [EndpointSource.FALLBACK, 'http', undefined]]);
+  });
+
   test('a server of the wrong type discards the whole file (it was read as no server)', () => {
     for (const [major, error] of [[1, 'Can\'t convert 5(int64) to string'], [2, 'toml: cannot decode TOML integer into a Go value of type string']] as const) {
       const r = resolveImage(IMAGE, files(FIXED, 'server = 5\n[host."https://up"]\n'), { ...stock, containerdMajor: major });

@@ -133,8 +133,11 @@ describe('resolveImage', () => {
     expect(firstManifestEndpoint(resolveImage(digest, files(FIXED, toml), stock), digest)?.host).toBe('pull-only');
   });
 
-  test('loopback images fall back to http, docker.io to registry-1.docker.io', () => {
-    expect(resolveImage('localhost:5000/app:1', {}, stock).endpoints[0]).toMatchObject({ scheme: 'http', host: 'localhost:5000' });
+  test('loopback images fall back to http (HTTPS first, as containerd logs), docker.io to registry-1.docker.io', () => {
+    const local = resolveImage('localhost:5000/app:1', {}, stock);
+    expect(local.endpoints[0]).toMatchObject({ scheme: 'http', host: 'localhost:5000', tlsFirst: true });
+    expect(local.notes).toEqual(['no hosts directory: the image host is used', expect.stringMatching(/^http:\/\/localhost:5000: host will try HTTPS first since it is configured for HTTP with a TLS configuration/)]);
+    expect(resolveImage('localhost/app:1', {}, stock).endpoints[0]).toMatchObject({ scheme: 'https', host: 'localhost' });
     expect(resolveImage('nginx:1', {}, stock).endpoints[0]).toMatchObject({ scheme: 'https', host: 'registry-1.docker.io', repository: 'library/nginx' });
   });
 });
@@ -264,6 +267,32 @@ describe('step 2, parseHostsFile: decoding hosts.toml', () => {
     expect(parseHostsFile('server = "https://up"\n[host]\n', 1)).toMatchObject({ doc: { server: 'https://up', host: {} } });
   });
 
+  test.each([
+    ['capabilities = "pull"', 'Can\'t convert pull(string) to []string(slice)', 'toml: cannot decode TOML string into a Go value of type []string'],
+    ['capabilities = [1]', 'Can\'t convert 1(int64) to string', 'toml: cannot decode TOML integer into a Go value of type string'],
+    ['server = 5', 'Can\'t convert 5(int64) to string', 'toml: cannot decode TOML integer into a Go value of type string'],
+    ['server = ["https://up"]', 'Can\'t convert [https://up]([]interface {}) to a slice', 'toml: cannot decode TOML array into a Go value of type string'],
+    ['skip_verify = "true"', 'Can\'t convert true(string) to bool', 'toml: cannot decode TOML string into a Go value of type bool'],
+    ['override_path = 1', 'Can\'t convert 1(int64) to bool', 'toml: cannot decode TOML integer into a Go value of type bool'],
+  ])('a value of the wrong type (%s) discards the file: go-toml v1 (1.x) and v2 (2.x) both refuse it', (line, v1, v2) => {
+    const top = `${line}\n[host."https://a"]\n`;
+    expect(parseHostsFile(top, 1)).toEqual({ error: `failed to decode hosts.toml: ${v1}` });
+    expect(parseHostsFile(top, 2)).toEqual({ error: `failed to decode hosts.toml: ${v2}` });
+    if (!line.startsWith('server')) {
+      const inHost = `[host."https://a"]\n[host."https://b"]\n${line}\n`;
+      expect(parseHostsFile(inHost, 1)).toEqual({ error: `failed to decode hosts.toml: ${v1}` });
+      expect(parseHostsFile(inHost, 2)).toEqual({ error: `failed to decode hosts.toml: ${v2}` });
+    }
+  });
+
+  test('containerd 2.x discards a file whose host is not a table of tables', () => {
+    expect(parseHostsFile('host = "x"\n', 2).error).toMatch(/^failed to decode hosts\.toml: toml: cannot decode TOML value into a Go value of type map/);
+    expect(parseHostsFile('[[host]]\n', 2).error).toMatch(/cannot decode TOML array/);
+    expect(parseHostsFile('[host]\n"https://a" = 1\n', 2).error).toMatch(/config\.hostFileConfig \(host "https:\/\/a"\)/);
+    expect(parseHostsFile('[host]\n"https://a" = 1\n', 1).error).toMatch(/^failed to decode hosts\.toml: Can't convert 1 to config\.hostFileConfig/);
+    expect(parseHostsFile('server = "https://up"\ncapabilities = ["pull"]\nskip_verify = false\n', 2).doc).toBeDefined();
+  });
+
   test('[host] tables keep the order of the file', () => {
     const doc = parseHostsFile('[host."https://b"]\n[host."https://a"]\n[host."https://c"]\n', 1).doc;
     expect(Object.keys(doc?.host as object)).toEqual(['https://b', 'https://a', 'https://c']);
@@ -273,6 +302,14 @@ describe('step 2, parseHostsFile: decoding hosts.toml', () => {
 describe('step 3, hostConfig: one [host] table or the top-level server as an endpoint', () => {
   const mirror = (url: string, table: Record<string, unknown> = {}, options: ResolveOptions = deckhouse) =>
     hostConfig(PARSED, EndpointSource.MIRROR, url, table as Table, options);
+
+  test('ns names the image host on every endpoint but the image host (registry-1.docker.io is docker.io)', () => {
+    const hub = parseImageReference('nginx:1');
+    const at = (url: string) => hostConfig(hub, EndpointSource.MIRROR, url, {}, stock).endpoint?.manifestRequest;
+    expect(at('https://registry-1.docker.io')).toBe('/v2/library/nginx/manifests/1');
+    expect(at('https://mirror.gcr.io')).toBe('/v2/library/nginx/manifests/1?ns=docker.io');
+    expect(at('https://docker.io')).toBe('/v2/library/nginx/manifests/1');
+  });
 
   test('the URL gives scheme and host; /v2 follows the cleaned path unless override_path', () => {
     expect(mirror('https://up:5000')).toEqual({ discard: false, notes: [], endpoint: expect.objectContaining({ source: EndpointSource.MIRROR, scheme: 'https', host: 'up:5000', path: '/v2' }) });
@@ -408,6 +445,24 @@ describe('step 3, hostConfig: one [host] table or the top-level server as an end
     expect(c.notes).toEqual(tlsFirst ? [expect.stringMatching(new RegExp(`^${url.replace(/[.]/g, '\\.')}: host will try HTTPS first`))] : []);
   });
 
+  test.each([
+    [{ ca: 5 }, 'invalid type 5 for "ca"'],
+    [{ ca: ['/a.crt', true] }, 'unable to cast true to string'],
+    [{ client: { cert: '/c' } }, 'invalid type map[cert:/c] for "client"'],
+    [{ client: [1] }, 'invalid type int64 for "client"'],
+    [{ client: [['/c.crt']] }, 'invalid pair [/c.crt] for "client"'],
+    [{ client: [['/c.crt', 2]] }, 'unable to cast 2 to string'],
+  ])('ca and client of the wrong shape discard the file: %j', (table, why) => {
+    expect(mirror('https://up', table)).toEqual({ discard: true, notes: [`failed to decode hosts.toml: ${why}`] });
+    expect(hostConfig(PARSED, EndpointSource.SERVER, 'https://srv', table as Table, stock)).toEqual({ discard: true, notes: [`failed to decode hosts.toml: ${why}`] });
+  });
+
+  test('ca and client as containerd takes them: a path, a list of paths, [cert, key] pairs', () => {
+    for (const table of [{ ca: '/a.crt' }, { ca: ['/a.crt', '/b.crt'] }, { client: '/c.pem' }, { client: ['/c.pem', ['/c.crt', '/c.key']] }]) {
+      expect(mirror('https://up', table).discard).toBe(false);
+    }
+  });
+
   test('an unknown top-level capability discards the file, as in a [host] table', () => {
     const top = { server: 'https://srv', capabilities: ['pull', 'pul'] };
     expect(hostConfig(PARSED, EndpointSource.SERVER, top.server, top as Table, stock)).toEqual({ discard: true, notes: ['failed to decode hosts.toml: unknown capability "pul"'] });
@@ -429,21 +484,46 @@ describe('step 3, hostConfig: one [host] table or the top-level server as an end
 describe('step 4, fallbackEndpoint: the image\'s own host as last resort', () => {
   test.each([
     ['nginx:1', 'https', 'registry-1.docker.io', 'library/nginx'],
-    ['localhost:5000/app:1', 'http', 'localhost:5000', 'app'],
-    ['127.0.0.2/app:1', 'http', '127.0.0.2', 'app'],
-    ['[::1]:5000/app:1', 'http', '[::1]:5000', 'app'],
+    ['localhost:80/app:1', 'http', 'localhost:80', 'app'],
+    ['127.0.0.2/app:1', 'https', '127.0.0.2', 'app'],
+    ['127.0.0.2:443/app:1', 'https', '127.0.0.2:443', 'app'],
     ['registry.example:5000/a/b@sha256:0123', 'https', 'registry.example:5000', 'a/b'],
+    ['127.example:5000/app:1', 'https', '127.example:5000', 'app'],
     [IMAGE, 'https', FIXED, 'system/deckhouse'],
   ])('%s', (ref, scheme, host, repository) => {
-    const e = fallbackEndpoint(parseImageReference(ref));
-    expect(e).toMatchObject({ source: EndpointSource.FALLBACK, scheme, host, path: '/v2', repository, capabilities: ['pull', 'resolve', 'push'], auth: false });
-    expect(e).not.toHaveProperty('credentials');
-    expect(e).not.toHaveProperty('tlsFirst');
+    for (const options of [stock, deckhouse]) {
+      const e = fallbackEndpoint(parseImageReference(ref), options);
+      expect(e).toMatchObject({ source: EndpointSource.FALLBACK, scheme, host, path: '/v2', repository, capabilities: ['pull', 'resolve', 'push'], auth: false });
+      expect(e).not.toHaveProperty('credentials');
+      expect(e).not.toHaveProperty('tlsFirst');
+    }
+  });
+
+  test.each([
+    ['localhost:5000/app:1', 'localhost:5000'],
+    ['127.0.0.2:5000/app:1', '127.0.0.2:5000'],
+    ['[::1]:5000/app:1', '[::1]:5000'],
+    ['[::ffff:127.0.0.1]:5000/app:1', '[::ffff:127.0.0.1]:5000'],
+  ])('a loopback host on a port but 80 and 443 (%s) is http, tried with HTTPS first on 1.7 and 2.x', (ref, host) => {
+    for (const options of [stock, deckhouse]) expect(fallbackEndpoint(parseImageReference(ref), options)).toMatchObject({ scheme: 'http', host, tlsFirst: true });
+  });
+
+  test('containerd 1.6 gives a loopback host plain http on any port, with no HTTPS-first', () => {
+    const v16 = { ...stock, containerdMinor: 6 };
+    for (const ref of ['localhost/app:1', 'localhost:5000/app:1', '127.0.0.2:443/app:1']) {
+      const e = fallbackEndpoint(parseImageReference(ref), v16);
+      expect(e.scheme).toBe('http');
+      expect(e).not.toHaveProperty('tlsFirst');
+    }
   });
 
   test('the manifest request is made to the image host itself, so without ns', () => {
-    expect(fallbackEndpoint(PARSED).manifestRequest).toBe('/v2/system/deckhouse/manifests/v1');
-    expect(fallbackEndpoint(parseImageReference('registry.example/a@sha256:0123')).manifestRequest).toBe('/v2/a/manifests/sha256:0123');
+    expect(fallbackEndpoint(PARSED, stock).manifestRequest).toBe('/v2/system/deckhouse/manifests/v1');
+    expect(fallbackEndpoint(parseImageReference('registry.example/a@sha256:0123'), stock).manifestRequest).toBe('/v2/a/manifests/sha256:0123');
+  });
+
+  test('docker.io is asked at registry-1.docker.io without ns, as containerd counts the two as one host', () => {
+    expect(fallbackEndpoint(parseImageReference('nginx:1'), stock).manifestRequest).toBe('/v2/library/nginx/manifests/1');
   });
 });
 
@@ -490,6 +570,23 @@ describe('resolveImage composes the steps', () => {
   test('server = "" names no server: the image host is last', () => {
     const r = resolveImage(IMAGE, files(FIXED, 'server = ""\n[host."https://up"]\n'), stock);
     expect(r.endpoints.map((e) => [e.source, e.host])).toEqual([[EndpointSource.MIRROR, 'up'], [EndpointSource.FALLBACK, FIXED]]);
+  });
+
+  test('top-level TLS settings stay on the server endpoint (HTTPS first) and change nothing for the image host', () => {
+    const srv = resolveImage(IMAGE, files(FIXED, 'server = "http://srv:5000"\nskip_verify = true\n[host]\n'), stock);
+    expect(srv.endpoints).toEqual([expect.objectContaining({ source: EndpointSource.SERVER, scheme: 'http', host: 'srv:5000', tlsFirst: true })]);
+    expect(srv.notes).toEqual([expect.stringMatching(/^http:\/\/srv:5000: host will try HTTPS first/)]);
+    const local = 'localhost:80/app:1';
+    const viaImageHost = resolveImage(local, { [`${DIR}/localhost_80_/hosts.toml`]: 'ca = "/x.crt"\n[host."https://up"]\n' }, { ...stock, containerdMajor: 2 });
+    expect(viaImageHost.endpoints.map((e) => [e.source, e.scheme, e.tlsFirst])).toEqual([[EndpointSource.MIRROR, 'https', undefined], [EndpointSource.FALLBACK, 'http', undefined]]);
+  });
+
+  test('a server of the wrong type discards the whole file (it was read as no server)', () => {
+    for (const [major, error] of [[1, 'Can\'t convert 5(int64) to string'], [2, 'toml: cannot decode TOML integer into a Go value of type string']] as const) {
+      const r = resolveImage(IMAGE, files(FIXED, 'server = 5\n[host."https://up"]\n'), { ...stock, containerdMajor: major });
+      expect(r.endpoints.map((e) => [e.source, e.host])).toEqual([[EndpointSource.FALLBACK, FIXED]]);
+      expect(r.notes).toEqual([`failed to decode hosts.toml: ${error}`]);
+    }
   });
 
   test('one discarded [host] table discards the whole file, the mirrors before it too', () => {

@@ -81,7 +81,8 @@ export interface Endpoint {
   readonly credentials?: EndpointCredentials;
   /**
    * An `http://` endpoint with TLS settings (`ca`, `client` or `skip_verify`, as the module writes `skip_verify = true`
-   * for http mirrors) on any port but 80: containerd 1.7 and 2.x send a TLS handshake first and use plain HTTP only
+   * for http mirrors) on any port but 80, or a loopback image host on a port other than 80 and 443 (containerd gives
+   * it http with `skip_verify` itself): containerd 1.7 and 2.x send a TLS handshake first and use plain HTTP only
    * when the server answers it with an HTTP status line (or the handshake times out); a server that just closes the
    * connection fails this endpoint. `scheme` stays `http`, the scheme the request is finally made with.
    * @default false
@@ -113,7 +114,12 @@ export interface ResolveOptions {
   readonly containerdMajor: number;
   /** @default /etc/containerd/registry.d */
   readonly configPath?: string;
-  /** containerd minor version; only 1.6 differs (no HTTPS-first for http hosts, see `Endpoint.tlsFirst`). @default 7 for 1.x */
+  /**
+   * containerd minor version; only 1.6 differs, read as containerd 1.6.9 to 1.6.24 (Debian 12 ships 1.6.20): no
+   * HTTPS-first for http hosts (see `Endpoint.tlsFirst`), and plain http for a loopback image host on any port. 1.7 is
+   * read as 1.7.24 or later.
+   * @default 7 for 1.x
+   */
   readonly containerdMinor?: number;
 }
 
@@ -169,6 +175,80 @@ export function goReplaceAll(pattern: string, subject: string, template: string)
 
 type Scheme = 'http' | 'https';
 
+/**
+ * Whether this containerd tries HTTPS first for an http host with a TLS configuration: 1.7 (from 1.7.24 on any port
+ * but 80, as 2.x; 1.7.8 to 1.7.23 only with a port set) and 2.x, not 1.6 as modelled here.
+ */
+function triesHttpsFirst(options: ResolveOptions): boolean {
+  return options.containerdMajor >= 2 || (options.containerdMinor ?? 7) >= 7;
+}
+
+/** What containerd logs (at info) when it tries an http host with HTTPS first, and what follows. */
+function httpsFirstNote(e: Endpoint): string {
+  return `${e.scheme}://${e.host}: host will try HTTPS first since it is configured for HTTP with a TLS configuration; `
+    + 'plain HTTP follows only if the server answers the TLS handshake with an HTTP status line (or it times out)';
+}
+
+/** Go's `net.SplitHostPort`: `host:port` or `[host]:port`; undefined where Go returns an error (no port, say). */
+function splitHostPort(hostport: string): { host: string; port: string } | undefined {
+  if (hostport.startsWith('[')) {
+    const end = hostport.indexOf(']');
+    if (end < 0 || hostport[end + 1] !== ':' || hostport.lastIndexOf(':') !== end + 1) return undefined;
+    const host = hostport.slice(1, end);
+    return /[[\]]/.test(host) || /[[\]]/.test(hostport.slice(end + 1)) ? undefined : { host, port: hostport.slice(end + 2) };
+  }
+  const i = hostport.lastIndexOf(':');
+  if (i < 0 || hostport.slice(0, i).includes(':') || /[[\]]/.test(hostport)) return undefined;
+  return { host: hostport.slice(0, i), port: hostport.slice(i + 1) };
+}
+
+/** Go's `net.ParseIP` for IPv4 dotted quads (no leading zeros), as four bytes. */
+function parseIPv4(s: string): number[] | undefined {
+  const parts = s.split('.');
+  if (parts.length !== 4 || parts.some((p) => !/^(0|[1-9]\d{0,2})$/.test(p) || Number(p) > 255)) return undefined;
+  return parts.map(Number);
+}
+
+/** Go's `net.ParseIP` for IPv6 (`::` shorthand, a trailing dotted quad, no zone), as sixteen bytes. */
+function parseIPv6(s: string): number[] | undefined {
+  const halves = s.split('::');
+  if (halves.length > 2) return undefined;
+  const groups = (part: string): number[] | undefined => {
+    if (part === '') return [];
+    const out: number[] = [];
+    const fields = part.split(':');
+    for (const [i, f] of fields.entries()) {
+      const v4 = i === fields.length - 1 && f.includes('.') ? parseIPv4(f) : undefined;
+      if (v4 !== undefined) out.push(v4[0], v4[1], v4[2], v4[3]);
+      else if (/^[0-9a-fA-F]{1,4}$/.test(f)) out.push(parseInt(f, 16) >> 8, parseInt(f, 16) & 255);
+      else return undefined;
+    }
+    return out;
+  };
+  const head = groups(halves[0]);
+  const tail = halves.length === 2 ? groups(halves[1]) : [];
+  if (head === undefined || tail === undefined) return undefined;
+  const fill = 16 - head.length - tail.length;
+  if (halves.length === 2 ? fill < 2 : fill !== 0) return undefined;
+  return [...head, ...new Array<number>(fill).fill(0), ...tail];
+}
+
+/**
+ * containerd's `IsLocalhost`: the host (without its port, when Go's `net.SplitHostPort` finds one) is `localhost` or
+ * an IP that Go reads as loopback (127.0.0.0/8, ::1, ::ffff:127.x.x.x). `[::1]` without a port is not one: Go does not
+ * split it, and `[::1]` is no IP.
+ */
+function isLocalhost(hostport: string): boolean {
+  const host = splitHostPort(hostport)?.host ?? hostport;
+  if (host === 'localhost') return true;
+  const v4 = parseIPv4(host);
+  if (v4 !== undefined) return v4[0] === 127;
+  const v6 = parseIPv6(host);
+  if (v6 === undefined) return false;
+  const mapped = v6.slice(0, 10).every((b) => b === 0) && v6[10] === 255 && v6[11] === 255;
+  return mapped ? v6[12] === 127 : v6.slice(0, 15).every((b) => b === 0) && v6[15] === 1;
+}
+
 /** A URL in a note with its userinfo hidden (containerd logs it whole; notes end up in error messages). */
 function redactUserinfo(note: string): string {
   return note.replace(/(\/\/)[^/\s"]*@/g, '$1***@');
@@ -184,10 +264,18 @@ function cleanPath(p: string): string {
   return parts.length === 0 ? '' : `/${parts.join('/')}`;
 }
 
+/**
+ * Whether containerd adds `?ns=<image host>` to the requests it makes to an endpoint: for every endpoint but the image
+ * host itself, where `registry-1.docker.io` counts as `docker.io` (RegistryHost.isProxy, containerd 1.5 to 2.x).
+ */
+function isProxy(endpointHost: string, imageHost: string): boolean {
+  return endpointHost !== imageHost && !(imageHost === 'docker.io' && endpointHost === 'registry-1.docker.io');
+}
+
 /** An endpoint, with its own copy of `capabilities` (the public type lets a caller change it). */
 function endpoint(image: ImageReference, source: EndpointSource, scheme: Scheme, host: string, path: string,
   repository: string, capabilities: readonly string[], auth: boolean): Endpoint {
-  const ns = host === image.host ? '' : `?ns=${encodeURIComponent(image.host)}`;
+  const ns = isProxy(host, image.host) ? `?ns=${encodeURIComponent(image.host)}` : '';
   return { source, scheme, host, path, repository, capabilities: [...capabilities], auth, manifestRequest: `${path}/${repository}/manifests/${image.reference}${ns}` };
 }
 
@@ -217,9 +305,55 @@ export type TomlTable = { readonly [key: string]: unknown };
  */
 export type HostsFile = { readonly doc: TomlTable; readonly error?: undefined } | { readonly doc?: undefined; readonly error: string };
 
+const isTable = (v: unknown): v is TomlTable => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
+
+/** A TOML value as Go's `%v` prints what the decoder made of it (`[a b]`, `map[k:v]`). */
+function goFormat(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(goFormat).join(' ')}]`;
+  if (v instanceof Date) return v.toISOString();
+  if (isTable(v)) return `map[${Object.keys(v).sort().map((k) => `${k}:${goFormat(v[k])}`).join(' ')}]`;
+  return String(v);
+}
+
 /**
- * Step 2, decoding hosts.toml: a TOML error, or on containerd 1.x a file without a `[host]` table, discards the file
- * (the error is what containerd logs).
+ * Why Go's TOML decoder rejects a value for a field of Go type `target` (`string`, `bool`, `[]string`), in its words:
+ * go-toml v1 (containerd 1.x) or v2 (2.x); both are strict, so containerd discards the file. Undefined when it fits.
+ */
+function typeMismatch(v: unknown, target: 'string' | 'bool' | '[]string', containerdMajor: number): string | undefined {
+  if (v === undefined) return undefined;
+  if (target === '[]string' && Array.isArray(v)) {
+    for (const item of v) {
+      const bad = typeMismatch(item, 'string', containerdMajor);
+      if (bad !== undefined) return bad;
+    }
+    return undefined;
+  }
+  if ((target === 'string' && typeof v === 'string') || (target === 'bool' && typeof v === 'boolean')) return undefined;
+  const number = typeof v === 'number' ? (Number.isInteger(v) ? 'integer' : 'float') : undefined;
+  if (containerdMajor >= 2) {
+    if (typeof v === 'boolean') return `toml: cannot assign boolean to a ${v}`;
+    if (isTable(v)) return `toml: cannot store inline table in Go type ${target === '[]string' ? 'slice' : target}`;
+    const kind = Array.isArray(v) ? 'array' : v instanceof Date ? 'datetime' : number ?? 'string';
+    return `toml: cannot decode TOML ${kind} into a Go value of type ${target}`;
+  }
+  if (Array.isArray(v)) return `Can't convert ${goFormat(v)}([]interface {}) to a slice`;
+  if (isTable(v)) return `Can't convert ${goFormat(v)}(*toml.Tree) to a tree`;
+  const goType = number === 'integer' ? 'int64' : number === 'float' ? 'float64' : v instanceof Date ? 'time.Time' : typeof v === 'boolean' ? 'bool' : 'string';
+  return `Can't convert ${goFormat(v)}(${goType}) to ${target === '[]string' ? '[]string(slice)' : target}`;
+}
+
+/** The keys of one host's table that containerd decodes into fixed Go types (`ca`, `client`, `header` take any value). */
+function hostKeysMismatch(table: TomlTable, containerdMajor: number): string | undefined {
+  return typeMismatch(table.capabilities, '[]string', containerdMajor)
+    ?? typeMismatch(table.skip_verify, 'bool', containerdMajor)
+    ?? typeMismatch(table.override_path, 'bool', containerdMajor);
+}
+
+/**
+ * Step 2, decoding hosts.toml: a TOML error, on containerd 1.x a file without a `[host]` table, or a value of the
+ * wrong type for a key containerd decodes into a fixed Go type (`server` a string, `capabilities` strings,
+ * `skip_verify` and `override_path` booleans, each `host` entry a table: go-toml v1 and v2 both refuse to convert)
+ * discards the file (the error is what containerd logs).
  * @internal
  */
 export function parseHostsFile(text: string, containerdMajor: number): HostsFile {
@@ -230,8 +364,23 @@ export function parseHostsFile(text: string, containerdMajor: number): HostsFile
     return { error: `failed to decode hosts.toml: ${(e as Error).message.split('\n')[0]}` };
   }
   const hostTable = doc.host;
-  if (containerdMajor < 2 && (typeof hostTable !== 'object' || hostTable === null || Array.isArray(hostTable))) {
+  if (containerdMajor < 2 && !isTable(hostTable)) {
     return { error: 'failed to decode hosts.toml: invalid `host` tree (containerd 1.x needs a [host] table)' };
+  }
+  const failed = (why: string): HostsFile => ({ error: `failed to decode hosts.toml: ${why}` });
+  const top = hostKeysMismatch(doc, containerdMajor) ?? typeMismatch(doc.server, 'string', containerdMajor);
+  if (top !== undefined) return failed(top);
+  if (hostTable === undefined) return { doc };
+  if (!isTable(hostTable)) {
+    return failed(`toml: cannot decode TOML ${Array.isArray(hostTable) ? 'array' : 'value'} into a Go value of type map[string]config.hostFileConfig`);
+  }
+  for (const [url, table] of Object.entries(hostTable)) {
+    if (!isTable(table)) {
+      return failed(containerdMajor >= 2 ? `toml: cannot decode TOML value into a Go value of type config.hostFileConfig (host ${JSON.stringify(url)})`
+        : `Can't convert ${goFormat(table)} to config.hostFileConfig (host ${JSON.stringify(url)})`);
+    }
+    const bad = hostKeysMismatch(table, containerdMajor);
+    if (bad !== undefined) return failed(bad);
   }
   return { doc };
 }
@@ -286,16 +435,42 @@ function credentialsOf(auth: TomlTable): EndpointCredentials | undefined {
 }
 
 /**
- * `capabilities` as containerd reads it: names matched in any case, a set (containerd keeps a bit mask, so order and
- * repeats do not count; listed here in the order pull, resolve, push); absent or empty means all three.
+ * `capabilities` as containerd reads it (strings, as parseHostsFile checked): names matched in any case, a set
+ * (containerd keeps a bit mask, so order and repeats do not count; listed here in the order pull, resolve, push);
+ * absent or empty means all three.
  */
 function capabilitiesOf(value: unknown): { capabilities: readonly string[] } | { bad: string } {
-  const list = value === undefined ? [] : Array.isArray(value) ? value.map(String) : [String(value)];
+  const list = Array.isArray(value) ? value.map(String) : [];
   if (list.length === 0) return { capabilities: CAPABILITIES };
   const bad = list.find((c) => !CAPABILITIES.includes(c.toLowerCase()));
   if (bad !== undefined) return { bad };
   const wanted = new Set(list.map((c) => c.toLowerCase()));
   return { capabilities: CAPABILITIES.filter((c) => wanted.has(c)) };
+}
+
+/**
+ * `ca` (a path or a list of paths) and `client` (a path, or a list of paths and of [cert, key] pairs) as containerd's
+ * parseHostConfig type-checks them; its error discards the file.
+ */
+function tlsFilesMismatch(table: TomlTable): string | undefined {
+  const notString = (list: unknown[]) => list.find((v) => typeof v !== 'string');
+  const { ca, client } = table;
+  if (ca !== undefined && typeof ca !== 'string') {
+    if (!Array.isArray(ca)) return `invalid type ${goFormat(ca)} for "ca"`;
+    const bad = notString(ca);
+    if (bad !== undefined) return `unable to cast ${goFormat(bad)} to string`;
+  }
+  if (client !== undefined && typeof client !== 'string') {
+    if (!Array.isArray(client)) return `invalid type ${goFormat(client)} for "client"`;
+    for (const pair of client) {
+      if (typeof pair === 'string') continue;
+      if (!Array.isArray(pair)) return `invalid type ${isTable(pair) ? 'map[string]interface {}' : typeof pair === 'number' ? 'int64' : typeof pair} for "client"`;
+      const bad = notString(pair);
+      if (bad !== undefined) return `unable to cast ${goFormat(bad)} to string`;
+      if (pair.length !== 2) return `invalid pair ${goFormat(pair)} for "client"`;
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -322,6 +497,8 @@ export function hostConfig(image: ImageReference, source: EndpointSource.MIRROR 
   const caps = capabilitiesOf(table.capabilities);
   if ('bad' in caps) return discard(`unknown capability "${caps.bad}"`);
   const capabilities = caps.capabilities;
+  const tlsFiles = tlsFilesMismatch(table);
+  if (tlsFiles !== undefined) return discard(tlsFiles);
   // a server that names no host: containerd puts the image host in its place (resolveImage adds it)
   if (parsed.host === '' && !inHostTable) return { discard: false, notes };
   const host = parsed.host;
@@ -354,27 +531,31 @@ export function hostConfig(image: ImageReference, source: EndpointSource.MIRROR 
   const credentials = withAuth ? credentialsOf(table.auth as TomlTable) : undefined;
   if (credentials !== undefined) out = { ...out, credentials };
 
-  const port = host.match(/:(\d+)$/)?.[1];
+  // on any port but 80, no port too (containerd 1.7.24 and later, 2.x)
+  const port = splitHostPort(host)?.port ?? '';
   const tls = table.ca !== undefined || table.client !== undefined || table.skip_verify !== undefined;
-  const knowsFallback = options.containerdMajor >= 2 || (options.containerdMinor ?? 7) >= 7;
-  if (scheme === 'http' && tls && port !== '80' && knowsFallback) {
-    notes.push(`${scheme}://${host}: host will try HTTPS first since it is configured for HTTP with a TLS configuration; `
-      + 'plain HTTP follows only if the server answers the TLS handshake with an HTTP status line (or it times out)');
+  if (scheme === 'http' && tls && port !== '80' && triesHttpsFirst(options)) {
     out = { ...out, tlsFirst: true };
+    notes.push(httpsFirstNote(out));
   }
   return { endpoint: out, discard: false, notes };
 }
 
 /**
- * Step 4, the last resort: the image's own host over https (`registry-1.docker.io` for `docker.io`; http for a
- * loopback host), with every capability.
+ * Step 4, the last resort: the image's own host over https (`registry-1.docker.io` for `docker.io`), with every
+ * capability. A loopback host (containerd's `IsLocalhost`) keeps https with no port or port 443; on another port it is
+ * http, and containerd sets `skip_verify` for it but on port 80, so 1.7 and 2.x try HTTPS first there (`tlsFirst`).
+ * containerd 1.6 (up to 1.6.24) gives a loopback host plain http on any port.
  * @internal
  */
-export function fallbackEndpoint(image: ImageReference): Endpoint {
-  if (image.host === 'docker.io') return endpoint(image, EndpointSource.FALLBACK, 'https', 'registry-1.docker.io', '/v2', image.repository, CAPABILITIES, false);
-  const hostname = image.host.replace(/:\d+$/, '');
-  const loopback = hostname === 'localhost' || /^127\./.test(hostname) || hostname === '[::1]';
-  return endpoint(image, EndpointSource.FALLBACK, loopback ? 'http' : 'https', image.host, '/v2', image.repository, CAPABILITIES, false);
+export function fallbackEndpoint(image: ImageReference, options: ResolveOptions): Endpoint {
+  const fallback = (scheme: Scheme, host: string) => endpoint(image, EndpointSource.FALLBACK, scheme, host, '/v2', image.repository, CAPABILITIES, false);
+  if (image.host === 'docker.io') return fallback('https', 'registry-1.docker.io');
+  if (!isLocalhost(image.host)) return fallback('https', image.host);
+  if (!triesHttpsFirst(options)) return fallback('http', image.host);
+  const port = splitHostPort(image.host)?.port ?? '';
+  if (port === '' || port === '443') return fallback('https', image.host);
+  return port === '80' ? fallback('http', image.host) : { ...fallback('http', image.host), tlsFirst: true };
 }
 
 /** Resolves an image reference against a node's files (absolute node path -> content). */
@@ -382,8 +563,17 @@ export function resolveImage(imageRef: string, files: { readonly [path: string]:
   const root = options.configPath ?? CONTAINERD_REGISTRY_DIR;
   const image = parseImageReference(imageRef);
   const hostDir = hostDirectory(image.host, files, root);
-  if (hostDir === undefined) return { endpoints: [fallbackEndpoint(image)], notes: ['no hosts directory: the image host is used'] };
-  const discarded = (notes: string[]): Resolution => ({ hostDir, endpoints: [fallbackEndpoint(image)], notes });
+  // the image host, with containerd's line about HTTPS-first when it logs one for it
+  const fallback = (notes: string[]): Endpoint => {
+    const e = fallbackEndpoint(image, options);
+    if (e.tlsFirst === true) notes.push(httpsFirstNote(e));
+    return e;
+  };
+  if (hostDir === undefined) {
+    const notes = ['no hosts directory: the image host is used'];
+    return { endpoints: [fallback(notes)], notes };
+  }
+  const discarded = (notes: string[]): Resolution => ({ hostDir, endpoints: [fallback(notes)], notes });
 
   const text = files[`${root}/${hostDir}/hosts.toml`];
   if (text === undefined) return discarded([`${hostDir}/ has no hosts.toml: certificate files only`]);
@@ -404,7 +594,7 @@ export function resolveImage(imageRef: string, files: { readonly [path: string]:
   notes.push(...top.notes);
   if (top.discard) return discarded(notes);
   if (top.endpoint !== undefined) endpoints.push(top.endpoint);
-  else if (top.unreachable !== true) endpoints.push(fallbackEndpoint(image));
+  else if (top.unreachable !== true) endpoints.push(fallback(notes));
   return { hostDir, endpoints, notes };
 }
 

@@ -177,3 +177,25 @@ describe('props enter the settings layer once', () => {
     expect(facts).toHaveBeenCalledTimes(2);
   });
 });
+
+describe('completeCluster: what is derived, what the module generates', () => {
+  const input = (over: RegistryModelProps) => RegistryModel.resolve(over)._resolved.cluster;
+  const cases: Array<[string, RegistryModelProps, { httpSecret: 'derived' | 'given' | 'marker'; moduleGenerated: boolean; images: 'given' | 'marker' | 'none' }]> = [
+    ['without the module, PKI given', { mode: DIRECT, target: DeliveryTarget.WITHOUT_MODULE, pki: TEST_PKI, images: EXAMPLE_IMAGES }, { httpSecret: 'derived', moduleGenerated: false, images: 'given' }],
+    ['without the module, http.secret given', { mode: DIRECT, target: DeliveryTarget.WITHOUT_MODULE, pki: { ...TEST_PKI, httpSecret: 'abcdefghijklmnop1234' }, images: EXAMPLE_IMAGES }, { httpSecret: 'given', moduleGenerated: false, images: 'given' }],
+    ['with the module, nothing given', { mode: DIRECT }, { httpSecret: 'marker', moduleGenerated: true, images: 'marker' }],
+    ['with the module, PKI given', { mode: DIRECT, pki: TEST_PKI }, { httpSecret: 'marker', moduleGenerated: true, images: 'marker' }],
+    ['with the module, http.secret given', { mode: DIRECT, pki: { ...TEST_PKI, httpSecret: 'abcdefghijklmnop1234' }, images: EXAMPLE_IMAGES }, { httpSecret: 'given', moduleGenerated: true, images: 'given' }],
+    ['Unmanaged with the module, PKI given', { mode: RegistryMode.unmanaged({ imagesRepo: 'mirror.local/deckhouse/ce' }), pki: TEST_PKI }, { httpSecret: 'derived', moduleGenerated: false, images: 'none' }],
+  ];
+  test.each(cases)('%s', (_name, props, want) => {
+    const c = input(props);
+    const secret = c.pki?.httpSecret;
+    expect(secret === MODULE_GENERATED ? 'marker' : secret === 'abcdefghijklmnop1234' ? 'given' : /^[A-Za-z0-9]{25}$/.test(secret ?? '') ? 'derived' : secret).toBe(want.httpSecret);
+    expect(c.pki?.moduleGenerated).toBe(want.moduleGenerated);
+    expect(c.images === undefined ? 'none' : c.images.dockerAuth === MODULE_GENERATED ? 'marker' : 'given').toBe(want.images);
+  });
+  test('the default Unmanaged mode with the module has no PKI and no images to complete', () => {
+    expect([input({}).pki, input({}).images]).toEqual([undefined, undefined]);
+  });
+});

@@ -6,7 +6,7 @@ import { registryConfigData, registryValues } from '../model/deckhouse-module';
 import { BASHIBLE_CONFIG_SECRET, DECKHOUSE_REGISTRY_SECRET, REGISTRY_CONFIG_SECRET, REGISTRY_PKI_SECRET } from '../model/object-names';
 import { ResolvedRegistry } from '../model/registry-model';
 import { toYaml } from '../render/yaml';
-import { Pki } from '../settings/cluster-facts';
+import { Pki } from '../model/cluster';
 import { ParsedSettings } from '../settings/parsed-settings';
 import { secret } from './_objects';
 

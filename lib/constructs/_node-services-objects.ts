@@ -11,7 +11,8 @@ import {
 } from '../model/object-names';
 import { ResolvedRegistry } from '../model/registry-model';
 import { toYaml } from '../render/yaml';
-import { IngressFacts, Pki } from '../settings/cluster-facts';
+import { IngressFacts } from '../settings/cluster-facts';
+import { Pki } from '../model/cluster';
 import { secret } from './_objects';
 import { bashibleConfigSecret, deckhouseRegistrySecret, REGISTRY_LABELS, registryPkiSecret } from './_module-secrets';
 import { RegistryService, RegistryServiceTarget } from './registry-service';

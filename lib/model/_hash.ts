@@ -4,7 +4,7 @@
 // equal the module's; those versions land only in Secrets.
 import { createHash, createHmac } from 'crypto';
 import * as bcrypt from 'bcryptjs';
-import { MODULE_GENERATED } from '../settings/_generated';
+import { MODULE_GENERATED } from './_generated';
 
 /** JSON with object keys sorted at every level. */
 export function canonicalJson(value: unknown): string {

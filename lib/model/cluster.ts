@@ -1,10 +1,26 @@
 // The cluster facts as the model renders with them: the validated input, completed with what is derived from the
 // given key material and, with the module, with what the module generates itself (marked MODULE_GENERATED).
-import { Cluster, ClusterInput, ControlPlaneFacts, Images, KeyPair, NodePki, Pki } from '../settings/cluster-facts';
+import { ClusterInput, ControlPlaneFacts, Images, KeyPair, NodePki, PkiInput } from '../settings/cluster-facts';
 import { DeliveryTarget, RegistryModeName } from '../settings/enums';
 import { runsComponents } from '../settings/parsed-settings';
 import { MODULE_GENERATED } from './constants';
 import { deriveSecret } from './_secrets';
+
+/** The PKI the model renders with (`completeCluster`): as given, with what is derived or generated filled in. */
+export interface Pki extends PkiInput {
+  readonly httpSecret: string;
+  /**
+   * The module generates the user passwords, the HTTP secret and every bcrypt hash itself (with the module): they are
+   * `MODULE_GENERATED` then, and so is the key material when no PKI was given.
+   */
+  readonly moduleGenerated: boolean;
+}
+
+
+/** The cluster facts the model renders with: the validated input, its PKI completed. */
+export interface Cluster extends Omit<ClusterInput, 'pki'> {
+  readonly pki?: Pki;
+}
 
 const GENERATED_PAIR: KeyPair = { certificate: MODULE_GENERATED, privateKey: MODULE_GENERATED };
 const GENERATED_IMAGES: Images = { dockerDistribution: MODULE_GENERATED, dockerAuth: MODULE_GENERATED, mirrorer: MODULE_GENERATED };

@@ -1,4 +1,4 @@
-import { MODULE_GENERATED } from '../settings/_generated';
+import { MODULE_GENERATED } from './_generated';
 
 /**
  * The fixed names, addresses and paths of the Deckhouse `registry` module, and the marker of values it generates

@@ -1,6 +1,6 @@
 // What module `deckhouse` derives from `spec.settings.registry`: the ModuleConfig document itself (with
 // credentials as placeholders), the `registry-config` Secret, and the orchestrator's input hash.
-import { Cluster } from '../settings/cluster-facts';
+import { Cluster } from './cluster';
 import { hasCredentials, ParsedSettings, Settings, upstreamOf } from '../settings/parsed-settings';
 import { DeliveryTarget, RegistryModeName } from '../settings/enums';
 import { MODULE_GENERATED } from './constants';

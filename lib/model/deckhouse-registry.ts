@@ -1,6 +1,6 @@
 // Data of `d8-system/deckhouse-registry` (reference §5.2, errata §3): what components pull with and trust, as module
 // `deckhouse` renders it and the registry orchestrator merge-patches it.
-import { Pki } from '../settings/cluster-facts';
+import { Pki } from './cluster';
 import { hasNodeServices, Settings, Upstream } from '../settings/parsed-settings';
 import { RegistryModeName } from '../settings/enums';
 import { goJson } from './_hash';

@@ -1,5 +1,5 @@
 // Configuration of the in-cluster proxy (reference §6.4): docker_auth and distribution (Deckhouse fork).
-import { Pki } from '../settings/cluster-facts';
+import { Pki } from './cluster';
 import { hasCredentials, Upstream } from '../settings/parsed-settings';
 import { bcryptDeterministic, canonicalJson, secretFingerprint, sha256 } from './_hash';
 import { MODULE_GENERATED } from './constants';

@@ -1,6 +1,7 @@
 // Proxy and Local (reference §10): the registry runs as static pods on every control-plane node, every node reaches
 // it through a local load balancer on 127.0.0.1:5001, and users authenticate against the node services' docker_auth.
-import { ControlPlaneFacts, Pki } from '../settings/cluster-facts';
+import { ControlPlaneFacts } from '../settings/cluster-facts';
+import { Pki } from './cluster';
 import { deriveSecret } from './_secrets';
 import { Settings, Upstream } from '../settings/parsed-settings';
 import { RegistryModeName } from '../settings/enums';

@@ -2,7 +2,7 @@
 // decisions every renderer shares (node routing, module users, config hash, `deckhouse-registry` data, bashible
 // payload). Props enter the settings layer once (`RegistryModel.resolve`); everything below reads this model.
 import { hasNodeServices, ParsedSettings, Settings } from '../settings/parsed-settings';
-import { Cluster, Pki } from '../settings/cluster-facts';
+import { Cluster, Pki } from './cluster';
 import { Inputs, resolveInputs } from '../settings/inputs';
 import { RegistryClusterProps } from '../settings/cluster';
 import { ContainerdBuild, DeliveryTarget, RegistryModeName } from '../settings/enums';

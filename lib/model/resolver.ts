@@ -84,7 +84,8 @@ export interface Endpoint {
    * for http mirrors) on any port but 80, or a loopback image host on a port other than 80 and 443 (containerd gives
    * it http with `skip_verify` itself): containerd 1.7 and 2.x send a TLS handshake first and use plain HTTP only
    * when the server answers it with an HTTP status line (or the handshake times out); a server that just closes the
-   * connection fails this endpoint. `scheme` stays `http`, the scheme the request is finally made with.
+   * connection fails this endpoint. `scheme` stays `http` as configured; the request goes over HTTPS when the
+   * handshake succeeds.
    * @default false
    */
   readonly tlsFirst?: boolean;

@@ -2,7 +2,7 @@
 import { REGISTRY_ADDRESS, REGISTRY_IMAGES_BASE } from '../model/constants';
 import { LOCAL_ENDPOINT } from '../model/node-services';
 import { Routing } from '../model/routing';
-import { Cluster } from '../settings/cluster-facts';
+import { Cluster } from '../model/cluster';
 import { Settings } from '../settings/parsed-settings';
 import { RegistryModeName } from '../settings/enums';
 

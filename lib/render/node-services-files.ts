@@ -6,7 +6,8 @@ import {
   mirrorerConfig, NODE_SERVICES_DATA, NODE_SERVICES_DIR, NODE_SERVICES_MANIFEST, nodeServicesAuthConfig, nodeServicesDistributionConfig,
   REGISTRY_PROXY_DIR, REGISTRY_PROXY_MANIFEST, REGISTRY_PROXY_OWNER, RegistryUser, CONTROL_PLANE_GROUP,
 } from '../model/node-services';
-import { ControlPlaneFacts, Images, Pki, ProxyFacts } from '../settings/cluster-facts';
+import { ControlPlaneFacts, Images, ProxyFacts } from '../settings/cluster-facts';
+import { Pki } from '../model/cluster';
 import { AUTH_PORT, DEBUG_PORT, proxyEnv } from '../model/_distribution';
 import { ResolvedRegistry } from '../model/registry-model';
 import { Settings } from '../settings/parsed-settings';

@@ -1,5 +1,5 @@
-// The cluster facts as every layer reads them once resolved (`resolveCluster`): node groups, control plane, images,
-// PKI, Ingress, proxy and the delivery target.
+// The cluster facts as validated (`resolveCluster`): node groups, control plane, images, PKI as given, Ingress, proxy
+// and the delivery target. The model completes them into its Cluster (lib/model/cluster.ts).
 import { ClusterType, Cri, DeliveryTarget } from './enums';
 
 export interface NodeGroupFacts {
@@ -31,16 +31,6 @@ export interface PkiInput {
   readonly nodes: { readonly [node: string]: NodePki };
 }
 
-/** The PKI the model renders with (`completeCluster`): as given, with what is derived or generated filled in. */
-export interface Pki extends PkiInput {
-  readonly httpSecret: string;
-  /**
-   * The module generates the user passwords, the HTTP secret and every bcrypt hash itself (with the module): they are
-   * `MODULE_GENERATED` then, and so is the key material when no PKI was given.
-   */
-  readonly moduleGenerated: boolean;
-}
-
 export interface Images {
   readonly dockerDistribution: string;
   readonly dockerAuth: string;
@@ -62,14 +52,18 @@ export interface IngressFacts {
   readonly ingressClass: string;
 }
 
-export interface Cluster {
+/**
+ * The cluster facts as validated (`resolveCluster`): the PKI and the images as given. The model completes them
+ * (`completeCluster` in lib/model/cluster.ts): derived secrets, and what the module generates itself.
+ */
+export interface ClusterInput {
   readonly nodeGroups: readonly NodeGroupFacts[];
   readonly controlPlaneNodes: number;
   /** More than one control-plane node. */
   readonly highAvailability: boolean;
   readonly clusterType: ClusterType;
   readonly images?: Images;
-  readonly pki?: Pki;
+  readonly pki?: PkiInput;
   readonly customTolerationKeys: readonly string[];
   readonly verticalPodAutoscaler: boolean;
   /** Control-plane nodes sorted by name (empty when not given). */
@@ -79,15 +73,6 @@ export interface Cluster {
   readonly proxy?: ProxyFacts;
   /** Who writes the objects and node files. */
   readonly target: DeliveryTarget;
-}
-
-/**
- * The cluster facts as validated (`resolveCluster`): the PKI and the images as given. The model completes them
- * (`completeCluster`): derived secrets, and what the module generates itself.
- */
-export interface ClusterInput extends Omit<Cluster, 'pki' | 'images'> {
-  readonly pki?: PkiInput;
-  readonly images?: Images;
 }
 
 /** `clusterConfiguration.proxy` with what `NO_PROXY` is composed of. */

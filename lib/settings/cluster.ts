@@ -44,7 +44,8 @@ export interface RegistryPki {
 
   /**
    * distribution's `http.secret` (Deckhouse: 25 random characters from `[a-zA-Z0-9]`).
-   * @default - 25 characters derived from the CA private key with HMAC-SHA256, so the same PKI gives the same value
+   * @default - without the module: 25 characters derived from the CA private key with HMAC-SHA256, so the same PKI gives
+   * the same value; with the module (Direct, Proxy, Local): the module's own, marked as generated in the expected state
    */
   readonly httpSecret?: string;
 

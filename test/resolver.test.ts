@@ -285,6 +285,14 @@ describe('step 2, parseHostsFile: decoding hosts.toml', () => {
     }
   });
 
+  test('a header that is not a table discards the file (containerd decodes it into a map); a table of headers is kept', () => {
+    for (const major of [1, 2]) {
+      expect(parseHostsFile('[host."https://a"]\n  header = "x"\n', major).error).toMatch(/^failed to decode hosts\.toml: /);
+      expect(parseHostsFile('[host."https://a"]\n  header = ["x"]\n', major).error).toMatch(/^failed to decode hosts\.toml: /);
+      expect(parseHostsFile('[host."https://a"]\n  [host."https://a".header]\n    x-a = "1"\n', major).error).toBeUndefined();
+    }
+  });
+
   test('containerd 2.x discards a file whose host is not a table of tables', () => {
     expect(parseHostsFile('host = "x"\n', 2).error).toMatch(/^failed to decode hosts\.toml: toml: cannot decode TOML value into a Go value of type map/);
     expect(parseHostsFile('[[host]]\n', 2).error).toMatch(/cannot decode TOML array/);

@@ -343,11 +343,19 @@ function typeMismatch(v: unknown, target: 'string' | 'bool' | '[]string', contai
   return `Can't convert ${goFormat(v)}(${goType}) to ${target === '[]string' ? '[]string(slice)' : target}`;
 }
 
-/** The keys of one host's table that containerd decodes into fixed Go types (`ca`, `client`, `header` take any value). */
+/**
+ * The keys of one host's table that containerd decodes into fixed Go types: `capabilities`, `skip_verify`,
+ * `override_path`, and `header`, a map (`ca` and `client` take any value here; hostConfig checks their shape).
+ */
 function hostKeysMismatch(table: TomlTable, containerdMajor: number): string | undefined {
+  const header = table.header;
+  const headerMismatch = header === undefined || isTable(header) ? undefined
+    : containerdMajor >= 2 ? `toml: cannot decode TOML ${Array.isArray(header) ? 'array' : 'value'} into a Go value of type map[string]interface {}`
+      : `Can't convert ${goFormat(header)} to a tree`;
   return typeMismatch(table.capabilities, '[]string', containerdMajor)
     ?? typeMismatch(table.skip_verify, 'bool', containerdMajor)
-    ?? typeMismatch(table.override_path, 'bool', containerdMajor);
+    ?? typeMismatch(table.override_path, 'bool', containerdMajor)
+    ?? headerMismatch;
 }
 
 /**

@@ -130,6 +130,14 @@ const ROWS: Row[] = [
     path: 'registry.direct.imagesRepo', says: /the scheme belongs in 'scheme'/,
   },
   {
+    name: 'imagesRepo user:password@ whose password holds "@" (nothing after the first @ is echoed)', run: direct({ imagesRepo: `puller:p@${SECRET_PASSWORD}@registry.example.com/x` }),
+    path: 'registry.direct.imagesRepo', says: /user information \(value hidden\)/,
+  },
+  {
+    name: 'imagesRepo user:password@ whose password holds "/" (the host check alone would miss it)', run: direct({ imagesRepo: `puller:p/${SECRET_PASSWORD}@registry.example.com/x` }),
+    path: 'registry.direct.imagesRepo', says: /user information \(value hidden\)/,
+  },
+  {
     name: 'configurable Unmanaged imagesRepo host ".." (path traversal)', run: () => RegistryMode.unmanaged({ imagesRepo: '../x' }),
     path: 'registry.unmanaged.imagesRepo', says: REPO_FORMAT,
   },

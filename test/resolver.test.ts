@@ -297,7 +297,18 @@ describe('step 2, parseHostsFile: decoding hosts.toml', () => {
     expect(parseHostsFile('host = "x"\n', 2).error).toMatch(/^failed to decode hosts\.toml: toml: cannot decode TOML value into a Go value of type map/);
     expect(parseHostsFile('[[host]]\n', 2).error).toMatch(/cannot decode TOML array/);
     expect(parseHostsFile('[host]\n"https://a" = 1\n', 2).error).toMatch(/config\.hostFileConfig \(host "https:\/\/a"\)/);
-    expect(parseHostsFile('[host]\n"https://a" = 1\n', 1).error).toMatch(/^failed to decode hosts\.toml: Can't convert 1 to config\.hostFileConfig/);
+    expect(parseHostsFile('[host]\n"https://a" = 1\n', 1).error).toMatch(/^failed to decode hosts\.toml: Can't convert \(value hidden\) to config\.hostFileConfig/);
+  });
+
+  test('notes never print a header value, a host entry value, or user information of a host key, even a password holding @ or /', () => {
+    const secretHeader = parseHostsFile('[host."https://a"]\n  header = "Authorization: Basic c2VjcmV0"\n', 1).error as string;
+    expect(secretHeader).toMatch(/^failed to decode hosts\.toml: /);
+    expect(secretHeader).not.toContain('c2VjcmV0');
+    const entry = parseHostsFile('[host]\n"https://u:p@ss/w@a" = "TOKEN-1"\n', 1).error as string;
+    expect(entry).not.toMatch(/TOKEN-1|p@ss|ss\/w/);
+    const r = resolveImage(IMAGE, files(FIXED, '[host."https://u:p@ss/w@mirror"]\n  rewrite = "x"\n'), deckhouse);
+    expect(r.notes.join('\n')).toContain('host."https://***@mirror".rewrite must be an array of tables');
+    expect(r.notes.join('\n')).not.toMatch(/p@ss|ss\/w/);
     expect(parseHostsFile('server = "https://up"\ncapabilities = ["pull"]\nskip_verify = false\n', 2).doc).toBeDefined();
   });
 

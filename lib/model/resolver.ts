@@ -3,6 +3,7 @@
 // (not the model), so it checks exactly what lands on the node. It follows containerd's own steps, one function each:
 // the hosts directory (hostDirectory), decoding hosts.toml (parseHostsFile), one endpoint per `[host]` table and for
 // `server` (hostConfig), and the image's own host as last resort (fallbackEndpoint); resolveImage composes them.
+import { hideUserinfo } from './_redact';
 import * as TOML from '@iarna/toml';
 import { ContainerdBuild } from '../settings/enums';
 import { goParseUrl } from './_go-url';
@@ -250,10 +251,6 @@ function isLocalhost(hostport: string): boolean {
   return mapped ? v6[12] === 127 : v6.slice(0, 15).every((b) => b === 0) && v6[15] === 1;
 }
 
-/** A URL in a note with its userinfo hidden (containerd logs it whole; notes end up in error messages). */
-function redactUserinfo(note: string): string {
-  return note.replace(/(\/\/)[^/\s"]*@/g, '$1***@');
-}
 
 function cleanPath(p: string): string {
   const parts: string[] = [];
@@ -351,7 +348,8 @@ function hostKeysMismatch(table: TomlTable, containerdMajor: number): string | u
   const header = table.header;
   const headerMismatch = header === undefined || isTable(header) ? undefined
     : containerdMajor >= 2 ? `toml: cannot decode TOML ${Array.isArray(header) ? 'array' : 'value'} into a Go value of type map[string]interface {}`
-      : `Can't convert ${goFormat(header)} to a tree`;
+      // The value is not printed: a header may carry an Authorization token, and notes end up in error messages.
+      : `Can't convert header (value hidden) to a tree`;
   return typeMismatch(table.capabilities, '[]string', containerdMajor)
     ?? typeMismatch(table.skip_verify, 'bool', containerdMajor)
     ?? typeMismatch(table.override_path, 'bool', containerdMajor)
@@ -385,8 +383,9 @@ export function parseHostsFile(text: string, containerdMajor: number): HostsFile
   }
   for (const [url, table] of Object.entries(hostTable)) {
     if (!isTable(table)) {
-      return failed(containerdMajor >= 2 ? `toml: cannot decode TOML value into a Go value of type config.hostFileConfig (host ${JSON.stringify(url)})`
-        : `Can't convert ${goFormat(table)} to config.hostFileConfig (host ${JSON.stringify(url)})`);
+      // Neither the value nor the key's user information is printed: notes end up in error messages.
+      return failed(hideUserinfo(containerdMajor >= 2 ? `toml: cannot decode TOML value into a Go value of type config.hostFileConfig (host ${JSON.stringify(url)})`
+        : `Can't convert (value hidden) to config.hostFileConfig (host ${JSON.stringify(url)})`));
     }
     const bad = hostKeysMismatch(table, containerdMajor);
     if (bad !== undefined) return failed(bad);
@@ -495,13 +494,14 @@ function tlsFilesMismatch(table: TomlTable): string | undefined {
 export function hostConfig(image: ImageReference, source: EndpointSource.MIRROR | EndpointSource.SERVER, url: string, table: TomlTable,
   options: ResolveOptions): HostConfig {
   const notes: string[] = [];
-  const discard = (why: string): HostConfig => ({ discard: true, notes: [...notes, `failed to decode hosts.toml: ${why}`] });
+  // A host key may carry user information: notes end up in error messages, so it is hidden in every one.
+  const discard = (why: string): HostConfig => ({ discard: true, notes: [...notes, hideUserinfo(`failed to decode hosts.toml: ${why}`)] });
   const inHostTable = source === EndpointSource.MIRROR;
   const deckhouse = options.containerdBuild === ContainerdBuild.DECKHOUSE;
   // containerd reads a string that does not start with "http" (lower case) as https://string, then url.Parse's it
   const target = url === '' || url.startsWith('http') ? url : `https://${url}`;
   const parsed = target === '' ? { scheme: '', host: '', path: '' } : goParseUrl(target);
-  if ('error' in parsed) return discard(redactUserinfo(`unable to parse server ${target}: ${parsed.error}`));
+  if ('error' in parsed) return discard(`unable to parse server ${target}: ${parsed.error}`);
 
   const caps = capabilitiesOf(table.capabilities);
   if ('bad' in caps) return discard(`unknown capability "${caps.bad}"`);
@@ -533,7 +533,7 @@ export function hostConfig(image: ImageReference, source: EndpointSource.MIRROR 
       : host === '' ? 'http: no Host in request URL' : undefined;
   if (failure !== undefined) {
     const read = `host ${JSON.stringify(url)} is read as scheme ${JSON.stringify(parsed.scheme)}, host ${JSON.stringify(host)}`;
-    return { discard: false, unreachable: true, notes: [...notes, redactUserinfo(`trying next host: ${read}: ${failure}`)] };
+    return { discard: false, unreachable: true, notes: [...notes, hideUserinfo(`trying next host: ${read}: ${failure}`)] };
   }
   const scheme = parsed.scheme as Scheme;
   let out = endpoint(image, source, scheme, host, path, repository, capabilities, withAuth);

@@ -80,9 +80,9 @@ function ttlSeconds(m: RegExpMatchArray): number {
   return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
 }
 
-/** `imagesRepo` for an error message, with any `user:password@` part hidden. */
+/** `imagesRepo` for an error message: any `@` may end user information (a password may hold `@` or `/`), so such a value is not echoed. */
 function describeRepo(value: string): string {
-  return describeValue(value.replace(/^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)?[^/@]*@/, '$1<credentials hidden>@'));
+  return value.includes('@') ? 'a value with user information (value hidden)' : describeValue(value);
 }
 
 function parseImagesRepo(path: string, value: unknown): { address: string; path: string } {

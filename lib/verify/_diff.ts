@@ -1,6 +1,7 @@
 // Structural comparison of an expected value with a live one, field by field, recording differences and what was
 // ignored. Values are shown only when the context is not secret, the path names nothing credential-like and the
 // value is short and single-line.
+import { hideUserinfo } from '../model/_redact';
 import { MODULE_GENERATED } from '../model/constants';
 
 /** A path segment: a map key, a list index, or a list element matched by its `name`. */
@@ -34,15 +35,11 @@ export interface DiffContext {
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
-/** `scheme://user:password@host` with the userinfo hidden: keys are printed, and a key may be a URL. */
-function redactUserinfo(s: string): string {
-  return s.replace(/(\/\/)[^/@\s]*@/g, '$1***@');
-}
 
 export function formatPath(path: readonly Segment[]): string {
   let out = '';
   for (const raw of path) {
-    const s = typeof raw === 'string' ? redactUserinfo(raw) : typeof raw === 'object' ? { name: redactUserinfo(raw.name) } : raw;
+    const s = typeof raw === 'string' ? hideUserinfo(raw) : typeof raw === 'object' ? { name: hideUserinfo(raw.name) } : raw;
     if (typeof s === 'number') out += `[${s}]`;
     else if (typeof s === 'object') out += `[name=${IDENT.test(s.name) ? s.name : JSON.stringify(s.name)}]`;
     else out += (out === '' ? '' : '.') + (IDENT.test(s) ? s : JSON.stringify(s));

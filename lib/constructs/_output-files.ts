@@ -33,12 +33,19 @@ export function outputFiles(owner: RegistryModule | RegistrySwitch): OutputFile[
   };
   if (owner instanceof RegistrySwitch) for (const s of owner.stages) add(s.bundles, `expected/${s.folder}/`);
   else add(owner.nodeConfiguration.bundles, 'expected/');
-  return Object.entries(owner.toFiles()).map(([path, content]) => ({ path, content, mode: modeOf(path, content, nodeModes) }));
+  const inline = owner.moduleConfig.inlineCredentials;
+  return Object.entries(owner.toFiles()).map(([path, content]) => ({ path, content, mode: modeOf(path, content, nodeModes, inline) }));
 }
 
-function modeOf(path: string, content: string, nodeModes: ReadonlyMap<string, number>): number {
-  if (path.endsWith('.k8s.yaml')) return /^kind: Secret$/m.test(content) ? SECRET_FILE_MODE : PLAIN_FILE_MODE;
-  if (path.endsWith('moduleconfig.yaml')) return content.startsWith('# This file holds registry credentials') ? SECRET_FILE_MODE : PLAIN_FILE_MODE;
+/** Whether a multi-document manifest (as cdk8s writes it, top-level keys at column 0) holds a Secret. */
+export function manifestHoldsSecret(yaml: string): boolean {
+  return /^kind: Secret$/m.test(yaml);
+}
+
+function modeOf(path: string, content: string, nodeModes: ReadonlyMap<string, number>, inlineCredentials: boolean): number {
+  if (path.endsWith('.k8s.yaml')) return manifestHoldsSecret(content) ? SECRET_FILE_MODE : PLAIN_FILE_MODE;
+  // From the ModuleConfig construct itself, not from its header's wording.
+  if (path.endsWith('moduleconfig.yaml')) return inlineCredentials ? SECRET_FILE_MODE : PLAIN_FILE_MODE;
   const nodeMode = nodeModes.get(path);
   return nodeMode === undefined || (nodeMode & 0o004) !== 0 ? PLAIN_FILE_MODE : SECRET_FILE_MODE;
 }

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, AppProps, Chart } from 'cdk8s';
-import { outputFiles, SECRET_FILE_MODE } from './_output-files';
+import { manifestHoldsSecret, outputFiles, SECRET_FILE_MODE } from './_output-files';
 import { RegistryModule } from './registry-module';
 import { RegistrySwitch } from './registry-switch';
 
@@ -53,7 +53,7 @@ export class RegistryApp extends App {
     // Manifests with Secrets (credentials, keys) are for the pipeline only.
     for (const f of fs.readdirSync(this.outdir)) {
       const file = path.join(this.outdir, f);
-      if (f.endsWith(this.outputFileExtension) && fs.statSync(file).isFile() && /^kind: Secret$/m.test(fs.readFileSync(file, 'utf8'))) fs.chmodSync(file, 0o600);
+      if (f.endsWith(this.outputFileExtension) && fs.statSync(file).isFile() && manifestHoldsSecret(fs.readFileSync(file, 'utf8'))) fs.chmodSync(file, SECRET_FILE_MODE);
     }
     const owners = this.node.findAll().filter((c): c is RegistryModule | RegistrySwitch => c instanceof RegistryModule || c instanceof RegistrySwitch);
     for (const owner of owners) {
@@ -82,6 +82,8 @@ function writeFile(outdir: string, rel: string, content: string, mode: number): 
   if (mode === SECRET_FILE_MODE) {
     for (let d = path.dirname(rel); d !== '.' && d !== '' && d !== path.sep; d = path.dirname(d)) fs.chmodSync(path.join(outdir, d), 0o700);
   }
+  // A file left by an earlier synth keeps its mode on write: remove it, so the content is never readable wider than `mode`.
+  fs.rmSync(target, { force: true });
   fs.writeFileSync(target, content, { mode });
   fs.chmodSync(target, mode);
 }

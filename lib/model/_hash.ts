@@ -8,14 +8,7 @@ import { MODULE_GENERATED } from './_generated';
 
 /** JSON with object keys sorted at every level. */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => {
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
-      const sorted: Record<string, unknown> = {};
-      for (const key of Object.keys(v as object).sort()) sorted[key] = (v as Record<string, unknown>)[key];
-      return sorted;
-    }
-    return v;
-  });
+  return JSON.stringify(sortKeysDeep(value));
 }
 
 /** The marker as Go's JSON writes it (`<` and `>` escaped). */

@@ -96,8 +96,7 @@ export function registryConfigData(parsed: ParsedSettings): Record<string, strin
     data.password = u.password;
   }
   data.checkMode = u.checkMode;
-  const writtenTtl = (parsed.written.proxy as Record<string, unknown> | undefined)?.ttl;
-  if (s.mode === RegistryModeName.PROXY && writtenTtl !== undefined) data.ttl = s.ttl;
+  if (s.mode === RegistryModeName.PROXY && s.ttlWritten) data.ttl = s.ttl;
   return data;
 }
 

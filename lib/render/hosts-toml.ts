@@ -41,6 +41,11 @@ export function goQuote(value: string): string {
   return `${out}"`;
 }
 
+/** Whether a mirror's hosts.toml table gets an `auth` table (a base64 `auth` or a user name): the file then holds a credential. */
+export function writesAuth(m: Mirror): boolean {
+  return (m.auth?.auth ?? '') !== '' || (m.auth?.username ?? '') !== '';
+}
+
 /**
  * `[host]`, then per mirror, in routing order: an empty line, the `[host."<scheme>://<mirror>"]` table at two spaces
  * with `capabilities`, `skip_verify = true` for http, `ca` for https with a CA; the `auth` table (omitted when the
@@ -54,7 +59,7 @@ export function hostsToml(hostName: string, mirrors: readonly Mirror[]): string 
     if (m.scheme === 'http') lines.push('    skip_verify = true');
     if (m.scheme === 'https' && m.ca !== undefined) lines.push(`    ca = [${goQuote(caFilePath(hostName, m))}]`);
     const auth = m.auth;
-    if (auth !== undefined && ((auth.auth ?? '') !== '' || (auth.username ?? '') !== '')) {
+    if (auth !== undefined && writesAuth(m)) {
       lines.push(`    [host.${url}.auth]`);
       if ((auth.auth ?? '') !== '') lines.push(`      auth = ${goQuote(auth.auth as string)}`);
       else lines.push(`      username = ${goQuote(auth.username ?? '')}`, `      password = ${goQuote(auth.password ?? '')}`);

@@ -2,7 +2,7 @@
 import { Routing } from '../model/routing';
 import { Cri } from '../settings/enums';
 import { CONFIG_PATH_FRAGMENT, configPathFragment } from './containerd-config';
-import { caFileContent, caFilePath, hostsToml, hostsTomlPath } from './hosts-toml';
+import { caFileContent, caFilePath, hostsToml, hostsTomlPath, writesAuth } from './hosts-toml';
 
 /** A file for a node: absolute path, content, permissions. */
 export interface NodeFile {
@@ -26,7 +26,7 @@ export interface NodeFile {
 export function nodeFiles(routing: Routing, cri: Cri, extra: readonly NodeFile[] = []): NodeFile[] {
   const files: NodeFile[] = [{ path: CONFIG_PATH_FRAGMENT, content: configPathFragment(cri), mode: 0o644 }];
   for (const [hostName, cfg] of Object.entries(routing)) {
-    const withAuth = cfg.mirrors.some((m) => (m.auth?.username ?? '') !== '' || (m.auth?.auth ?? '') !== '');
+    const withAuth = cfg.mirrors.some(writesAuth);
     files.push({ path: hostsTomlPath(hostName), content: hostsToml(hostName, cfg.mirrors), mode: 0o600, ...(withAuth ? { secret: true } : {}) });
     for (const m of cfg.mirrors) {
       if (m.ca !== undefined) files.push({ path: caFilePath(hostName, m), content: caFileContent(m.ca), mode: 0o644 });

@@ -4,7 +4,7 @@ import { ClusterInput, ControlPlaneFacts, Images, IngressFacts, KeyPair, NodeGro
 import { ClusterType, Cri, DeliveryTarget, RegistryModeName } from './enums';
 import { describeSecret, describeValue, enumValue, field, invalid, isPlainObject, rejectUnknownKeys, violated } from './_errors';
 import { canonicalCertificatePem, parseCertificates, parsePrivateKey, parseSingleCertificate } from './_pem';
-import { runsComponents, Settings } from './parsed-settings';
+import { hasNodeServices, runsComponents, Settings } from './parsed-settings';
 import { RegistryClusterProps } from './cluster';
 import { MAX_DNS_LABEL, MAX_DNS_NAME } from './_limits';
 
@@ -49,7 +49,7 @@ function parseProxy(p: Record<string, unknown>): ProxyFacts | undefined {
     return e;
   });
   const clusterDomain = p.clusterDomain ?? 'cluster.local';
-  if (typeof clusterDomain !== 'string' || clusterDomain.length > 253 || !DNS_SUBDOMAIN.test(clusterDomain)) invalid('clusterDomain', 'a DNS domain such as "cluster.local"', describeValue(clusterDomain));
+  if (typeof clusterDomain !== 'string' || clusterDomain.length > MAX_DNS_NAME || !DNS_SUBDOMAIN.test(clusterDomain)) invalid('clusterDomain', 'a DNS domain such as "cluster.local"', describeValue(clusterDomain));
   const cidr = (key: 'podSubnetCIDR' | 'serviceSubnetCIDR', fallback: string): string => {
     const v = p[key] ?? fallback;
     if (typeof v !== 'string' || !CIDR.test(v) || !v.includes('/')) return invalid(key, 'an IPv4 CIDR such as "10.111.0.0/16"', describeValue(v));
@@ -70,8 +70,8 @@ function parseNodeGroups(value: unknown, mode: RegistryModeName): NodeGroupFacts
     if (!isPlainObject(g)) return invalid(path, 'an object { name, cri }', describeValue(g));
     rejectUnknownKeys(path, g, ['name', 'cri']);
     const name = field(g, 'name');
-    if (typeof name !== 'string' || name.length > 63 || !DNS_LABEL.test(name)) {
-      invalid(`${path}.name`, 'a node group name: lower-case letters, digits and "-", starting and ending with a letter or digit, at most 63 characters', describeValue(name));
+    if (typeof name !== 'string' || name.length > MAX_DNS_LABEL || !DNS_LABEL.test(name)) {
+      invalid(`${path}.name`, `a node group name: lower-case letters, digits and "-", starting and ending with a letter or digit, at most ${MAX_DNS_LABEL} characters`, describeValue(name));
     }
     if (seen.has(name)) violated(`${path}.name`, `node group "${name}" is listed twice`);
     seen.add(name);
@@ -113,7 +113,7 @@ function parseControlPlane(value: unknown, count: unknown): ControlPlaneFacts[] 
     if (!isPlainObject(n)) return invalid(path, 'an object { name, address }', describeValue(n));
     rejectUnknownKeys(path, n, ['name', 'address']);
     const name = field(n, 'name');
-    if (typeof name !== 'string' || name.length > 253 || !DNS_SUBDOMAIN.test(name)) invalid(`${path}.name`, 'a node name (lower-case DNS subdomain)', describeValue(name));
+    if (typeof name !== 'string' || name.length > MAX_DNS_NAME || !DNS_SUBDOMAIN.test(name)) invalid(`${path}.name`, 'a node name (lower-case DNS subdomain)', describeValue(name));
     if (name.length > MAX_DNS_LABEL) {
       invalid(`${path}.name`, `a node name of at most ${MAX_DNS_LABEL} characters: it becomes the value of the "node" label of Secret registry-node-config-<node>, and Kubernetes label values hold at most ${MAX_DNS_LABEL}`, `a name of ${name.length} characters`);
     }
@@ -191,11 +191,7 @@ function parsePki(value: unknown): PkiInput {
   const signedAt = (path: string, raw: unknown, ips: readonly string[] | undefined): KeyPair => {
     const p = parsePair(path, raw);
     if (!p.certificate.verify(ca.certificate.publicKey)) violated(`${path}.certificate`, 'the certificate is not signed by pki.ca');
-    if (ips !== undefined) {
-      const sans = `SANs ${[...ips, ...LEAF_SANS.hosts].join(', ')}`;
-      for (const h of LEAF_SANS.hosts) if (p.certificate.checkHost(h) === undefined) violated(`${path}.certificate`, `the certificate must be valid for "${h}" (${sans})`);
-      for (const ip of ips) if (p.certificate.checkIP(ip) === undefined) violated(`${path}.certificate`, `the certificate must be valid for IP ${ip} (${sans})`);
-    }
+    if (ips !== undefined) checkSans(`${path}.certificate`, p.certificate, ips);
     return p.pair;
   };
   const signed = (name: string, sans: boolean): KeyPair => signedAt(`pki.${name}`, field(value, name), sans ? LEAF_SANS.ips : undefined);
@@ -220,6 +216,13 @@ function parsePki(value: unknown): PkiInput {
   return { ca: ca.pair, token, auth, distribution, httpSecret: rawSecret as string | undefined, nodes };
 }
 
+/** A leaf certificate of the registry is valid for its DNS names (`localhost`, `registry.d8-system.svc`) and `ips`. */
+function checkSans(path: string, cert: X509Certificate, ips: readonly string[]): void {
+  const sans = `SANs ${[...ips, ...LEAF_SANS.hosts].join(', ')}`;
+  for (const h of LEAF_SANS.hosts) if (cert.checkHost(h) === undefined) violated(path, `the certificate must be valid for "${h}" (${sans})`);
+  for (const ip of ips) if (cert.checkIP(ip) === undefined) violated(path, `the certificate must be valid for IP ${ip} (${sans})`);
+}
+
 /** Proxy and Local: every control-plane node has its pairs, valid for its address; no pair for an unknown node. */
 function checkNodePki(pki: PkiInput, controlPlane: readonly ControlPlaneFacts[]): void {
   for (const name of Object.keys(pki.nodes)) {
@@ -232,11 +235,7 @@ function checkNodePki(pki: PkiInput, controlPlane: readonly ControlPlaneFacts[])
         + 'the SANs, as the module issues them: pki.nodes: { <node name>: { auth, distribution } } (registry-cdk8s pki creates them)');
     }
     for (const part of ['auth', 'distribution'] as const) {
-      const cert = new X509Certificate(pair[part].certificate);
-      const path = `pki.nodes.${node.name}.${part}.certificate`;
-      const sans = `SANs 127.0.0.1, ${node.address}, localhost, registry.d8-system.svc`;
-      for (const ip of ['127.0.0.1', node.address]) if (cert.checkIP(ip) === undefined) violated(path, `the certificate must be valid for IP ${ip} (${sans})`);
-      for (const h of LEAF_SANS.hosts) if (cert.checkHost(h) === undefined) violated(path, `the certificate must be valid for "${h}" (${sans})`);
+      checkSans(`pki.nodes.${node.name}.${part}.certificate`, new X509Certificate(pair[part].certificate), [...LEAF_SANS.ips, node.address]);
     }
   }
 }
@@ -256,7 +255,7 @@ export function resolveCluster(props: RegistryClusterProps, settings: Settings):
     invalid('controlPlaneNodes', 'a whole number of control-plane nodes from 1 to 99', describeValue(cpn));
   }
   const clusterType = p.clusterType === undefined ? ClusterType.CLOUD : enumValue('clusterType', p.clusterType, [ClusterType.CLOUD, ClusterType.STATIC]);
-  if ((mode === RegistryModeName.PROXY || mode === RegistryModeName.LOCAL) && clusterType !== ClusterType.STATIC) {
+  if (hasNodeServices(settings) && clusterType !== ClusterType.STATIC) {
     violated('clusterType', `Proxy and Local are unsupported for non-static clusters; mode is '${mode}' and clusterType is "${clusterType}" (if the cluster is static, set clusterType: Static; ClusterType.STATIC in TypeScript)`);
   }
   const tolerations = p.customTolerationKeys ?? [];
@@ -275,7 +274,7 @@ export function resolveCluster(props: RegistryClusterProps, settings: Settings):
   if (typeof vpa !== 'boolean') invalid('verticalPodAutoscaler', 'true or false', describeValue(vpa));
 
   const components = runsComponents(mode);
-  const nodeServices = mode === RegistryModeName.PROXY || mode === RegistryModeName.LOCAL;
+  const nodeServices = hasNodeServices(settings);
   const target = p.target === undefined ? DeliveryTarget.WITH_MODULE : enumValue('target', p.target, [DeliveryTarget.WITH_MODULE, DeliveryTarget.WITHOUT_MODULE]);
   // With the module, it knows its image digests and generates its PKI: both are optional inputs (markers when absent).
   const required = target === DeliveryTarget.WITHOUT_MODULE;

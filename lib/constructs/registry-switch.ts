@@ -204,8 +204,9 @@ export class RegistrySwitch extends Construct {
         ]
         : [
           'Target: **without the module**. The pipeline applies the stages in order: `apply/<stage>/`, then waits until the listed',
-          'conditions hold (or, with no module to report them, until the check in the table holds), then the next stage; prune what a',
-          'stage lists. NodeGroupConfigurations in each stage deliver its node files; `expected/<stage>/nodes/` shows them.',
+          'conditions hold (or, with no module to report them, until `registry-cdk8s verify --expected apply/<stage>/ --objects <live>`',
+          'reports no drift), then the next stage; prune what a stage lists. NodeGroupConfigurations in each stage deliver its node',
+          'files; `expected/<stage>/nodes/` shows them.',
           '',
           '| # | stage | apply | wait for | what it causes | prune |',
         ]),
@@ -217,7 +218,7 @@ export class RegistrySwitch extends Construct {
     }
     lines.push('', withModule
       ? 'Node files of each stage are under `expected/<stage>/nodes/<node-group>/`: bashible writes them from `registry-bashible-config`, and its containerd step restarts containerd when the `config_path` configuration changes.'
-      : 'Node files of each stage are under `expected/<stage>/nodes/<node-group>/`; the NodeGroupConfiguration objects in the stage\'s manifests deliver them and restart containerd only when its `config_path` fragment changed.', '');
+      : 'Node files of each stage are under `expected/<stage>/nodes/<node-group>/`; the NodeGroupConfiguration objects in the stage\'s manifests deliver them. Their scripts never restart containerd: when the `config_path` fragment changed they set bashible\'s `containerd-need-restart` flag (outside bashible they print that containerd must be restarted).', '');
     lines.push('```mermaid', this.diagram().trimEnd(), '```', '');
     return lines.join('\n');
   }

@@ -82,8 +82,11 @@ describe(`SIGKILL during a --force write of ${GROUPS} node groups (seed ${SEED})
 
   const siblings = () => fs.readdirSync(project).filter((e) => e.startsWith('.out.'));
 
-  /** Starts the child, waits for its sibling folder to appear, kills it `fraction` of `span` ms later. */
-  async function killDuring(child: ChildProcess, fraction: number, span: number): Promise<void> {
+  /**
+   * Starts the child, waits for its sibling folder to appear, kills it `fraction` of `span` ms later; true when the
+   * kill interrupted it (it had not exited by itself).
+   */
+  async function killDuring(child: ChildProcess, fraction: number, span: number): Promise<boolean> {
     const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
     let done = false;
     void exited.then(() => { done = true; });
@@ -91,6 +94,7 @@ describe(`SIGKILL during a --force write of ${GROUPS} node groups (seed ${SEED})
     await new Promise((r) => setTimeout(r, Math.floor(fraction * span)));
     child.kill('SIGKILL');
     await exited;
+    return child.signalCode === 'SIGKILL';
   }
 
   /** The output path holds the complete old or new tree; between the renames, the old tree waits beside it. */
@@ -143,13 +147,16 @@ describe(`SIGKILL during a --force write of ${GROUPS} node groups (seed ${SEED})
   /** Kills `cmd` at `kills` random points of its write window; after each kill the output is checked and recovered. */
   async function killAtRandomPoints(name: string, cmd: [string, string[]], kills: number): Promise<void> {
     const span = await window(cmd);
+    let interrupted = 0;
     for (let i = 0; i < kills; i++) {
       const fraction = random() * 1.15;
       const child = spawn(...cmd, { cwd: project, env: ENV, stdio: 'ignore' });
-      await killDuring(child, fraction, span);
+      if (await killDuring(child, fraction, span)) interrupted++;
       outcomes.push(`${name.toLowerCase()} ${(fraction * span).toFixed(0)}/${span} ms: ${check(`seed ${SEED}, ${name} kill ${i} at ${fraction.toFixed(3)} of ${span} ms`)}`);
       recoverAndReset();
     }
+    // A run in which every kill came after the child had finished would prove nothing.
+    expect(interrupted).toBeGreaterThan(0);
   }
 
   test(`the writer killed at ${WRITER_KILLS} random points`, () => killAtRandomPoints('writer', writerCmd, WRITER_KILLS));

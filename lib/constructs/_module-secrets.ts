@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { BashibleConfig, bashiblePayload } from '../model/bashible';
 import { sortKeysDeep } from '../model/_hash';
 import { registryConfigData, registryValues } from '../model/deckhouse-module';
-import { BASHIBLE_CONFIG_SECRET, DECKHOUSE_REGISTRY_SECRET, REGISTRY_CONFIG_SECRET, REGISTRY_PKI_SECRET } from '../model/object-names';
+import { BASHIBLE_CONFIG_SECRET, DECKHOUSE_REGISTRY_SECRET, REGISTRY_CONFIG_SECRET, REGISTRY_LABELS, REGISTRY_PKI_SECRET } from '../model/object-names';
 import { ResolvedRegistry } from '../model/registry-model';
 import { toYaml } from '../render/yaml';
 import { Pki } from '../model/cluster';
@@ -12,8 +12,6 @@ import { secret } from './_objects';
 
 /** Labels of module `deckhouse`'s objects (helm_lib_module_labels with Chart.Name `deckhouse`). */
 const DECKHOUSE_LABELS = { heritage: 'deckhouse', module: 'deckhouse' };
-/** Labels of module `registry`'s objects (helm_lib_module_labels with Chart.Name `registry`). */
-export const REGISTRY_LABELS = { heritage: 'deckhouse', module: 'registry' };
 const KEEP = { 'helm.sh/resource-policy': 'keep' };
 
 /**

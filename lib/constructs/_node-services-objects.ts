@@ -7,14 +7,14 @@ import { BashibleConfig } from '../model/bashible';
 import { REGISTRY_NAMESPACE, REGISTRY_PORT } from '../model/constants';
 import { nodeConfig } from '../model/node-services';
 import {
-  nodeConfigSecretName, PUSH_INGRESS, PUSH_INGRESS_CERTIFICATE, pushIngressTlsSecretName, PUSH_SERVICE, userSecretName,
+  nodeConfigSecretName, PUSH_INGRESS, REGISTRY_LABELS, PUSH_INGRESS_CERTIFICATE, pushIngressTlsSecretName, PUSH_SERVICE, userSecretName,
 } from '../model/object-names';
 import { ResolvedRegistry } from '../model/registry-model';
 import { toYaml } from '../render/yaml';
 import { IngressFacts } from '../settings/cluster-facts';
 import { Pki } from '../model/cluster';
 import { secret } from './_objects';
-import { bashibleConfigSecret, deckhouseRegistrySecret, REGISTRY_LABELS, registryPkiSecret } from './_module-secrets';
+import { bashibleConfigSecret, deckhouseRegistrySecret, registryPkiSecret } from './_module-secrets';
 import { RegistryService, RegistryServiceTarget } from './registry-service';
 
 /** The users' Secrets and the per-node configuration Secrets of a node-services setting. */

@@ -1,5 +1,5 @@
 // Small internal builders shared by the constructs: every namespaced object gets its namespace explicitly.
-import { Chart } from 'cdk8s';
+import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { KubeSecret } from '../../imports/k8s';
 import { sha256 } from '../model/_hash';
@@ -32,6 +32,11 @@ export function secret(scope: Construct, id: string, spec: SecretSpec): KubeSecr
  */
 export function configChecksum(renderedSecret: string): string {
   return sha256(sha256(`${renderedSecret}%!s(MISSING)`));
+}
+
+/** Keeps every API object under `scope` out of Flux's post-build substitution (only the ModuleConfig has variables). */
+export function disableFluxSubstitution(scope: Construct): void {
+  for (const o of scope.node.findAll()) if (o instanceof ApiObject) o.metadata.addAnnotation('kustomize.toolkit.fluxcd.io/substitute', 'disabled');
 }
 
 /** cdk8s copies a chart's namespace onto cluster-scoped objects; refuse such a chart instead of emitting bad YAML. */

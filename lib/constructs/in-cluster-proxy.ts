@@ -2,7 +2,7 @@ import { ApiObject, Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
 import { IntOrString, KubeDeployment, KubePodDisruptionBudget, Quantity, Toleration } from '../../imports/k8s';
 import { REGISTRY_IMAGES_BASE, REGISTRY_NAMESPACE } from '../model/constants';
-import { DECKHOUSE_REGISTRY_SECRET, IN_CLUSTER_PROXY, IN_CLUSTER_PROXY_CONFIG_SECRET } from '../model/object-names';
+import { DECKHOUSE_REGISTRY_SECRET, IN_CLUSTER_PROXY, IN_CLUSTER_PROXY_CONFIG_SECRET, REGISTRY_LABELS } from '../model/object-names';
 import { RegistryModel } from '../model/registry-model';
 import { inClusterProxyConfig } from '../model/in-cluster-proxy';
 import { AUTH_PORT, DEBUG_PORT, DISTRIBUTION_PORT } from '../model/_distribution';
@@ -13,11 +13,10 @@ import { Settings, Upstream } from '../settings/parsed-settings';
 import { RegistryModeName } from '../settings/enums';
 import { resolvedModel } from './registry-mode-construct';
 import { configChecksum, secret } from './_objects';
-import { REGISTRY_LABELS } from './_module-secrets';
 import { proxyEnv } from '../model/_distribution';
 
 const SELECTOR = { app: IN_CLUSTER_PROXY, component: 'registry-service', type: 'incluster-proxy' };
-const LABELS = { heritage: 'deckhouse', module: 'registry', app: IN_CLUSTER_PROXY };
+const LABELS = { ...REGISTRY_LABELS, app: IN_CLUSTER_PROXY };
 
 /** Props of `InClusterProxy`. */
 export interface InClusterProxyProps {

@@ -10,10 +10,9 @@ import { resolvedModel } from './registry-mode-construct';
 import { nodeServicesExtra } from '../render/node-services-files';
 import { ContainerdBuild, Cri, DeliveryTarget } from '../settings/enums';
 import { assertClusterScope, secret } from './_objects';
-import { REGISTRY_LABELS } from './_module-secrets';
 import { KubeRole, KubeRoleBinding } from '../../imports/k8s';
 import { REGISTRY_NAMESPACE } from '../model/constants';
-import { groupFilesSecretName, NODE_FILES_READER, nodeFilesSecretName, nodeGroupConfigurationName } from '../model/object-names';
+import { groupFilesSecretName, NODE_FILES_READER, nodeFilesSecretName, nodeGroupConfigurationName, REGISTRY_LABELS } from '../model/object-names';
 
 export type { NodeFile };
 

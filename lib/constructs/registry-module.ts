@@ -10,10 +10,12 @@ import { DirectMode } from './direct-mode';
 import { LocalMode } from './local-mode';
 import { RegistryModeConstruct } from './registry-mode-construct';
 import { DeckhouseModuleConfig } from './deckhouse-module-config';
-import { bundleFiles, hasSecretFiles, NodeConfiguration } from './node-configuration';
+import { bundleFiles, NodeConfiguration } from './node-configuration';
 import { ProxyMode } from './proxy-mode';
 import { UnmanagedMode } from './unmanaged-mode';
 import { registryConfigSecret } from './_module-secrets';
+import { disableFluxSubstitution } from './_objects';
+import { outputFacts } from './_output-facts';
 
 /** Props of `RegistryModule`: the settings and the cluster facts. */
 export interface RegistryModuleProps extends RegistryModelProps {
@@ -84,7 +86,7 @@ export class RegistryModule extends Construct {
     this.nodeConfiguration = new NodeConfiguration(home, 'NodeConfiguration', modeProps);
     if (this.target === DeliveryTarget.WITHOUT_MODULE) {
       // Every applied object but the ModuleConfig (a file of its own) is kept out of Flux's post-build substitution.
-      for (const o of this.appliedObjects()) o.metadata.addAnnotation('kustomize.toolkit.fluxcd.io/substitute', 'disabled');
+      disableFluxSubstitution(this);
     }
     this.diagramText = modeDiagram(m.settings, m.cluster, m.routing);
     this.summary = describeSettings(m.settings);
@@ -107,11 +109,7 @@ export class RegistryModule extends Construct {
    */
   public toFiles(): { [path: string]: string } {
     const withModule = this.target === DeliveryTarget.WITH_MODULE;
-    const facts = {
-      target: this.target, summary: this.summary, variables: this.moduleConfig.variables, inline: this.moduleConfig.inlineCredentials,
-      kept: this.moduleConfig.kept, nodeGroups: this.nodeConfiguration.bundles.map((b) => b.nodeGroup),
-      secretDelivery: !withModule && this.nodeConfiguration.bundles.some(hasSecretFiles),
-    };
+    const facts = outputFacts(this.target, this.summary, this.moduleConfig, this.nodeConfiguration.bundles);
     const applied = withModule ? [] : this.appliedObjects().map((o) => o.toJson());
     const out: { [path: string]: string } = {
       'README.md': rootReadme(facts),

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { IntOrString, KubeService } from '../../imports/k8s';
 import { REGISTRY_NAMESPACE, REGISTRY_PORT } from '../model/constants';
-import { REGISTRY_SERVICE } from '../model/object-names';
+import { REGISTRY_LABELS, REGISTRY_SERVICE } from '../model/object-names';
 
 /** What the `registry` Service selects (`state.registry_service`). */
 export enum RegistryServiceTarget {
@@ -39,7 +39,7 @@ export class RegistryService extends Construct {
       metadata: {
         name: REGISTRY_SERVICE,
         namespace: REGISTRY_NAMESPACE,
-        labels: { heritage: 'deckhouse', module: 'registry', app: 'registry' },
+        labels: { ...REGISTRY_LABELS, app: 'registry' },
         annotations: props.configHash === undefined ? undefined : { 'registry.deckhouse.io/config-hash': props.configHash },
       },
       spec: {

@@ -1,4 +1,4 @@
-import { ApiObject, App, Chart, Yaml } from 'cdk8s';
+import { App, Chart, Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
 import { RegistryModel, ResolvedRegistry, resolvedFor } from '../model/registry-model';
 import { resolveImage } from '../model/resolver';
@@ -7,15 +7,17 @@ import { planDiagram } from '../render/diagram';
 import { nodeServicesExtra, registryProxyFiles } from '../render/node-services-files';
 import { applyReadme, expectedReadme, kustomization, rootReadme } from '../render/output-readme';
 import { resolveSwitchInputs } from '../settings/inputs';
-import { describeSettings, hasNodeServices } from '../settings/parsed-settings';
+import { describeSettings } from '../settings/parsed-settings';
 import { RegistryClusterProps } from '../settings/cluster';
 import { ContainerdBuild, CredentialForm, Cri, DeliveryTarget, RegistryModeName } from '../settings/enums';
 import { RegistryMode, UnmanagedModeOptions } from '../settings/registry-mode';
 import { InClusterProxy } from './in-cluster-proxy';
 import { DeckhouseModuleConfig } from './deckhouse-module-config';
-import { bundleFiles, hasSecretFiles, NodeBundle, renderNodeObjects } from './node-configuration';
+import { bundleFiles, NodeBundle, renderNodeObjects } from './node-configuration';
 import { RegistryService, RegistryServiceTarget } from './registry-service';
 import { bashibleConfigSecret, deckhouseRegistrySecret, registryConfigSecret, registryPkiSecret } from './_module-secrets';
+import { disableFluxSubstitution } from './_objects';
+import { outputFacts } from './_output-facts';
 import { renderLocalPush, renderNodeServicesSecrets } from './_node-services-objects';
 
 /** What every stage of a switch renders from: both sides' models, declared and effective. */
@@ -140,9 +142,7 @@ export class RegistrySwitch extends Construct {
     });
     this.summary = `${describeSettings(settings.from)} -> ${describeSettings(settings.to)}`;
     if (this.target === DeliveryTarget.WITHOUT_MODULE) {
-      for (const st of this.stages) {
-        for (const o of st.chart.node.findAll()) if (o instanceof ApiObject) o.metadata.addAnnotation('kustomize.toolkit.fluxcd.io/substitute', 'disabled');
-      }
+      for (const st of this.stages) disableFluxSubstitution(st.chart);
     }
   }
 
@@ -153,11 +153,7 @@ export class RegistrySwitch extends Construct {
    */
   public toFiles(): { [path: string]: string } {
     const withModule = this.target === DeliveryTarget.WITH_MODULE;
-    const facts = {
-      target: this.target, summary: this.summary, variables: this.moduleConfig.variables, inline: this.moduleConfig.inlineCredentials,
-      kept: this.moduleConfig.kept, nodeGroups: [...new Set(this.stages.flatMap((st) => st.bundles.map((b) => b.nodeGroup)))],
-      secretDelivery: !withModule && this.stages.some((st) => st.bundles.some(hasSecretFiles)),
-    };
+    const facts = outputFacts(this.target, this.summary, this.moduleConfig, this.stages.flatMap((st) => st.bundles));
     const out: { [path: string]: string } = {
       'README.md': rootReadme(facts),
       'PLAN.md': this.planMarkdown(),
@@ -246,7 +242,7 @@ function renderStage(chart: Chart, stage: StagePlan, ctx: StageContext): NodeBun
   }
   if (stage.service !== undefined) {
     const target = stage.service === 'incluster-proxy' ? RegistryServiceTarget.IN_CLUSTER_PROXY : RegistryServiceTarget.NODE_SERVICES;
-    new RegistryService(chart, 'Service', { target, configHash: sides[serviceSide(stage.service, sides)].configHash });
+    new RegistryService(chart, 'Service', { target, configHash: sides[stage.serviceSide as Side].configHash });
   }
   const node = new Construct(chart, 'NodeConfiguration');
   const { build, weight, cluster } = sides.to;
@@ -255,8 +251,3 @@ function renderStage(chart: Chart, stage: StagePlan, ctx: StageContext): NodeBun
   return renderNodeObjects(ctx.deliver ? node : undefined, stage.routing, cluster.nodeGroups, build, weight, { group: () => lb, node: services });
 }
 
-/** The side whose settings the Service's target belongs to. */
-function serviceSide(target: 'incluster-proxy' | 'node-services', sides: Record<Side, ResolvedRegistry>): Side {
-  const matches = (m: ResolvedRegistry) => (target === 'incluster-proxy' ? m.settings.mode === RegistryModeName.DIRECT : hasNodeServices(m.settings));
-  return matches(sides.to) ? 'to' : 'from';
-}

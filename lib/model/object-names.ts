@@ -2,6 +2,9 @@
 // a switch's prune lists are built from the same names, so the two cannot drift apart.
 import { REGISTRY_NAMESPACE, RegistryConstants } from './constants';
 
+/** Labels of module `registry`'s objects (helm_lib_module_labels with Chart.Name `registry`). */
+export const REGISTRY_LABELS: { readonly [key: string]: string } = { heritage: 'deckhouse', module: 'registry' };
+
 /** The platform-wide registry Secret (pull secret of every Deckhouse workload); public as a RegistryConstants member. */
 export const DECKHOUSE_REGISTRY_SECRET = RegistryConstants.DECKHOUSE_REGISTRY_SECRET;
 /** The headless Service in front of the registry; public as a RegistryConstants member. */

@@ -45,6 +45,8 @@ export interface StagePlan {
   readonly registryProxy: boolean;
   /** What the `registry` Service selects; undefined renders no Service. */
   readonly service?: 'incluster-proxy' | 'node-services';
+  /** Whose config hash the Service carries: the target's when it serves the same pods, else the source's (set by `planSwitch`). */
+  readonly serviceSide?: Side;
   /** Whose PKI `registry-pki` holds. */
   readonly pki?: Side;
   readonly checks: readonly ImageCheck[];
@@ -362,8 +364,11 @@ export function planSwitch(ctx: SwitchContext): StagePlan[] {
   if (!last.waitFor.includes('Ready')) stages[stages.length - 1] = { ...last, waitFor: [...last.waitFor, 'Ready'] };
   // registry-bashible-config of each stage: its routing, and the masters' endpoints while the load balancer runs.
   const endpoints = proxyEndpoints(ctx.to.cluster.controlPlane);
-  return stages.map((st) => (st.routing === undefined ? st
-    : { ...st, bashible: bashibleConfig(st.bashibleMode, st.imagesBase, st.routing, st.registryProxy ? endpoints : []) }));
+  return stages.map((st) => ({
+    ...st,
+    ...(st.routing === undefined ? {} : { bashible: bashibleConfig(st.bashibleMode, st.imagesBase, st.routing, st.registryProxy ? endpoints : []) }),
+    ...(st.service === undefined ? {} : { serviceSide: serviceOf(ctx.to.settings) === st.service ? 'to' as Side : 'from' as Side }),
+  }));
 }
 
 /**

@@ -9,6 +9,7 @@ import {
 import { ControlPlaneFacts, Images, ProxyFacts } from '../settings/cluster-facts';
 import { Pki } from '../model/cluster';
 import { AUTH_PORT, DEBUG_PORT, proxyEnv } from '../model/_distribution';
+import { REGISTRY_LABELS } from '../model/object-names';
 import { ResolvedRegistry } from '../model/registry-model';
 import { Settings } from '../settings/parsed-settings';
 import { RegistryModeName } from '../settings/enums';
@@ -16,7 +17,6 @@ import { registryProxyNginxConf } from './nginx';
 import { NodeFile } from './node-files';
 import { toYaml } from './yaml';
 
-const LABELS = { heritage: 'deckhouse', module: 'registry' };
 
 /** The image Deckhouse imports on every node from its registry package and pins (errata §8); never pulled. */
 export const REGISTRY_PROXY_IMAGE = 'deckhouse.local/images:registry-proxy';
@@ -36,7 +36,7 @@ export function registryProxyFiles(controlPlane: readonly ControlPlaneFacts[]): 
     metadata: {
       name: 'registry-proxy',
       namespace: REGISTRY_NAMESPACE,
-      labels: { ...LABELS, app: 'registry-proxy', tier: 'node' },
+      labels: { ...REGISTRY_LABELS, app: 'registry-proxy', tier: 'node' },
       annotations: { 'registry.deckhouse.io/config-hash': sha256(conf) },
     },
     spec: {
@@ -146,7 +146,7 @@ export function nodeServicesFiles(settings: Settings, pki: Pki, images: Images, 
       name: 'registry-nodeservices',
       namespace: REGISTRY_NAMESPACE,
       labels: {
-        'app.kubernetes.io/managed-by': 'registry-nodeservices', ...LABELS, 'app': 'registry',
+        'app.kubernetes.io/managed-by': 'registry-nodeservices', ...REGISTRY_LABELS, 'app': 'registry',
         'component': 'registry-service', 'tier': 'control-plane', 'type': 'node-services',
       },
       annotations: { 'registry.deckhouse.io/config-hash': configHash, 'registry.deckhouse.io/config-version': configVersion },

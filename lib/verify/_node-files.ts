@@ -2,6 +2,7 @@
 // tables), every other file (CA certificates, keys) compared as bytes and never shown; extra host directories and
 // extra files in expected host directories are drift; the bookkeeping files of bashible and of our node scripts are
 // ignored.
+import { OWNED_FILES_FILE, OWNERSHIP_FILE } from '../render/node-script';
 import * as TOML from '@iarna/toml';
 import { CONTAINERD_REGISTRY_DIR, MODULE_GENERATED } from '../model/constants';
 import { compareValue, DiffContext, IgnoreSink, REASON_GENERATED } from './_diff';
@@ -12,8 +13,8 @@ const ROOT = `${CONTAINERD_REGISTRY_DIR}/`;
 /** Files directly in registry.d that record who wrote which host directory; not configuration. */
 const BOOKKEEPING: Record<string, string> = {
   'deckhouse_hosts_state.json': "bashible's list of the host directories it wrote (the directories themselves are compared)",
-  '.cdk8s-registry-owned': "the node script's list of the host directories it wrote (the directories themselves are compared)",
-  '.cdk8s-registry-owned-files': "the node script's list of the files it wrote (the files themselves are compared)",
+  [OWNERSHIP_FILE]: "the node script's list of the host directories it wrote (the directories themselves are compared)",
+  [OWNED_FILES_FILE]: "the node script's list of the files it wrote (the files themselves are compared)",
 };
 
 export const REASON_OUT_OF_SCOPE = `outside ${CONTAINERD_REGISTRY_DIR}: the live node input covers only that folder`;

@@ -20,6 +20,11 @@ export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
+/** Key pairs as our own hashes take them: the certificate, and a hash of the private key instead of the key. */
+export function hashablePairs(pairs: ReadonlyArray<{ readonly certificate: string; readonly privateKey: string }>): Array<{ certificate: string; key: string }> {
+  return pairs.map((p) => ({ certificate: p.certificate, key: sha256(p.privateKey) }));
+}
+
 const fingerprints = new Map<string, string>();
 
 /**

@@ -4,7 +4,7 @@ import { Cluster } from './cluster';
 import { hasCredentials, ParsedSettings, Settings, upstreamOf } from '../settings/parsed-settings';
 import { DeliveryTarget, RegistryModeName } from '../settings/enums';
 import { MODULE_GENERATED } from './constants';
-import { canonicalJson, secretFingerprint, sha256 } from './_hash';
+import { canonicalJson, hashablePairs, secretFingerprint, sha256 } from './_hash';
 
 const SECRET_FIELDS = ['license', 'password'];
 
@@ -108,6 +108,6 @@ export function orchestratorHash(s: Settings, cluster: Cluster): string {
   if (cluster.target === DeliveryTarget.WITH_MODULE) return MODULE_GENERATED;
   const u = upstreamOf(s);
   const upstream = u && { ...u, password: u.password === undefined ? undefined : secretFingerprint(u.password) };
-  const pki = cluster.pki && [cluster.pki.ca, cluster.pki.token].map((p) => ({ certificate: p.certificate, key: sha256(p.privateKey) }));
+  const pki = cluster.pki && hashablePairs([cluster.pki.ca, cluster.pki.token]);
   return sha256(canonicalJson({ mode: s.mode, upstream, ttl: s.mode === RegistryModeName.PROXY ? s.ttl : undefined, pki }));
 }

@@ -5,7 +5,7 @@ import { hasNodeServices, Settings, Upstream } from '../settings/parsed-settings
 import { RegistryModeName } from '../settings/enums';
 import { goJson } from './_hash';
 import { MODULE_GENERATED, REGISTRY_ADDRESS, REGISTRY_PATH, REGISTRY_SCHEME } from './constants';
-import { RegistryUser } from './node-services';
+import { RegistryUser, userNamed } from './node-services';
 
 /** `clusterIsBootstrapped` holds Helm's `quote` of a boolean: the six bytes `"true"`, quotes included. */
 const CLUSTER_IS_BOOTSTRAPPED = '"true"';
@@ -62,7 +62,7 @@ function unmanagedDeckhouseRegistry(u: Upstream): Record<string, string> {
 export function deckhouseRegistryData(s: Settings, pki: Pki | undefined, users: readonly RegistryUser[]): Record<string, string> | undefined {
   if (s.mode === RegistryModeName.DIRECT) return managedDeckhouseRegistry((pki as Pki).ca.certificate, s.upstream.username, s.upstream.password);
   if (hasNodeServices(s)) {
-    const ro = users.find((u) => u.name === 'ro') as RegistryUser;
+    const ro = userNamed(users, 'ro');
     return managedDeckhouseRegistry((pki as Pki).ca.certificate, ro.name, ro.password);
   }
   return s.upstream === undefined ? undefined : unmanagedDeckhouseRegistry(s.upstream);

@@ -1,7 +1,7 @@
 // Configuration of the in-cluster proxy (reference §6.4): docker_auth and distribution (Deckhouse fork).
 import { Pki } from './cluster';
 import { hasCredentials, Upstream } from '../settings/parsed-settings';
-import { bcryptDeterministic, canonicalJson, secretFingerprint, sha256 } from './_hash';
+import { bcryptDeterministic, canonicalJson, hashablePairs, secretFingerprint, sha256 } from './_hash';
 import { MODULE_GENERATED } from './constants';
 import { DEBUG_PORT, distributionConfig, dockerAuthConfig, upstreamProxy } from './_distribution';
 
@@ -42,7 +42,7 @@ export function inClusterProxyConfig(u: Upstream, pki: Pki): InClusterProxyConfi
     auth,
     upstream: { address: u.address, path: u.path, scheme: u.scheme, ca: u.ca, username: u.username, password: u.password && secretFingerprint(u.password) },
     httpSecret: sha256(pki.httpSecret),
-    certificates: [pki.ca, pki.token, pki.auth, pki.distribution].map((p) => ({ certificate: p.certificate, key: sha256(p.privateKey) })),
+    certificates: hashablePairs([pki.ca, pki.token, pki.auth, pki.distribution]),
   };
   return { auth, distribution, version: sha256(canonicalJson(hashed)) };
 }

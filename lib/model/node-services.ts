@@ -59,6 +59,11 @@ export function registryUsers(mode: RegistryModeName, pki: Pki): RegistryUser[] 
   });
 }
 
+/** A module user by name (the mode's users always include it: `ro` in Proxy and Local, the others in Local). */
+export function userNamed(users: readonly RegistryUser[], name: string): RegistryUser {
+  return users.find((u) => u.name === name) as RegistryUser;
+}
+
 /** Every node: the fixed address goes to the local load balancer, as the read-only user, trusting the registry CA. */
 export function nodeServicesRouting(ro: RegistryUser, registryCa: string): Routing {
   return { [REGISTRY_ADDRESS]: { mirrors: [{ host: LOCAL_ENDPOINT, scheme: 'https', ca: registryCa, auth: { username: ro.name, password: ro.password } }] } };
@@ -92,8 +97,8 @@ export function nodeServicesDistributionConfig(settings: Settings, httpSecret: s
 
 /** The mirrorer of the Local mode (shape inferred: the reference names only its inputs): replicate from the other masters. */
 export function mirrorerConfig(users: readonly RegistryUser[], others: readonly ControlPlaneFacts[]): Record<string, unknown> {
-  const puller = users.find((u) => u.name === 'mirror-puller') as RegistryUser;
-  const pusher = users.find((u) => u.name === 'mirror-pusher') as RegistryUser;
+  const puller = userNamed(users, 'mirror-puller');
+  const pusher = userNamed(users, 'mirror-pusher');
   return {
     local: { address: LOCAL_ENDPOINT, user: pusher.name, password: pusher.password, ca: `${PKI}/ca.crt` },
     upstreams: others.map((n) => ({ address: `${n.address}:${REGISTRY_PORT}`, user: puller.name, password: puller.password, ca: `${PKI}/ca.crt` })),
@@ -111,7 +116,7 @@ export function mirrorerConfig(users: readonly RegistryUser[], others: readonly 
 export function nodeConfig(node: ControlPlaneFacts, settings: Settings, pki: Pki, users: readonly RegistryUser[], controlPlane: readonly ControlPlaneFacts[],
   ingressClientCa?: string): { config: Record<string, unknown>; version: string } {
   const user = (name: string) => {
-    const u = users.find((x) => x.name === name) as RegistryUser;
+    const u = userNamed(users, name);
     return { name: u.name, password: u.password, password_hash: u.passwordHash };
   };
   const own = pki.nodes[node.name];

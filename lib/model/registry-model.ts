@@ -12,7 +12,7 @@ import { REGISTRY_IMAGES_BASE } from './constants';
 import { completeCluster } from './cluster';
 import { deckhouseRegistryData } from './deckhouse-registry';
 import { orchestratorHash } from './deckhouse-module';
-import { nodeServicesRouting, proxyEndpoints, RegistryUser, registryUsers } from './node-services';
+import { nodeServicesRouting, proxyEndpoints, RegistryUser, registryUsers, userNamed } from './node-services';
 import { directRouting, Routing, routingForBuild, unmanagedRouting } from './routing';
 
 /** Everything a renderer needs about one registry setting in one cluster. Immutable; built by `resolvedFor`. */
@@ -48,7 +48,7 @@ function routingOf(settings: Settings, users: readonly RegistryUser[], pki: Pki 
     case RegistryModeName.UNMANAGED:
       return settings.upstream === undefined ? undefined : unmanagedRouting(settings.upstream);
     default:
-      return nodeServicesRouting(users.find((u) => u.name === 'ro') as RegistryUser, (pki as Pki).ca.certificate);
+      return nodeServicesRouting(userNamed(users, 'ro'), (pki as Pki).ca.certificate);
   }
 }
 

@@ -11,6 +11,7 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { RegistryConstants, RegistryVerification } from '../lib';
 import { readTar } from '../lib/verify/_tar';
+import { InputError, UsageError } from './common';
 
 const { CONTAINERD_REGISTRY_DIR } = RegistryConstants;
 
@@ -29,7 +30,6 @@ export const VERIFY_USAGE = `usage: registry-cdk8s verify --expected DIR [--expe
 
 Exit status: 0 converged, 1 drift, 2 usage or input error.`;
 
-class UsageError extends Error {}
 
 /** Every file below `dir` whose name matches, as relative path → absolute path, sorted. */
 function walk(dir: string, accept: (rel: string, isDir: boolean) => boolean, base = dir): Array<[string, string, boolean]> {
@@ -52,7 +52,7 @@ function read(file: string): Buffer {
   try {
     return fs.readFileSync(file);
   } catch (e) {
-    throw new UsageError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new InputError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
   }
 }
 
@@ -60,16 +60,16 @@ function readStdin(): Buffer {
   try {
     return fs.readFileSync(0);
   } catch (e) {
-    throw new UsageError(`stdin: cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new InputError(`stdin: cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
   }
 }
 
 function readExpectedObjects(dirs: string[]): string {
   const texts: string[] = [];
   for (const dir of dirs) {
-    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`${dir}: not a folder`);
+    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new InputError(`${dir}: not a folder`);
     const files = walk(dir, (rel, isDir) => (isDir ? rel !== 'nodes' : rel.endsWith('.k8s.yaml'))).filter(([, , isDir]) => !isDir);
-    if (files.length === 0) throw new UsageError(`${dir}: no *.k8s.yaml manifests in the expected-state folder`);
+    if (files.length === 0) throw new InputError(`${dir}: no *.k8s.yaml manifests in the expected-state folder`);
     texts.push(...files.map(([, full]) => read(full).toString('utf8').replace(/\n*$/, '\n')));
   }
   return texts.join('---\n');
@@ -112,7 +112,7 @@ function readLiveNode(input: string): { files: Record<string, string>; notes: st
   try {
     stat = fs.statSync(input);
   } catch (e) {
-    throw new UsageError(`${input}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new InputError(`${input}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
   }
   if (stat.isDirectory()) {
     // The registry.d folder itself, or a folder holding registry.d or etc/containerd/registry.d.
@@ -129,7 +129,7 @@ function readLiveNode(input: string): { files: Record<string, string>; notes: st
   try {
     contents = readTar(read(input));
   } catch (e) {
-    throw new UsageError(`${input}: ${(e as Error).message.split('\n')[0]}`);
+    throw new InputError(`${input}: ${(e as Error).message.split('\n')[0]}`);
   }
   for (const entry of contents.entries) {
     const p = nodePath(entry.path.replace(/\/$/, ''));
@@ -211,13 +211,14 @@ export function verifyMain(argv: string[]): number {
     try {
       report = RegistryVerification.compare({ expectedObjects, liveObjects, expectedNodeFiles, liveNodeFiles, nodeGroup });
     } catch (e) {
-      throw new UsageError((e as Error).message.split('\n')[0]);
+      throw new InputError((e as Error).message.split('\n')[0]);
     }
     for (const n of notes) process.stderr.write(`registry-cdk8s verify: ${n}\n`);
     process.stdout.write(report.toText(a.verbose));
     return report.converged ? 0 : 1;
   } catch (e) {
-    const usage = e instanceof UsageError && /required|needs|nothing to compare|option|argument/i.test(e.message) ? `\n${VERIFY_USAGE}` : '';
+    // Exit code 1 is drift here, so a bad input shares 2 with a usage error; only the usage error repeats the usage.
+    const usage = e instanceof UsageError ? `\n${VERIFY_USAGE}` : '';
     process.stderr.write(`registry-cdk8s verify: ${(e as Error).message.split('\n')[0]}${usage}\n`);
     return 2;
   }

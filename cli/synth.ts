@@ -257,7 +257,7 @@ function render(args: SynthArgs): Rendered & { inputs: string[] } {
   try {
     if (args.from !== undefined) {
       const from = wrap(() => RegistrySettings.fromModuleConfig(read(args.from as string), shown(args.from as string)));
-      if (from._settings.mode === RegistryModeName.UNMANAGED && from._settings.upstream === undefined && props.bootstrapRegistry === undefined) {
+      if (from.name === RegistryModeName.UNMANAGED && from.imagesRepo === undefined && props.bootstrapRegistry === undefined) {
         warnings.push(`${shown(args.from)} is the default Unmanaged mode (the bootstrap registry), and ${cluster ? cluster.file : 'no cluster file'} gives no bootstrapRegistry: `
           + 'the plan cannot know where nodes pull from today, so it cannot check that those images still resolve during the transition; '
           + 'add bootstrapRegistry: { imagesRepo: …, username: …, password: … } to the cluster file to have it checked');

@@ -1,7 +1,7 @@
 // Switching between two settings the way the module's orchestrator does (reference §7.4, §8, §9): first every node
 // gets routing for the old and the new source, then components switch, then only the new routing stays, then the
 // old mode's objects go. Each stage is a complete desired state; the invariants are checked with the resolver.
-import { describeSettings, hasNodeServices, runsComponents, Settings, Upstream, upstreamOf } from '../settings/parsed-settings';
+import { describeSettings, hasNodeServices, isDefaultUnmanaged, runsComponents, Settings, Upstream, upstreamOf } from '../settings/parsed-settings';
 import { Cri, RegistryModeName } from '../settings/enums';
 import { canonicalJson } from './_hash';
 import { REGISTRY_PATH } from './constants';
@@ -124,7 +124,7 @@ export interface EffectiveSettings {
 
 /** The settings both sides of a switch render with; `bootstrap` is the registry a default-Unmanaged cluster uses. */
 export function effectiveSettings(declaredFrom: Settings, to: Settings, bootstrap?: Upstream): EffectiveSettings {
-  const legacyNodes = declaredFrom.mode === RegistryModeName.UNMANAGED && declaredFrom.upstream === undefined;
+  const legacyNodes = isDefaultUnmanaged(declaredFrom);
   const from: Settings = legacyNodes && bootstrap !== undefined ? { mode: RegistryModeName.UNMANAGED, upstream: bootstrap } : declaredFrom;
   const fromUpstream = upstreamOf(from);
   const effectiveTo: Settings = to.mode === RegistryModeName.UNMANAGED && to.upstream === undefined && fromUpstream !== undefined
@@ -185,7 +185,7 @@ function switchFacts(ctx: SwitchContext): SwitchFacts {
   const digests = checkedDigests(ctx);
   const from = ctx.from.settings;
   const to = ctx.declared.to;
-  const legacyNodes = ctx.declared.from.mode === RegistryModeName.UNMANAGED && ctx.declared.from.upstream === undefined;
+  const legacyNodes = isDefaultUnmanaged(ctx.declared.from);
   const fromRouting = ctx.from.routing;
   const toRouting = ctx.to.routing;
   const dual = toRouting === undefined ? fromRouting : fromRouting === undefined ? toRouting : mergeRouting(fromRouting, toRouting);

@@ -4,9 +4,9 @@
 import { CLUSTER_PROPS, resolveCluster } from './_cluster';
 import { ClusterInput } from './cluster-facts';
 import { describeValue, enumValue, invalid, violated } from './_errors';
-import { describeSettings, parseConnection, ParsedSettings, Settings, Upstream } from './parsed-settings';
+import { describeSettings, isDefaultUnmanaged, parseConnection, ParsedSettings, Settings, Upstream } from './parsed-settings';
 import { RegistryClusterProps } from './cluster';
-import { ContainerdBuild, RegistryModeName } from './enums';
+import { ContainerdBuild } from './enums';
 import { RegistryMode } from './registry-mode';
 
 /** Props every resolution reads besides the cluster facts. */
@@ -58,7 +58,7 @@ export function resolveSwitchInputs(props: unknown, allowed: (from: Settings, to
   const inputs = { from: inputsOf({ ...p, mode: from }), to: inputsOf({ ...p, mode: to }) };
   if (p.bootstrapRegistry === undefined) return inputs;
   const f = from._settings;
-  if (!(f.mode === RegistryModeName.UNMANAGED && f.upstream === undefined)) {
+  if (!isDefaultUnmanaged(f)) {
     violated('bootstrapRegistry', `only meaningful when from is the default Unmanaged mode; from is ${describeSettings(f)}`);
   }
   return { ...inputs, bootstrap: parseConnection('bootstrapRegistry', p.bootstrapRegistry) };

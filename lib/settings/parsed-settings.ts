@@ -227,6 +227,11 @@ export function runsComponents(mode: RegistryModeName): boolean {
   return mode !== RegistryModeName.UNMANAGED;
 }
 
+/** The default Unmanaged mode: no `unmanaged` section, the cluster keeps the registry it was bootstrapped with. */
+export function isDefaultUnmanaged(s: Settings): boolean {
+  return s.mode === RegistryModeName.UNMANAGED && s.upstream === undefined;
+}
+
 /** Proxy and Local: the registry runs on the control-plane nodes behind a per-node load balancer. */
 export function hasNodeServices(s: Settings): s is Extract<Settings, { mode: RegistryModeName.PROXY | RegistryModeName.LOCAL }> {
   return s.mode === RegistryModeName.PROXY || s.mode === RegistryModeName.LOCAL;

@@ -2,9 +2,9 @@
 // from Python, Java, .NET and Go. Offline: jsii only compiles and writes the .jsii assembly; no language package is
 // generated. The assembly must hold every public name and nothing else: jsii silently drops what it cannot represent
 // (a free function, a module-level constant), so a name missing here is a name other languages would not see.
+import { scratchDir } from './support/scratch';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { PUBLIC_API, PUBLIC_CONSTRUCTS, PUBLIC_TYPES, PUBLIC_VALUES, TYPESCRIPT_ONLY } from './support/public-api';
 
@@ -23,7 +23,7 @@ let stdout: string;
 let assembly: { name: string; types: Record<string, JsiiType> };
 
 beforeAll(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'jsii-test-'));
+  tmp = scratchDir('jsii-test-');
   const out = path.join(tmp, 'assembly.jsii');
   try {
     // Exit 0 or execFileSync throws: jsii fails on any error.

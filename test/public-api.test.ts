@@ -2,9 +2,9 @@
 // emits them) export exactly the allow-listed names, show no internal (`_`-prefixed) member, and name no type of
 // this package that the index does not export (a signature naming such a type cannot be written down by a user, and
 // jsii rejects it).
+import { scratchDir } from './support/scratch';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import * as ts from 'typescript';
 import { PUBLIC_API, PUBLIC_VALUES } from './support/public-api';
@@ -18,7 +18,7 @@ let indexFile: string;
 
 beforeAll(() => {
   // The package's own layout: build/ below a folder whose node_modules resolves 'cdk8s', 'constructs', ...
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'public-api-'));
+  tmp = scratchDir('public-api-');
   build = path.join(tmp, 'build');
   fs.symlinkSync(path.join(root, 'node_modules'), path.join(tmp, 'node_modules'), 'dir');
   try {

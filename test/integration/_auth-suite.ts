@@ -6,6 +6,7 @@
 // control: it must ignore both extensions. One suite per series: containerd-auth*.test.ts call defineAuthSuite.
 //
 // Everything runs in a private network and mount namespace (test/integration/_auth_e2e.py): loopback only.
+import { b64 } from '../support/manifests';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -79,7 +80,6 @@ interface CaseResult { name: string; pull: { ok: boolean; imageRef: string | nul
 interface RunResult { containerd: string; revision: string; imageId: string; seconds: number; cases: CaseResult[] }
 
 const hostsToml = (body: string): Files => ({ [`/${CONFIG}`]: configToml(), [`${REGISTRY_D}/${FIXED}/hosts.toml`]: body });
-const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 
 function bundleFiles(mode: RegistryMode): Files {
   const chart = Testing.chart();
